@@ -1,0 +1,2 @@
+export * from './opcodes.ts';
+export * from './instruction.ts';
