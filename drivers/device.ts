@@ -14,50 +14,18 @@
 // - After close(), every pending and later call rejects with DisconnectedError.
 import type { BoardDefinition } from '../boards/types.ts';
 import type { RegisterName } from '../boards/registers.ts';
+import type { AdvanceResult, BoardInfo } from '../boards/events.ts';
 
-export interface HelloInfo {
-  /** Four-character board code from BOARD_ID, e.g. "CEMU". */
-  readonly boardId: string;
-  /** Firmware version booted by the boot ROM, "major.minor.patch+build". */
-  readonly firmwareVersion: string;
+/** What hello() reports: the booted firmware's BoardInfo plus the link's own facts. */
+export interface HelloInfo extends BoardInfo {
   /** Wire protocol version spoken (1 for the in-process transport). */
   readonly protocolVersion: number;
-  readonly tiles: number;
-  readonly capabilities: {
-    readonly throttle: boolean;
-    readonly functional: boolean;
-    readonly flash: boolean;
-    /** Board time advances only inside advance(). */
-    readonly lockstep: boolean;
-  };
-  /** Boot slot and whether it is on trial (booted as test, not yet confirmed). */
-  readonly bootSlot: 'A' | 'B';
-  readonly trial: boolean;
   /** The transport's name: "inprocess", "serial", "pcie-xdma", "pcie-shm". */
   readonly transport: string;
 }
 
-/** Fault codes a tile reports. */
-export const FAULT_DMA_OUT_OF_REGION = 1;
-export const FAULT_ILLEGAL_INSTRUCTION = 2;
-export const FAULT_SCRATCHPAD_RANGE = 3;
-export const FAULT_QUEUE_FULL = 4;
-
-export type DeviceEvent =
-  /** A GRANULE_END marker retired: the tile reached a preemption point. */
-  | { readonly kind: 'granule'; readonly tile: number; readonly cycle: number; readonly tag: number }
-  /** The tile finished its program (END or end of CMD_LEN) and is idle unless more are queued. */
-  | { readonly kind: 'done'; readonly tile: number; readonly cycle: number; readonly tag: number }
-  /** The tile stopped on a fault; nothing of the faulting access was written. */
-  | { readonly kind: 'fault'; readonly tile: number; readonly cycle: number; readonly address: number; readonly code: number }
-  | { readonly kind: 'log'; readonly cycle: number; readonly message: string };
-
-export interface AdvanceResult {
-  /** Board cycle counter when advance() returned. */
-  readonly cycle: number;
-  /** Events in board-time order (ties: by tile index, then by kind order granule < done < fault). */
-  readonly events: readonly DeviceEvent[];
-}
+export type { BoardEvent as DeviceEvent, AdvanceResult } from '../boards/events.ts';
+export { FAULT_DMA_OUT_OF_REGION, FAULT_ILLEGAL_INSTRUCTION, FAULT_SCRATCHPAD_RANGE, FAULT_QUEUE_FULL } from '../boards/events.ts';
 
 export interface Device {
   readonly board: BoardDefinition;

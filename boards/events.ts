@@ -1,0 +1,35 @@
+// What a board reports, as data: events with board timestamps and fault codes. Shared by
+// the emulator (which raises them) and every transport (which carries them).
+
+/** Fault codes a tile reports. */
+export const FAULT_DMA_OUT_OF_REGION = 1;
+export const FAULT_ILLEGAL_INSTRUCTION = 2;
+export const FAULT_SCRATCHPAD_RANGE = 3;
+export const FAULT_QUEUE_FULL = 4;
+
+export type BoardEvent =
+  /** A GRANULE_END marker retired: the tile reached a preemption point. */
+  | { readonly kind: 'granule'; readonly tile: number; readonly cycle: number; readonly tag: number }
+  /** The tile finished its program (END or end of CMD_LEN) and is idle unless more are queued. */
+  | { readonly kind: 'done'; readonly tile: number; readonly cycle: number; readonly tag: number }
+  /** The tile stopped on a fault; nothing of the faulting access was written. */
+  | { readonly kind: 'fault'; readonly tile: number; readonly cycle: number; readonly address: number; readonly code: number }
+  | { readonly kind: 'log'; readonly cycle: number; readonly message: string };
+
+export interface AdvanceResult {
+  /** Board cycle counter when advance() returned. */
+  readonly cycle: number;
+  /** Events in board-time order (ties: by tile index, then granule < done < fault). */
+  readonly events: readonly BoardEvent[];
+}
+
+/** What the booted firmware says about the board (hello without the transport's part). */
+export interface BoardInfo {
+  readonly boardId: string;
+  /** "major.minor.patch+build" of the booted image. */
+  readonly firmwareVersion: string;
+  readonly tiles: number;
+  readonly capabilities: { readonly throttle: boolean; readonly functional: boolean; readonly flash: boolean; readonly lockstep: boolean };
+  readonly bootSlot: 'A' | 'B';
+  readonly trial: boolean;
+}

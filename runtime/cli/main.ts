@@ -1,0 +1,38 @@
+// The cotenant command line: the one composition root that picks a board, a transport and
+// the runtime. Library code never prints; commands here do. Each command lives in its own
+// file under commands/ and registers itself on the program.
+import { Command, CommanderError } from 'commander';
+import { CotenantError } from '../../boards/errors.ts';
+import { registerAll } from './commands/index.ts';
+
+const EXIT_USAGE = 2;
+const EXIT_FAILURE = 1;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command();
+  program
+    .name('cotenant')
+    .description('Multi-tenant DNN runtime for edge NPU boards: profile, run, analyze, flash, test.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerAll(program);
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message (or help/version, which exit 0)
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof CotenantError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return err.code === 'CONFIG' ? EXIT_USAGE : EXIT_FAILURE;
+    }
+    process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
