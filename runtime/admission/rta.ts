@@ -1,0 +1,159 @@
+// Limited-preemption fixed-priority response-time analysis (REFERENCE.md; Bril, Lukkien &
+// Verhaegh 2009; Yao, Buttazzo & Bertogna for blocking tolerance). One "processor" = one
+// lane of tiles that runs one granule at a time. All quantities are whole board cycles.
+//
+// Tasks are given highest priority first (index 0). Every task's work is a fixed
+// sequence of non-preemptive granules; C = their sum. A task with no minimum
+// inter-arrival time (Poisson) interferes without bound with everything below it.
+
+export interface RtaTask {
+  readonly name: string;
+  /** Worst-case cost of each granule of one job, in order. */
+  readonly granules: readonly number[];
+  /** Minimum inter-arrival time; undefined = no bound. */
+  readonly period: number | undefined;
+  readonly deadline: number;
+}
+
+export interface RtaResult {
+  /** Worst-case response time bound (Infinity when no bound exists). */
+  readonly bound: number;
+  readonly blocking: number;
+  /** Index of the lower-priority task whose granule sets the blocking (-1: none). */
+  readonly blocker: number;
+  /** Length of the level-i busy period and the number of jobs checked in it. */
+  readonly busyPeriod: number;
+  readonly jobsChecked: number;
+  /** Which job of the busy period gives the bound (1-based). */
+  readonly worstJob: number;
+  readonly schedulable: boolean;
+  /** Why there is no finite bound, when there is none. */
+  readonly reason?: string;
+}
+
+/** Busy periods longer than this are treated as unbounded (the analysis would not terminate usefully). */
+const HORIZON_CYCLES = 2 ** 50;
+
+export function taskCost(t: RtaTask): number {
+  let c = 0;
+  for (const q of t.granules) c += q;
+  return c;
+}
+
+export function maxGranule(t: RtaTask): number {
+  let m = 0;
+  for (const q of t.granules) if (q > m) m = q;
+  return m;
+}
+
+/** B_i = max over lower-priority j of (q_j^max − 1): a lower granule that started one cycle
+ *  before the request arrived. */
+export function blockingOf(tasks: readonly RtaTask[], i: number): { blocking: number; blocker: number } {
+  let blocking = 0;
+  let blocker = -1;
+  for (let j = i + 1; j < tasks.length; j++) {
+    const b = Math.max(0, maxGranule(tasks[j]!) - 1);
+    if (b > blocking) { blocking = b; blocker = j; }
+  }
+  return { blocking, blocker };
+}
+
+/** Response-time bound of task i with a given blocking term. */
+export function responseTime(tasks: readonly RtaTask[], i: number, blocking: number): Omit<RtaResult, 'blocker'> {
+  const ti = tasks[i]!;
+  const ci = taskCost(ti);
+  const last = ti.granules[ti.granules.length - 1] ?? 0;
+  const unbounded = (reason: string) => ({ bound: Number.POSITIVE_INFINITY, blocking, busyPeriod: Number.POSITIVE_INFINITY, jobsChecked: 0, worstJob: 0, schedulable: false, reason });
+  let util = 0;
+  for (let h = 0; h <= i; h++) {
+    const th = tasks[h]!;
+    if (th.period === undefined) {
+      if (h < i) return unbounded(`higher-priority ${th.name} has no minimum gap between requests (Poisson), so its interference has no bound`);
+      continue; // its own arrivals only lengthen its own queue; the first job is still analysable
+    }
+    util += taskCost(th) / th.period;
+  }
+  if (ti.period !== undefined && util >= 1) return unbounded(`utilization of ${ti.name} and everything above it is ${(util * 100).toFixed(1)}% ≥ 100%`);
+  if (ti.period === undefined && util >= 1) return unbounded(`utilization above ${ti.name} is ${(util * 100).toFixed(1)}% ≥ 100%`);
+
+  // Level-i busy period: L = B + Σ_{h≤i} ⌈L/T_h⌉ C_h (for an unbounded own arrival
+  // pattern only the first job is considered).
+  let L = blocking + ci;
+  for (let h = 0; h < i; h++) L += taskCost(tasks[h]!);
+  for (;;) {
+    let next = blocking;
+    for (let h = 0; h <= i; h++) {
+      const th = tasks[h]!;
+      next += (th.period === undefined ? 1 : Math.ceil(L / th.period)) * taskCost(th);
+    }
+    if (next === L) break;
+    if (next > HORIZON_CYCLES) return unbounded(`the level busy period of ${ti.name} does not end`);
+    L = next;
+  }
+  const jobs = ti.period === undefined ? 1 : Math.max(1, Math.ceil(L / ti.period));
+  let bound = 0;
+  let worstJob = 1;
+  for (let k = 1; k <= jobs; k++) {
+    // Start of the last granule of job k: s = B + k·C_i − q_last + Σ_{h<i} (⌊s/T_h⌋ + 1) C_h.
+    let s = blocking + k * ci - last;
+    for (let h = 0; h < i; h++) s += taskCost(tasks[h]!);
+    for (;;) {
+      let next = blocking + k * ci - last;
+      for (let h = 0; h < i; h++) {
+        const th = tasks[h]!;
+        next += (Math.floor(s / th.period!) + 1) * taskCost(th);
+      }
+      if (next === s) break;
+      if (next > HORIZON_CYCLES) return unbounded(`job ${k} of ${ti.name} never starts its last granule`);
+      s = next;
+    }
+    const r = s + last - (k - 1) * (ti.period ?? 0);
+    if (r > bound) { bound = r; worstJob = k; }
+  }
+  return { bound, blocking, busyPeriod: L, jobsChecked: jobs, worstJob, schedulable: bound <= ti.deadline };
+}
+
+export function analyzeTask(tasks: readonly RtaTask[], i: number): RtaResult {
+  const { blocking, blocker } = blockingOf(tasks, i);
+  return { ...responseTime(tasks, i, blocking), blocker };
+}
+
+/**
+ * Blocking tolerance β_k: the most cycles of lower-priority blocking task k can absorb and
+ * still meet its deadline (first job, D ≤ T), max over scheduling points t ≤ D_k of
+ * t − Σ_{h≤k} ⌈t/T_h⌉ C_h. Used to size lower tenants' granules (Q_i = min_{k<i} β_k);
+ * the full analysis above then confirms the choice. Negative = infeasible even unblocked.
+ */
+export function blockingTolerance(tasks: readonly RtaTask[], k: number): number {
+  const tk = tasks[k]!;
+  for (let h = 0; h < k; h++) if (tasks[h]!.period === undefined) return Number.NEGATIVE_INFINITY;
+  const points = new Set<number>([tk.deadline]);
+  for (let h = 0; h < k; h++) {
+    const p = tasks[h]!.period!;
+    for (let t = p; t < tk.deadline && points.size < 100_000; t += p) points.add(t);
+  }
+  let best = Number.NEGATIVE_INFINITY;
+  for (const t of points) {
+    let demand = taskCost(tk);
+    for (let h = 0; h < k; h++) demand += Math.ceil(t / tasks[h]!.period!) * taskCost(tasks[h]!);
+    if (t - demand > best) best = t - demand;
+  }
+  return best;
+}
+
+/**
+ * The largest blocking task i can take and still pass the full analysis (binary search
+ * on B; the bound is monotone in B). -1 when even B = 0 fails.
+ */
+export function maxTolerableBlocking(tasks: readonly RtaTask[], i: number): number {
+  const ti = tasks[i]!;
+  if (!responseTime(tasks, i, 0).schedulable) return -1;
+  let lo = 0;
+  let hi = ti.deadline;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi + 1) / 2);
+    if (responseTime(tasks, i, mid).schedulable) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
