@@ -1,0 +1,140 @@
+// The policy interface: every scheduling policy (cotenant and the baselines) is a pure,
+// deterministic function from the executor's state to the steps to start now. The
+// executor owns the board, the clock (board cycles) and request accounting; a policy
+// only decides. Ties are broken by stable keys (priority, arrival, request id, tenant
+// index), never by iteration order of hash maps or by host time.
+import type { PolicyName } from '../scenario/schema.ts';
+
+/** The granule kinds the compiler understands (runtime/compiler). */
+export type GranuleSpec = { kind: 'layer' } | { kind: 'block'; layers: number } | { kind: 'cycles'; max: number };
+
+/** A compiled form of a tenant's model the policy may run (tile count × granule). */
+export interface VariantRequest {
+  readonly tiles: number;
+  readonly granule: GranuleSpec;
+}
+
+/** What a policy knows about one step of a compiled variant. */
+export interface StepInfo {
+  readonly index: number;
+  readonly layers: { readonly first: number; readonly last: number };
+  /** Tiles (group-relative) that run a program in this step. */
+  readonly tiles: number;
+  readonly macs: number;
+  readonly readBytes: number;
+  readonly writeBytes: number;
+  /** The compiler's estimate (isolated, uncontended). */
+  readonly estCycles: number;
+}
+
+export interface VariantInfo {
+  readonly key: string;
+  readonly tiles: number;
+  readonly granule: GranuleSpec;
+  readonly steps: readonly StepInfo[];
+  /** Σ estCycles of steps[i..] for every i (remaining work estimate), length steps+1. */
+  readonly remainingEst: readonly number[];
+}
+
+export interface TenantView {
+  readonly index: number;
+  readonly name: string;
+  readonly priority: number;
+  readonly guaranteed: boolean;
+  /** Relative deadline, cycles. */
+  readonly deadline: number;
+  /** Isolated latency on the reference group, cycles. */
+  readonly isolatedCycles: number;
+  readonly variants: ReadonlyMap<string, VariantInfo>;
+}
+
+/** A request being served; the executor mutates it, policies only read it. */
+export interface Job {
+  readonly id: number;
+  readonly tenant: number;
+  readonly arrival: number;
+  readonly deadline: number;
+  /** Variant in use since the first step (undefined: not started). */
+  variant: string | undefined;
+  /** Next step to run in `variant`. */
+  step: number;
+  /** First layer not yet done (for policies that switch variants at layer boundaries). */
+  nextLayer: number;
+  /** A step of this job is on the board. */
+  running: boolean;
+  /** Physical tiles of the running (or last) step. */
+  tiles: readonly number[];
+  /** Board cycles this job has spent running steps. */
+  runCycles: number;
+  started: number | undefined;
+}
+
+export interface SchedState {
+  readonly now: number;
+  readonly tileCount: number;
+  /** Per physical tile: the job whose step occupies it, if any. */
+  readonly tileJob: readonly (Job | undefined)[];
+  /** Per tenant: its unfinished requests in arrival order; only the head may run. */
+  readonly queues: readonly (readonly Job[])[];
+  readonly tenants: readonly TenantView[];
+  readonly dramBytesPerCycle: number;
+}
+
+export interface Dispatch {
+  readonly job: Job;
+  readonly variant: string;
+  readonly step: number;
+  /** Physical tiles, one per group-relative tile of the variant. */
+  readonly tiles: readonly number[];
+  /** THROTTLE register value per tile in `tiles` (0 = off). */
+  readonly throttle: readonly number[];
+}
+
+export interface Policy {
+  readonly name: PolicyName;
+  /** Variants each tenant needs compiled before the run (index = tenant). */
+  variants(tenants: readonly { readonly name: string; readonly priority: number }[], boardTiles: number): VariantRequest[][];
+  /** Steps to start now on idle tiles. Called at every decision point. */
+  decide(state: SchedState): Dispatch[];
+}
+
+export function variantKey(v: VariantRequest): string {
+  const g = v.granule.kind === 'layer' ? 'layer' : v.granule.kind === 'block' ? `block:${v.granule.layers}` : `cycles:${v.granule.max}`;
+  return `t${v.tiles}/${g}`;
+}
+
+/** Whether a job's next step may start: head of its tenant's queue and not on the board. */
+export function isReady(state: SchedState, job: Job): boolean {
+  return !job.running && state.queues[job.tenant]![0] === job;
+}
+
+/** The head jobs that are ready, in tenant order. */
+export function readyHeads(state: SchedState): Job[] {
+  const out: Job[] = [];
+  for (const q of state.queues) {
+    const j = q[0];
+    if (j !== undefined && !j.running) out.push(j);
+  }
+  return out;
+}
+
+export function idleTiles(state: SchedState): number[] {
+  const out: number[] = [];
+  state.tileJob.forEach((j, i) => { if (j === undefined) out.push(i); });
+  return out;
+}
+
+/** Remaining estimated cycles of a job in a given variant (from its next layer). */
+export function remainingEstimate(tenant: TenantView, job: Job, variantKeyName: string): number {
+  const v = tenant.variants.get(variantKeyName);
+  if (v === undefined) return 0;
+  if (job.variant === variantKeyName) return v.remainingEst[job.step] ?? 0;
+  const s = stepAtLayer(v, job.nextLayer);
+  return s === undefined ? v.remainingEst[0]! : v.remainingEst[s]!;
+}
+
+/** The step of a variant that starts at `layer` (a layer boundary), if any. */
+export function stepAtLayer(v: VariantInfo, layer: number): number | undefined {
+  for (const s of v.steps) if (s.layers.first === layer && (s.index === 0 || v.steps[s.index - 1]!.layers.last < layer)) return s.index;
+  return undefined;
+}
