@@ -1,0 +1,128 @@
+// Tiling choice and the analytic cost model (docs/compiler.md). Pure functions of the op
+// and the board definition; no tuning constants beyond the board's own parameters.
+import { CompileError } from '../../boards/errors.ts';
+import type { BoardDefinition } from '../../boards/types.ts';
+import type { LoopOp } from './types.ts';
+import { opMacs } from './ops.ts';
+
+export interface Tiles { readonly tI: number; readonly tJ: number; readonly tK: number }
+
+export interface OpCost {
+  readonly macs: number;
+  /** Estimated DRAM bytes read (with the re-reads the tiling implies) and written. */
+  readonly readBytes: number;
+  readonly writeBytes: number;
+  readonly computeCycles: number;
+  readonly memoryCycles: number;
+  readonly estCycles: number;
+  readonly tiles: Tiles | null;
+}
+
+const cdiv = (a: number, b: number): number => Math.ceil(a / b);
+
+/** Candidate tile sizes along one dimension: DIM·2^n below `n`, and `n` itself (edge). */
+function candidates(n: number, dim: number): number[] {
+  const out = new Set<number>([n]);
+  for (let t = dim; t < n; t *= 2) out.add(t);
+  return [...out];
+}
+
+/** Matmul-shaped tiling: one A block (tI×tK, `aPerRowK` bytes per element row) and one B
+ *  block (tK×tJ) in half the scratchpad, one C block (tI×tJ int32) in half the
+ *  accumulator; minimises DRAM traffic A·nJ + B·nI (k innermost, loop order i, j, k). */
+export function chooseTiles(I: number, J: number, K: number, board: BoardDefinition, what: string, aBytesPerElem = 1): Tiles {
+  const spadHalf = board.scratchpadBytes / 2;
+  const accHalf = board.accumulatorBytes / 2;
+  let best: { t: Tiles; traffic: number } | null = null;
+  for (const tK of candidates(K, board.dim)) {
+    for (const tJ of candidates(J, board.dim)) {
+      for (const tI of candidates(I, board.dim)) {
+        if (tI * tK * aBytesPerElem + tK * tJ > spadHalf || tI * tJ * 4 > accHalf) continue;
+        const traffic = I * K * aBytesPerElem * cdiv(J, tJ) + K * J * cdiv(I, tI);
+        const better = best === null || traffic < best.traffic
+          || (traffic === best.traffic && tI * tJ * tK > best.t.tI * best.t.tJ * best.t.tK);
+        if (better) best = { t: { tI, tJ, tK }, traffic };
+      }
+    }
+  }
+  if (best === null) throw new CompileError(`${what}: no tiling of I=${I} J=${J} K=${K} fits half of the ${board.scratchpadBytes}-byte scratchpad and half of the ${board.accumulatorBytes}-byte accumulator`);
+  return best.t;
+}
+
+export function tilesFor(op: LoopOp, board: BoardDefinition, what: string): Tiles | null {
+  switch (op.kind) {
+    case 'matmul':
+      return chooseTiles(op.I, op.J, op.K, board, what);
+    case 'conv': {
+      const outPix = op.outH * op.outW;
+      if (op.depthwise) return chooseTiles(outPix, op.outC, op.k * op.k, board, what);
+      return chooseTiles(outPix, op.outC, op.k * op.k * op.inC, board, what);
+    }
+    default:
+      return null;
+  }
+}
+
+/** MoCA's combination of compute and memory time: max + 0.5·min. */
+export function combine(compute: number, memory: number): number {
+  return Math.max(compute, memory) + 0.5 * Math.min(compute, memory);
+}
+
+/** Cost of one op running on one tile that gets `bytesPerCycle` of DRAM bandwidth. */
+export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number, what: string): OpCost {
+  const D = board.dim;
+  const macs = opMacs(op);
+  const tiles = tilesFor(op, board, what);
+  let readBytes: number;
+  let writeBytes: number;
+  let compute: number;
+  switch (op.kind) {
+    case 'matmul': {
+      const t = tiles!;
+      readBytes = op.I * op.K * cdiv(op.J, t.tJ) + op.K * op.J * cdiv(op.I, t.tI) + (op.bias ? 4 * op.J * cdiv(op.I, t.tI) : 0);
+      writeBytes = op.I * op.J;
+      // per DIM×DIM weight block: DIM cycles of preload + one cycle per streamed row; plus
+      // fill/drain (2·DIM) once per output tile.
+      compute = cdiv(op.J, D) * cdiv(op.K, D) * (op.I + D * cdiv(op.I, t.tI)) + 2 * D * cdiv(op.I, t.tI) * cdiv(op.J, t.tJ);
+      break;
+    }
+    case 'conv': {
+      const t = tiles!;
+      const outPix = op.outH * op.outW;
+      const kRows = op.depthwise ? op.k * op.k : op.k * op.k * op.inC;
+      const inBytes = op.inH * op.inW * op.inC;
+      const nJ = op.depthwise ? 1 : cdiv(op.outC, t.tJ);
+      readBytes = inBytes * nJ + kRows * op.outC * cdiv(outPix, t.tI) + (op.bias ? 4 * op.outC * cdiv(outPix, t.tI) : 0);
+      writeBytes = (op.pool ? op.pool.h * op.pool.w : outPix) * op.outC;
+      compute = op.depthwise
+        // one useful column per channel: DIM MACs per cycle at best
+        ? cdiv(macs, D) + 2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ)
+        : cdiv(op.outC, D) * cdiv(kRows, D) * (outPix + D * cdiv(outPix, t.tI)) + 2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ);
+      break;
+    }
+    case 'resadd':
+      readBytes = 2 * op.I * op.J;
+      writeBytes = op.I * op.J;
+      compute = cdiv(op.I * op.J, D);
+      break;
+    case 'pool':
+      readBytes = op.inH * op.inW * op.C;
+      writeBytes = op.global ? op.C : op.outH * op.outW * op.C;
+      compute = op.global ? cdiv(readBytes, D) : cdiv(op.outH * op.outW * op.C * op.size * op.size, D);
+      break;
+    case 'vec':
+      readBytes = op.rows * op.cols;
+      writeBytes = readBytes;
+      // softmax: max, exp+sum, scale; layernorm: mean, variance, normalise — ~4 passes over D lanes
+      compute = 4 * cdiv(readBytes, D);
+      break;
+  }
+  const memoryCycles = (readBytes + writeBytes) / bytesPerCycle + board.dramLatencyCycles;
+  const estCycles = Math.ceil(combine(compute, memoryCycles));
+  return { macs, readBytes, writeBytes, computeCycles: compute, memoryCycles, estCycles, tiles };
+}
+
+/** DRAM bandwidth one of `active` co-running tiles can expect: a fair share, capped by its bus. */
+export function tileBandwidth(board: BoardDefinition, active: number): number {
+  return Math.min(board.tileBusBytesPerCycle, board.dramBytesPerCycle / Math.max(1, active));
+}

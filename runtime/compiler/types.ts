@@ -1,0 +1,109 @@
+// The compiler's public contract (others code against these names) and the lowered form
+// of a layer: loop ops, each the full configuration of one LOOP_* instruction.
+import type { BoardId } from '../../boards/types.ts';
+
+export type GranuleSpec = { kind: 'layer' } | { kind: 'block'; layers: number } | { kind: 'cycles'; max: number };
+
+export interface CompileOptions {
+  tiles: number;
+  granule: GranuleSpec;
+  /** First byte of the tenant's DRAM region (absolute board address). */
+  regionBase: number;
+  /** Functional mode: the runner uploads weights and input (see dataImage()). Programs are
+   *  the same either way; the flag is recorded so a runner knows what to upload. */
+  functional?: boolean;
+}
+
+export interface ProgramRef { tile: number /* 0..tiles-1 within the tenant's group */; address: number; bytes: Uint8Array }
+
+export interface CompiledStep {
+  index: number;
+  tag: number;
+  layers: { first: number; last: number };
+  programs: ProgramRef[];
+  macs: number;
+  readBytes: number;
+  writeBytes: number;
+  estCycles: number;
+}
+
+export interface CompiledModel {
+  model: string;
+  board: BoardId;
+  tiles: number;
+  steps: CompiledStep[];
+  layout: {
+    regionBase: number;
+    regionBytes: number;
+    input: { address: number; bytes: number };
+    output: { address: number; bytes: number };
+    /** Per layer, weights then int32 biases in one block; bytes 0 for weightless layers. */
+    weights: { address: number; bytes: number }[];
+  };
+  totals: { macs: number; readBytes: number; writeBytes: number; estCycles: number };
+  /** Extension: the whole-layer loop ops with absolute addresses, in execution order, so the
+   *  CPU reference (runtime/reference/) can run the same layers on a memory image. */
+  plans: LayerPlan[];
+  functional: boolean;
+}
+
+/** A DRAM address before layout: a buffer id and a byte offset into it. */
+export interface SymAddr { readonly buf: number; readonly off: number }
+
+export interface Quant { readonly relu: boolean; readonly M: number; readonly S: number }
+
+export interface MatmulOp<A = SymAddr> {
+  readonly kind: 'matmul';
+  readonly I: number; readonly J: number; readonly K: number;
+  readonly a: A; readonly b: A; readonly bias: A | null; readonly c: A;
+  readonly sA: number; readonly sB: number; readonly sC: number;
+  readonly q: Quant;
+}
+
+export interface ConvOp<A = SymAddr> {
+  readonly kind: 'conv';
+  readonly depthwise: boolean;
+  readonly inH: number; readonly inW: number; readonly inC: number;
+  readonly outH: number; readonly outW: number; readonly outC: number;
+  readonly k: number; readonly s: number; readonly p: number;
+  readonly pool: { readonly size: number; readonly stride: number; readonly padding: number; readonly h: number; readonly w: number } | null;
+  readonly a: A; readonly b: A; readonly bias: A | null; readonly c: A;
+  readonly sA: number; readonly sB: number; readonly sC: number;
+  readonly q: Quant;
+}
+
+export interface ResaddOp<A = SymAddr> {
+  readonly kind: 'resadd';
+  readonly I: number; readonly J: number;
+  readonly a: A; readonly b: A; readonly c: A;
+  readonly sA: number; readonly sB: number; readonly sC: number;
+  readonly q: Quant;
+}
+
+export interface PoolOp<A = SymAddr> {
+  readonly kind: 'pool';
+  /** true: global average (out[c] = requant(Σ in)); false: max pool. */
+  readonly global: boolean;
+  readonly inH: number; readonly inW: number; readonly C: number;
+  readonly size: number; readonly stride: number; readonly padding: number;
+  readonly outH: number; readonly outW: number;
+  readonly a: A; readonly c: A;
+  readonly sA: number; readonly sC: number;
+  readonly q: Quant;
+}
+
+export interface VecOp<A = SymAddr> {
+  readonly kind: 'vec';
+  readonly layernorm: boolean;
+  readonly rows: number; readonly cols: number;
+  readonly a: A; readonly c: A;
+  readonly sA: number; readonly sC: number;
+}
+
+export type LoopOp<A = SymAddr> = MatmulOp<A> | ConvOp<A> | ResaddOp<A> | PoolOp<A> | VecOp<A>;
+
+export interface LayerPlan {
+  readonly layer: number;
+  readonly name: string;
+  readonly ops: readonly LoopOp<number>[];
+}
