@@ -1,0 +1,302 @@
+// The emulated board: register bus, DRAM and flash staging windows, the tiles, and the
+// event loop. Time is the cycle counter and moves only inside advance() (and while a
+// flash command keeps the controller busy). Between events every tile progresses at a
+// constant rate, so the loop jumps from event to event: segment ends, throttle bubble
+// starts/ends — never cycle by cycle.
+import type { AdvanceResult, BoardEvent, BoardInfo } from '../events.ts';
+import { CAPS_FLASH, CAPS_FUNCTIONAL, CAPS_THROTTLE, GLOBAL_REGISTERS as G, STATUS_BUSY, STATUS_FAULT, STATUS_THROTTLED, TILE_BLOCK_BASE, TILE_BLOCK_STRIDE, TILE_REGISTERS as T } from '../registers.ts';
+import type { BoardDefinition } from '../types.ts';
+import { DEFAULT_MANIFEST, type BootResult, type EmulatedBoard, type ExecutionMode, type FlashPeripheral, type FirmwareManifest } from './api.ts';
+import type { CostContext } from './costs.ts';
+import { RateSolver } from './rates.ts';
+import { SparseMemory } from './sparse-memory.ts';
+import { Tile, type TileHost } from './tile.ts';
+
+const FLASH_REG_FIRST = 0x100;
+const FLASH_REG_LAST = 0x1ff;
+const TWO_32 = 2 ** 32;
+const KIND_RANK: Record<BoardEvent['kind'], number> = { granule: 0, done: 1, fault: 2, log: 3 };
+
+export interface BoardOptions {
+  readonly mode?: ExecutionMode;
+  readonly flash?: FlashPeripheral;
+}
+
+function lo32(v: number): number {
+  return v % TWO_32 >>> 0;
+}
+
+function hi32(v: number): number {
+  return Math.floor(v / TWO_32) >>> 0;
+}
+
+export class NpuBoard implements EmulatedBoard {
+  readonly dram: SparseMemory;
+  readonly staging: Uint8Array;
+  private now = 0;
+  private tiles: Tile[] = [];
+  private pending: BoardEvent[] = [];
+  private mode: ExecutionMode;
+  private scratch = 0;
+  private dramRd = 0;
+  private dramWr = 0;
+  private readonly latched = new Map<number, number>();
+  private boot: BootResult = { status: 0, slot: 'A', trial: false, manifest: DEFAULT_MANIFEST };
+  private readonly solver: RateSolver;
+  private readonly host: TileHost;
+
+  constructor(readonly def: BoardDefinition, private readonly opts: BoardOptions = {}) {
+    this.mode = opts.mode ?? 'timing';
+    this.dram = new SparseMemory(def.dram.base, def.dram.bytes);
+    this.staging = new Uint8Array(def.flashStaging.bytes);
+    this.solver = new RateSolver(def);
+    const enabledTiles = () => this.tiles.length;
+    const cost: CostContext = {
+      dim: def.dim,
+      scratchpadBytes: def.scratchpadBytes,
+      requestBytes: def.dmaRequestBytes,
+      dramLatency: def.dramLatencyCycles,
+      l2Latency: def.l2HitLatencyCycles,
+      get l2Share() {
+        return def.l2Bytes / Math.max(1, enabledTiles());
+      },
+    };
+    this.host = {
+      mem: this.dram,
+      cost,
+      dim: def.dim,
+      scratchpadBytes: def.scratchpadBytes,
+      accumulatorBytes: def.accumulatorBytes,
+      dramBase: def.dram.base,
+      dramEnd: def.dram.base + def.dram.bytes,
+      functional: () => this.mode === 'functional',
+      emit: (e) => this.pending.push(e),
+      countDram: (r, w) => {
+        this.dramRd += r;
+        this.dramWr += w;
+      },
+    };
+    this.powerOn();
+  }
+
+  get cycle(): number {
+    return this.now;
+  }
+
+  get manifest(): FirmwareManifest | undefined {
+    return this.boot.manifest;
+  }
+
+  info(): BoardInfo {
+    const m = this.boot.manifest;
+    const v = m?.version;
+    return {
+      boardId: this.def.boardIdCode,
+      firmwareVersion: v === undefined ? '0.0.0+0' : `${v.major}.${v.minor}.${v.patch}+${v.build}`,
+      tiles: this.tiles.length,
+      capabilities: { throttle: this.throttleCap(), functional: m?.functional ?? false, flash: this.opts.flash !== undefined, lockstep: true },
+      bootSlot: this.boot.slot,
+      trial: this.boot.trial,
+    };
+  }
+
+  private throttleCap(): boolean {
+    return this.def.throttleEngine && (this.boot.manifest?.throttle ?? false);
+  }
+
+  private powerOn(): void {
+    this.boot = this.opts.flash?.boot() ?? { status: 0, slot: 'A', trial: false, manifest: DEFAULT_MANIFEST };
+    const enabled = Math.min(this.def.tiles, this.boot.manifest?.tiles ?? 0);
+    this.tiles = Array.from({ length: enabled }, (_, i) => new Tile(i, this.host, this.now));
+    this.pending = [];
+    this.mode = this.opts.mode ?? 'timing';
+    if (this.mode === 'functional' && !(this.boot.manifest?.functional ?? false)) this.mode = 'timing';
+    this.scratch = 0;
+    this.dramRd = 0;
+    this.dramWr = 0;
+    this.latched.clear();
+  }
+
+  reset(): void {
+    this.powerOn();
+  }
+
+  // ---- registers -------------------------------------------------------------------
+
+  readRegister(address: number): number {
+    checkAligned(address);
+    if (address >= TILE_BLOCK_BASE) return this.readTileRegister(address);
+    if (address >= FLASH_REG_FIRST && address <= FLASH_REG_LAST) return this.opts.flash?.readRegister(address) ?? 0;
+    const m = this.boot.manifest;
+    switch (address) {
+      case G.BOARD_ID: return asciiLe(this.def.boardIdCode);
+      case G.FW_VERSION: return m === undefined ? 0 : ((m.version.major << 16) | (m.version.minor << 8) | m.version.patch) >>> 0;
+      case G.CAPS: return (this.throttleCap() ? CAPS_THROTTLE : 0) | (m?.functional ? CAPS_FUNCTIONAL : 0) | (this.opts.flash ? CAPS_FLASH : 0);
+      case G.TILE_COUNT: return this.tiles.length;
+      case G.CYCLE_LO: return this.latch(G.CYCLE_HI, this.now);
+      case G.SCRATCH: return this.scratch;
+      case G.MODE: return this.mode === 'functional' ? 1 : 0;
+      case G.DRAM_RD_LO: return this.latch(G.DRAM_RD_HI, this.dramRd);
+      case G.DRAM_WR_LO: return this.latch(G.DRAM_WR_HI, this.dramWr);
+      case G.CYCLE_HI: return this.latched.get(address) ?? hi32(this.now);
+      case G.DRAM_RD_HI: return this.latched.get(address) ?? hi32(this.dramRd);
+      case G.DRAM_WR_HI: return this.latched.get(address) ?? hi32(this.dramWr);
+      case G.BOOT_STATUS: return this.boot.status >>> 0;
+      case G.BOOT_SLOT: return (this.boot.slot === 'B' ? 1 : 0) | (this.boot.trial ? 0x100 : 0);
+      default: return 0;
+    }
+  }
+
+  /** Returns the low half of `value` and latches its high half for the _HI register. */
+  private latch(hiAddress: number, value: number): number {
+    this.latched.set(hiAddress, hi32(value));
+    return lo32(value);
+  }
+
+  private tileAt(address: number): { tile: Tile; offset: number } | undefined {
+    const index = Math.floor((address - TILE_BLOCK_BASE) / TILE_BLOCK_STRIDE);
+    const tile = this.tiles[index];
+    return tile === undefined ? undefined : { tile, offset: (address - TILE_BLOCK_BASE) % TILE_BLOCK_STRIDE };
+  }
+
+  private readTileRegister(address: number): number {
+    const at = this.tileAt(address);
+    if (at === undefined) return 0;
+    const { tile: t, offset } = at;
+    switch (offset) {
+      case T.CMD_ADDR: return t.cmdAddr;
+      case T.CMD_LEN: return t.cmdLen;
+      case T.STATUS: return (t.busy || t.queue.length > 0 ? STATUS_BUSY : 0) | (t.faulted ? STATUS_FAULT : 0) | (t.throttle.inBubble ? STATUS_THROTTLED : 0);
+      case T.THROTTLE: return t.throttleReg;
+      case T.REGION_BASE: return t.regionBase;
+      case T.REGION_LIMIT: return t.regionLimit;
+      case T.FAULT_ADDR: return t.faultAddr;
+      case T.PERF_BUSY_LO: return this.latch(address + 4, t.perfBusy);
+      case T.PERF_STALL_LO: return this.latch(address + 4, t.perfStall);
+      case T.PERF_RD_BEATS_LO: return this.latch(address + 4, t.rdBeats);
+      case T.PERF_WR_BEATS_LO: return this.latch(address + 4, t.wrBeats);
+      case T.PERF_MACS_LO: return this.latch(address + 4, t.macs);
+      case T.PERF_BUSY_HI: return this.latched.get(address) ?? hi32(t.perfBusy);
+      case T.PERF_STALL_HI: return this.latched.get(address) ?? hi32(t.perfStall);
+      case T.PERF_RD_BEATS_HI: return this.latched.get(address) ?? hi32(t.rdBeats);
+      case T.PERF_WR_BEATS_HI: return this.latched.get(address) ?? hi32(t.wrBeats);
+      case T.PERF_MACS_HI: return this.latched.get(address) ?? hi32(t.macs);
+      case T.GRANULES: return t.granules >>> 0;
+      case T.LAST_TAG: return t.lastTag >>> 0;
+      default: return 0;
+    }
+  }
+
+  writeRegister(address: number, value: number): void {
+    checkAligned(address);
+    const v = value >>> 0;
+    if (address >= TILE_BLOCK_BASE) {
+      this.writeTileRegister(address, v);
+      return;
+    }
+    if (address >= FLASH_REG_FIRST && address <= FLASH_REG_LAST) {
+      const flash = this.opts.flash;
+      if (flash === undefined) return;
+      flash.writeRegister(address, v, this.staging);
+      if (flash.busyCycles > 0) this.run(this.now + flash.busyCycles, false);
+      return;
+    }
+    if (address === G.SCRATCH) this.scratch = v;
+    else if (address === G.MODE) this.mode = (v & 1) === 1 && (this.boot.manifest?.functional ?? false) ? 'functional' : 'timing';
+  }
+
+  private writeTileRegister(address: number, v: number): void {
+    const at = this.tileAt(address);
+    if (at === undefined) return; // tiles the firmware did not enable ignore writes
+    const { tile: t, offset } = at;
+    switch (offset) {
+      case T.CMD_ADDR: t.cmdAddr = v; return;
+      case T.CMD_LEN: t.cmdLen = v; return;
+      case T.DOORBELL:
+        if ((v & 1) === 0) return;
+        t.doorbell(this.now);
+        this.solver.solve(this.tiles, this.now);
+        return;
+      case T.THROTTLE:
+        if (!this.throttleCap()) return;
+        t.writeThrottle(v);
+        this.solver.solve(this.tiles, this.now);
+        return;
+      case T.REGION_BASE: t.regionBase = v; return;
+      case T.REGION_LIMIT: t.regionLimit = v; return;
+      default: return;
+    }
+  }
+
+  // ---- memory ----------------------------------------------------------------------
+
+  private window(address: number, length: number): 'dram' | 'staging' {
+    const inside = (r: { base: number; bytes: number }) => Number.isInteger(address) && Number.isInteger(length) && length >= 0 && address >= r.base && address + length <= r.base + r.bytes;
+    if (inside(this.def.dram)) return 'dram';
+    if (inside(this.def.flashStaging)) return 'staging';
+    const hex = (n: number) => `0x${n.toString(16)}`;
+    const d = this.def.dram;
+    const s = this.def.flashStaging;
+    throw new RangeError(`memory range ${hex(address)}+${length} is outside the board's windows: DRAM ${hex(d.base)}..${hex(d.base + d.bytes)} and flash staging ${hex(s.base)}..${hex(s.base + s.bytes)}`);
+  }
+
+  readMemory(address: number, length: number): Uint8Array {
+    if (this.window(address, length) === 'dram') return this.dram.read(address, length);
+    const off = address - this.def.flashStaging.base;
+    return this.staging.slice(off, off + length);
+  }
+
+  writeMemory(address: number, data: Uint8Array): void {
+    if (this.window(address, data.length) === 'dram') this.dram.write(address, data);
+    else this.staging.set(data, address - this.def.flashStaging.base);
+  }
+
+  // ---- time --------------------------------------------------------------------------
+
+  advance(untilCycle: number): AdvanceResult {
+    if (!Number.isFinite(untilCycle)) throw new RangeError(`advance(${untilCycle}): untilCycle must be a finite cycle number`);
+    if (this.pending.length === 0) this.run(Math.max(this.now, Math.floor(untilCycle)), true);
+    return this.flush();
+  }
+
+  /** Runs the event loop up to `until`; with `stopAtEvents`, returns at the first board
+   *  time that raised events (after processing everything due at that time). */
+  private run(until: number, stopAtEvents: boolean): void {
+    const tiles = this.tiles;
+    for (;;) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const t of tiles) next = Math.min(next, t.nextEvent());
+      if (next > until) {
+        for (const t of tiles) t.progress(until);
+        this.now = until;
+        return;
+      }
+      for (const t of tiles) t.progress(next);
+      this.now = next;
+      for (const t of tiles) t.handle(next);
+      this.solver.solve(tiles, next);
+      if (stopAtEvents && this.pending.length > 0) return;
+    }
+  }
+
+  private flush(): AdvanceResult {
+    const events = this.pending.map((e, i) => ({ e, i }));
+    events.sort((a, b) => a.e.cycle - b.e.cycle || tileOf(a.e) - tileOf(b.e) || KIND_RANK[a.e.kind] - KIND_RANK[b.e.kind] || a.i - b.i);
+    this.pending = [];
+    return { cycle: this.now, events: events.map((x) => x.e) };
+  }
+}
+
+function tileOf(e: BoardEvent): number {
+  return e.kind === 'log' ? -1 : e.tile;
+}
+
+function checkAligned(address: number): void {
+  if (!Number.isInteger(address) || address < 0 || address % 4 !== 0) throw new RangeError(`register address ${address} is not a 4-byte aligned offset`);
+}
+
+function asciiLe(code: string): number {
+  let v = 0;
+  for (let i = 0; i < 4; i++) v |= (code.charCodeAt(i) & 0xff) << (8 * i);
+  return v >>> 0;
+}

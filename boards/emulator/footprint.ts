@@ -1,0 +1,115 @@
+// What DRAM a loop macro-op or fine-grained op touches, as strided row sets, and the
+// checks that make a tile fault before it starts (docs/isa.md: every address a loop will
+// touch is checked against the tile's region first; nothing is read or written on a fault).
+import type { Instruction } from '../isa/index.ts';
+import { FLAG_BIAS, FLAG_DEPTHWISE, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
+import type { TileConfig } from './config.ts';
+
+export interface Access {
+  readonly addr: number;
+  readonly rows: number;
+  readonly rowBytes: number;
+  readonly stride: number;
+}
+
+/** Tile sizes a loop uses: 0 in CFG_TILE means "the whole dimension". */
+export function tileOf(tile: number, whole: number): number {
+  return tile === 0 || tile > whole ? whole : tile;
+}
+
+export function convDims(cfg: TileConfig, flags: number): { I: number; J: number; K: number; depthwise: boolean } {
+  const depthwise = (flags & FLAG_DEPTHWISE) !== 0;
+  const kk = cfg.kernel * cfg.kernel;
+  return { I: cfg.outH * cfg.outW, J: cfg.outC, K: depthwise ? kk : kk * cfg.inC, depthwise };
+}
+
+function rowsAccess(addr: number, rows: number, rowBytes: number, stride: number): Access[] {
+  return rows > 0 && rowBytes > 0 ? [{ addr, rows, rowBytes, stride }] : [];
+}
+
+/** DRAM reads and writes of an instruction (the program fetch is checked separately). */
+export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]; writes: Access[] } {
+  const f = ins.flags;
+  switch (ins.op) {
+    case 'LOOP_MATMUL':
+      return {
+        reads: [
+          ...rowsAccess(cfg.addrA, cfg.I, cfg.K, cfg.strideA),
+          ...rowsAccess(cfg.addrB, cfg.K, cfg.J, cfg.strideB),
+          ...((f & FLAG_BIAS) !== 0 && cfg.addrBias !== 0 ? rowsAccess(cfg.addrBias, 1, 4 * cfg.J, 4 * cfg.J) : []),
+        ],
+        writes: rowsAccess(cfg.addrC, cfg.I, cfg.J, cfg.strideC),
+      };
+    case 'LOOP_CONV': {
+      const { K, J } = convDims(cfg, f);
+      const pooled = (f & FLAG_FUSED_POOL) !== 0;
+      const outPixels = pooled ? cfg.pooledH * cfg.pooledW : cfg.outH * cfg.outW;
+      return {
+        reads: [
+          ...rowsAccess(cfg.addrA, cfg.inH * cfg.inW, cfg.inC, cfg.strideA),
+          ...rowsAccess(cfg.addrB, K, J, cfg.strideB),
+          ...((f & FLAG_BIAS) !== 0 && cfg.addrBias !== 0 ? rowsAccess(cfg.addrBias, 1, 4 * J, 4 * J) : []),
+        ],
+        writes: rowsAccess(cfg.addrC, outPixels, cfg.outC, cfg.strideC),
+      };
+    }
+    case 'LOOP_RESADD':
+      return {
+        reads: [...rowsAccess(cfg.addrA, cfg.I, cfg.J, cfg.strideA), ...rowsAccess(cfg.addrB, cfg.I, cfg.J, cfg.strideB)],
+        writes: rowsAccess(cfg.addrC, cfg.I, cfg.J, cfg.strideC),
+      };
+    case 'LOOP_POOL': {
+      const global = (f & FLAG_GLOBAL_AVG) !== 0;
+      return {
+        reads: rowsAccess(cfg.addrA, cfg.inH * cfg.inW, cfg.inC, cfg.strideA),
+        writes: global ? rowsAccess(cfg.addrC, 1, cfg.inC, cfg.inC) : rowsAccess(cfg.addrC, cfg.pooledH * cfg.pooledW, cfg.inC, cfg.strideC),
+      };
+    }
+    case 'LOOP_VEC':
+      return { reads: rowsAccess(cfg.addrA, cfg.I, cfg.J, cfg.strideA), writes: rowsAccess(cfg.addrC, cfg.I, cfg.J, cfg.strideC) };
+    case 'MVIN': {
+      const elem = (f & FLAG_TO_ACC) !== 0 ? 4 : 1;
+      return { reads: rowsAccess(ins.b, ins.a, ins.d * elem, cfg.loadStride), writes: [] };
+    }
+    case 'MVOUT':
+      return { reads: [], writes: rowsAccess(ins.b, ins.a, ins.d, cfg.storeStride) };
+    default:
+      return { reads: [], writes: [] };
+  }
+}
+
+/** First byte of `a` outside [lo, hi), or undefined when every byte is inside. Rows are
+ *  visited in order, so the answer is the first offending byte the DMA would touch. */
+export function firstOutside(a: Access, lo: number, hi: number): number | undefined {
+  for (let r = 0; r < a.rows; r++) {
+    const start = a.addr + r * a.stride;
+    const end = start + a.rowBytes;
+    if (start < lo) return start;
+    if (end > hi) return Math.max(start, hi);
+    // Rows move monotonically; once the rest provably stays inside, stop early.
+    if (a.stride >= 0 && a.addr + (a.rows - 1) * a.stride + a.rowBytes <= hi && a.addr >= lo) return undefined;
+  }
+  return undefined;
+}
+
+/** Why a loop cannot run with this configuration (FAULT_ILLEGAL_INSTRUCTION), if at all. */
+export function configProblem(ins: Instruction, cfg: TileConfig): string | undefined {
+  if (ins.op === 'LOOP_CONV') {
+    if (cfg.kernel === 0 || cfg.convStride === 0) return 'conv kernel and stride must be ≥ 1';
+    if ((ins.flags & FLAG_DEPTHWISE) !== 0 && cfg.inC !== cfg.outC) return 'depthwise conv needs in C = out C';
+    if ((ins.flags & FLAG_FUSED_POOL) !== 0 && (cfg.poolSize === 0 || cfg.poolStride === 0)) return 'pool window and stride must be ≥ 1';
+  }
+  if (ins.op === 'LOOP_POOL' && (ins.flags & FLAG_GLOBAL_AVG) === 0 && (cfg.poolSize === 0 || cfg.poolStride === 0)) return 'pool window and stride must be ≥ 1';
+  return undefined;
+}
+
+/** Whether one A block + one B block fit half the scratchpad and one C block half the
+ *  accumulator (the double-buffering contract of docs/isa.md). */
+export function tilesFit(ins: Instruction, cfg: TileConfig, scratchpadBytes: number, accumulatorBytes: number): boolean {
+  if (ins.op !== 'LOOP_MATMUL' && ins.op !== 'LOOP_CONV') return true;
+  const d = ins.op === 'LOOP_CONV' ? convDims(cfg, ins.flags) : { I: cfg.I, J: cfg.J, K: cfg.K };
+  const tI = tileOf(cfg.tileI, d.I);
+  const tJ = tileOf(cfg.tileJ, d.J);
+  const tK = tileOf(cfg.tileK, d.K);
+  return tI * tK + tK * tJ <= scratchpadBytes / 2 && tI * tJ * 4 <= accumulatorBytes / 2;
+}

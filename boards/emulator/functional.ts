@@ -1,0 +1,166 @@
+// Functional mode: the arithmetic of the loop macro-ops (docs/isa.md), int8×int8→int32
+// with wrap-around int32 accumulators, requantised with rounding and saturation. Tensors
+// are gathered from DRAM into dense typed arrays, computed with flat loops (no per-element
+// allocation; this is the hot path measured by the bench), and written back.
+// Called when the op's timing has elapsed, so functional and timing mode share one clock.
+import type { Instruction } from '../isa/index.ts';
+import { FLAG_BIAS, FLAG_DEPTHWISE, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG } from '../isa/index.ts';
+import type { TileConfig } from './config.ts';
+import { requantOne, requantRow, type Quant } from './requant.ts';
+import type { SparseMemory } from './sparse-memory.ts';
+
+function i8(u: Uint8Array): Int8Array {
+  return new Int8Array(u.buffer, u.byteOffset, u.length);
+}
+
+function u8(i: Int8Array): Uint8Array {
+  return new Uint8Array(i.buffer, i.byteOffset, i.length);
+}
+
+function quantOf(cfg: TileConfig): Quant {
+  return { multiplier: cfg.multiplier, shift: cfg.shift, relu: cfg.relu };
+}
+
+function readBias(mem: SparseMemory, ins: Instruction, cfg: TileConfig, n: number): Int32Array {
+  const bias = new Int32Array(n);
+  if ((ins.flags & FLAG_BIAS) === 0 || cfg.addrBias === 0) return bias;
+  const raw = mem.read(cfg.addrBias, 4 * n);
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
+  for (let j = 0; j < n; j++) bias[j] = view.getInt32(4 * j, true);
+  return bias;
+}
+
+export function runMatmul(mem: SparseMemory, ins: Instruction, cfg: TileConfig): void {
+  const { I, J, K } = cfg;
+  if (I === 0 || J === 0) return;
+  const a = i8(mem.readRows(cfg.addrA, I, K, cfg.strideA));
+  const b = i8(mem.readRows(cfg.addrB, K, J, cfg.strideB));
+  const bias = readBias(mem, ins, cfg, J);
+  const acc = new Int32Array(J);
+  const out = new Int8Array(I * J);
+  const q = quantOf(cfg);
+  for (let i = 0; i < I; i++) {
+    acc.set(bias);
+    const aRow = i * K;
+    for (let k = 0; k < K; k++) {
+      const av = a[aRow + k]!;
+      if (av === 0) continue;
+      const bRow = k * J;
+      for (let j = 0; j < J; j++) acc[j]! += av * b[bRow + j]!;
+    }
+    requantRow(acc, J, q, out, i * J);
+  }
+  mem.writeRows(cfg.addrC, u8(out), I, J, cfg.strideC);
+}
+
+/** Conv (normal or depthwise) into a dense outH×outW×outC int8 map, activation applied. */
+function convMap(mem: SparseMemory, ins: Instruction, cfg: TileConfig): Int8Array {
+  const { inH, inW, inC, outH, outW, outC, kernel: k, convStride: s, padding: p } = cfg;
+  const depthwise = (ins.flags & FLAG_DEPTHWISE) !== 0;
+  const input = i8(mem.readRows(cfg.addrA, inH * inW, inC, cfg.strideA));
+  const wRows = depthwise ? k * k : k * k * inC;
+  const w = i8(mem.readRows(cfg.addrB, wRows, outC, cfg.strideB));
+  const bias = readBias(mem, ins, cfg, outC);
+  const acc = new Int32Array(outC);
+  const out = new Int8Array(outH * outW * outC);
+  const q = quantOf(cfg);
+  for (let oy = 0; oy < outH; oy++) {
+    for (let ox = 0; ox < outW; ox++) {
+      acc.set(bias);
+      for (let ky = 0; ky < k; ky++) {
+        const iy = oy * s + ky - p;
+        if (iy < 0 || iy >= inH) continue;
+        for (let kx = 0; kx < k; kx++) {
+          const ix = ox * s + kx - p;
+          if (ix < 0 || ix >= inW) continue;
+          const inBase = (iy * inW + ix) * inC;
+          if (depthwise) {
+            const wBase = (ky * k + kx) * outC;
+            for (let c = 0; c < outC; c++) acc[c]! += input[inBase + c]! * w[wBase + c]!;
+          } else {
+            const wBase = (ky * k + kx) * inC * outC;
+            for (let ci = 0; ci < inC; ci++) {
+              const av = input[inBase + ci]!;
+              if (av === 0) continue;
+              const wRow = wBase + ci * outC;
+              for (let co = 0; co < outC; co++) acc[co]! += av * w[wRow + co]!;
+            }
+          }
+        }
+      }
+      requantRow(acc, outC, q, out, (oy * outW + ox) * outC);
+    }
+  }
+  return out;
+}
+
+/** Max-pool of a dense H×W×C int8 map; window positions outside the map are ignored. */
+function maxPool(map: Int8Array, h: number, w: number, c: number, size: number, stride: number, pad: number, ph: number, pw: number): Int8Array {
+  const out = new Int8Array(ph * pw * c);
+  for (let py = 0; py < ph; py++) {
+    for (let px = 0; px < pw; px++) {
+      const o = (py * pw + px) * c;
+      for (let ch = 0; ch < c; ch++) {
+        let best = -129;
+        for (let wy = 0; wy < size; wy++) {
+          const y = py * stride + wy - pad;
+          if (y < 0 || y >= h) continue;
+          for (let wx = 0; wx < size; wx++) {
+            const x = px * stride + wx - pad;
+            if (x < 0 || x >= w) continue;
+            const v = map[(y * w + x) * c + ch]!;
+            if (v > best) best = v;
+          }
+        }
+        // A window entirely outside the map has no element; it yields the int8 minimum.
+        out[o + ch] = best === -129 ? -128 : best;
+      }
+    }
+  }
+  return out;
+}
+
+export function runConv(mem: SparseMemory, ins: Instruction, cfg: TileConfig): void {
+  if (cfg.outH * cfg.outW * cfg.outC === 0) return;
+  const map = convMap(mem, ins, cfg);
+  if ((ins.flags & FLAG_FUSED_POOL) === 0) {
+    mem.writeRows(cfg.addrC, u8(map), cfg.outH * cfg.outW, cfg.outC, cfg.strideC);
+    return;
+  }
+  const pooled = maxPool(map, cfg.outH, cfg.outW, cfg.outC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.pooledH, cfg.pooledW);
+  mem.writeRows(cfg.addrC, u8(pooled), cfg.pooledH * cfg.pooledW, cfg.outC, cfg.strideC);
+}
+
+export function runResadd(mem: SparseMemory, cfg: TileConfig): void {
+  const { I, J } = cfg;
+  if (I * J === 0) return;
+  const a = i8(mem.readRows(cfg.addrA, I, J, cfg.strideA));
+  const b = i8(mem.readRows(cfg.addrB, I, J, cfg.strideB));
+  const out = new Int8Array(I * J);
+  const q = quantOf(cfg);
+  for (let n = 0; n < I * J; n++) out[n] = requantOne(a[n]! + b[n]!, q);
+  mem.writeRows(cfg.addrC, u8(out), I, J, cfg.strideC);
+}
+
+export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): void {
+  const { inH, inW, inC } = cfg;
+  const input = i8(mem.readRows(cfg.addrA, inH * inW, inC, cfg.strideA));
+  if ((ins.flags & FLAG_GLOBAL_AVG) !== 0) {
+    const sums = new Int32Array(inC);
+    for (let px = 0; px < inH * inW; px++) for (let c = 0; c < inC; c++) sums[c]! += input[px * inC + c]!;
+    const out = new Int8Array(inC);
+    // docs/isa.md: global average is requant(Σ) with no activation.
+    const q: Quant = { multiplier: cfg.multiplier, shift: cfg.shift, relu: false };
+    for (let c = 0; c < inC; c++) out[c] = requantOne(sums[c]!, q);
+    mem.write(cfg.addrC, u8(out));
+    return;
+  }
+  const pooled = maxPool(input, inH, inW, inC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.pooledH, cfg.pooledW);
+  mem.writeRows(cfg.addrC, u8(pooled), cfg.pooledH * cfg.pooledW, inC, cfg.strideC);
+}
+
+/** LOOP_VEC is modelled for timing only: functionally it copies A to C (docs/isa.md). */
+export function runVec(mem: SparseMemory, cfg: TileConfig): void {
+  if (cfg.I * cfg.J === 0) return;
+  mem.writeRows(cfg.addrC, mem.readRows(cfg.addrA, cfg.I, cfg.J, cfg.strideA), cfg.I, cfg.J, cfg.strideC);
+}

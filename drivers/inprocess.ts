@@ -1,0 +1,95 @@
+// The in-process transport: the Device contract over an EmulatedBoard object in the same
+// thread. Fastest path and the reference behaviour for every other transport: names are
+// resolved to addresses with registerAddress(), bad names and tile indices are
+// ConfigErrors, memory outside the board's windows is a DeviceFault, and after close()
+// every call rejects with DisconnectedError.
+import type { EmulatedBoard } from '../boards/emulator/api.ts';
+import { ConfigError, DeviceFault, DisconnectedError } from '../boards/errors.ts';
+import type { AdvanceResult } from '../boards/events.ts';
+import { GLOBAL_REGISTERS, TILE_REGISTERS, isGlobalRegister, isTileRegister, registerAddress, type RegisterName } from '../boards/registers.ts';
+import type { BoardDefinition } from '../boards/types.ts';
+import type { Device, HelloInfo } from './device.ts';
+
+export const INPROCESS_PROTOCOL_VERSION = 1;
+
+export class InProcessDevice implements Device {
+  private closed = false;
+
+  constructor(private readonly emulator: EmulatedBoard) {}
+
+  get board(): BoardDefinition {
+    return this.emulator.def;
+  }
+
+  /** The emulator behind this device (tests and the shared-memory worker use it). */
+  get emulated(): EmulatedBoard {
+    return this.emulator;
+  }
+
+  async hello(): Promise<HelloInfo> {
+    this.open();
+    return { ...this.emulator.info(), protocolVersion: INPROCESS_PROTOCOL_VERSION, transport: 'inprocess' };
+  }
+
+  async readRegister(name: RegisterName, tile?: number): Promise<number> {
+    this.open();
+    return this.emulator.readRegister(this.address(name, tile));
+  }
+
+  async writeRegister(name: RegisterName, value: number, tile?: number): Promise<void> {
+    this.open();
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new ConfigError(`register ${name}: value ${value} is not a 32-bit unsigned integer`);
+    this.emulator.writeRegister(this.address(name, tile), value);
+  }
+
+  async readMemory(address: number, length: number): Promise<Uint8Array> {
+    this.open();
+    return this.memory(() => this.emulator.readMemory(address, length), address);
+  }
+
+  async writeMemory(address: number, data: Uint8Array): Promise<void> {
+    this.open();
+    this.memory(() => this.emulator.writeMemory(address, data), address);
+  }
+
+  async advance(untilCycle: number): Promise<AdvanceResult> {
+    this.open();
+    if (!Number.isFinite(untilCycle) || untilCycle < 0) throw new ConfigError(`advance: untilCycle ${untilCycle} is not a cycle number ≥ 0`);
+    return this.emulator.advance(untilCycle);
+  }
+
+  async reset(): Promise<void> {
+    this.open();
+    this.emulator.reset();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private open(): void {
+    if (this.closed) throw new DisconnectedError('in-process device is closed: open a new one with openDevice()');
+  }
+
+  private address(name: RegisterName, tile: number | undefined): number {
+    if (isTileRegister(name)) {
+      const tiles = this.emulator.info().tiles;
+      if (tile === undefined || !Number.isInteger(tile) || tile < 0 || tile >= tiles) {
+        throw new ConfigError(`register ${name} is per tile: give a tile index 0..${tiles - 1} (got ${tile})`);
+      }
+      return registerAddress(name, tile);
+    }
+    if (isGlobalRegister(name)) return registerAddress(name);
+    const valid = [...Object.keys(GLOBAL_REGISTERS), ...Object.keys(TILE_REGISTERS)].join(', ');
+    throw new ConfigError(`unknown register ${String(name)}; valid registers: ${valid}`);
+  }
+
+  private memory<T>(op: () => T, address: number): T {
+    try {
+      return op();
+    } catch (err) {
+      if (err instanceof RangeError) throw new DeviceFault(err.message, { address });
+      throw err;
+    }
+  }
+}

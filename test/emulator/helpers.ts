@@ -1,0 +1,86 @@
+// Shared helpers for the emulator tests: hand-written ISA programs, placed in DRAM and run.
+import { EMU, MOCA_8T } from '../../boards/definitions.ts';
+import { createEmulatedBoard, type EmulatedBoard, type ExecutionMode } from '../../boards/emulator/index.ts';
+import type { BoardEvent } from '../../boards/events.ts';
+import { encodeProgram, instr, type Instruction } from '../../boards/isa/index.ts';
+import { registerAddress, type RegisterName } from '../../boards/registers.ts';
+import type { BoardDefinition } from '../../boards/types.ts';
+
+export { EMU, MOCA_8T, instr };
+export const DRAM = MOCA_8T.dram.base;
+export const MiB = 1 << 20;
+
+export function board(def: BoardDefinition = MOCA_8T, mode: ExecutionMode = 'timing'): EmulatedBoard {
+  return createEmulatedBoard(def, { mode });
+}
+
+export function reg(b: EmulatedBoard, name: RegisterName, tile?: number): number {
+  return b.readRegister(registerAddress(name, tile));
+}
+
+export function setReg(b: EmulatedBoard, name: RegisterName, value: number, tile?: number): void {
+  b.writeRegister(registerAddress(name, tile), value);
+}
+
+/** Writes `program` at `addr` and rings tile's doorbell. */
+export function launch(b: EmulatedBoard, tile: number, addr: number, program: readonly Instruction[]): void {
+  const bytes = encodeProgram(program);
+  b.writeMemory(addr, bytes);
+  setReg(b, 'CMD_ADDR', addr, tile);
+  setReg(b, 'CMD_LEN', bytes.length, tile);
+  setReg(b, 'DOORBELL', 1, tile);
+}
+
+/** Advances until no tile is busy (cap: `limit` cycles; fails loudly past it). */
+export function runAll(b: EmulatedBoard, limit = 1e12): BoardEvent[] {
+  const events: BoardEvent[] = [];
+  for (let guard = 0; guard < 1_000_000; guard++) {
+    const r = b.advance(limit);
+    events.push(...r.events);
+    if (r.events.length === 0) return events;
+    if (r.cycle >= limit) throw new Error(`program still running at cycle cap ${limit}`);
+  }
+  throw new Error('advance loop did not settle');
+}
+
+export function doneCycle(events: readonly BoardEvent[], tile: number): number {
+  const e = events.find((x) => x.kind === 'done' && x.tile === tile);
+  if (e === undefined) throw new Error(`no done event for tile ${tile}: ${JSON.stringify(events)}`);
+  return e.cycle;
+}
+
+export interface MatmulSpec {
+  I: number; J: number; K: number;
+  tileI: number; tileJ: number; tileK: number;
+  a: number; b: number; c: number; bias?: number;
+  relu?: boolean; multiplier?: number; shift?: number;
+}
+
+export function matmulProgram(m: MatmulSpec, extra: Instruction[] = []): Instruction[] {
+  return [
+    instr('CFG_GEMM', { b: m.I, c: m.J, d: m.K }),
+    instr('CFG_TILE', { b: m.tileI, c: m.tileJ, d: m.tileK }),
+    instr('CFG_ADDR_IN', { b: m.a, c: m.b, d: m.bias ?? 0 }),
+    instr('CFG_ADDR_OUT', { b: m.c }),
+    instr('CFG_STRIDE', { b: m.K, c: m.J, d: m.J }),
+    instr('CFG_QUANT', { flags: m.relu ? 1 : 0, b: m.multiplier ?? 1, c: m.shift ?? 0 }),
+    instr('LOOP_MATMUL', { flags: m.bias ? 1 : 0 }),
+    ...extra,
+    instr('END'),
+  ];
+}
+
+/** Deterministic pseudo-random int8 data (a fixed LCG; tests must not use Math.random). */
+export function int8Data(n: number, seed: number, lo = -128, hi = 127): Int8Array {
+  const out = new Int8Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + (s % (hi - lo + 1));
+  }
+  return out;
+}
+
+export function bytesOf(a: Int8Array | Int32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
