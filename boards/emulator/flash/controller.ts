@@ -85,6 +85,7 @@ export class EmulatedFlash implements FlashPeripheral {
 
   writeRegister(offset: number, value: number, staging: Uint8Array): void {
     const v = value >>> 0;
+    this.cycles = 0;
     if (offset === R.FLASH_ADDR) this.regs.addr = v;
     else if (offset === R.FLASH_LEN) this.regs.len = v;
     else if (offset === R.FLASH_ARG) this.regs.arg = v;
