@@ -83,12 +83,19 @@ function loopCost(ctx: CostContext, t: LoopTraffic): OpCost {
   const first = Math.min(t.firstLoad, t.dramRead);
   const fillDrain = t.compute > 0 ? 2 * ctx.dim : 0;
   const segments = [
+    ...firstAccess(ctx, first),
     segment(ctx, first, 0, 0, 0, t.requestBytes),
     segment(ctx, t.dramRead - first, t.l2Read, t.write - t.lastStore, t.compute - t.lastCompute, t.requestBytes),
     segment(ctx, 0, 0, 0, t.lastCompute + fillDrain, t.requestBytes),
     segment(ctx, 0, 0, t.lastStore, 0, t.requestBytes),
   ];
   return { segments, dramRead: t.dramRead, l2Read: t.l2Read, write: t.write, macs: t.macs };
+}
+
+/** The wait for the first bytes of a transfer to come back (one DRAM load-to-use latency)
+ *  before data streams; a pure delay, so it is a segment of local cycles. */
+function firstAccess(ctx: CostContext, bytes: number): Segment[] {
+  return bytes > 0 ? [segment(ctx, 0, 0, 0, ctx.dramLatency, ctx.requestBytes)] : [];
 }
 
 function harmonicRequest(streams: readonly { bytes: number; req: number }[]): number {
@@ -191,7 +198,7 @@ function streamCost(ctx: CostContext, read: number, write: number, compute: numb
 }
 
 function single(ctx: CostContext, s: Segment, dramRead: number, write: number, macs: number): OpCost {
-  return { segments: [s], dramRead, l2Read: 0, write, macs };
+  return { segments: [...firstAccess(ctx, dramRead), s], dramRead, l2Read: 0, write, macs };
 }
 
 /** Cost of one instruction; configuration and control instructions cost nothing here

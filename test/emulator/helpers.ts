@@ -22,9 +22,9 @@ export function setReg(b: EmulatedBoard, name: RegisterName, value: number, tile
   b.writeRegister(registerAddress(name, tile), value);
 }
 
-/** Writes `program` at `addr` and rings tile's doorbell. */
-export function launch(b: EmulatedBoard, tile: number, addr: number, program: readonly Instruction[]): void {
-  const bytes = encodeProgram(program);
+/** Writes `program` at `addr` (or raw bytes) and rings tile's doorbell. */
+export function launch(b: EmulatedBoard, tile: number, addr: number, program: readonly Instruction[] | Uint8Array): void {
+  const bytes = program instanceof Uint8Array ? program : encodeProgram(program);
   b.writeMemory(addr, bytes);
   setReg(b, 'CMD_ADDR', addr, tile);
   setReg(b, 'CMD_LEN', bytes.length, tile);
@@ -32,8 +32,9 @@ export function launch(b: EmulatedBoard, tile: number, addr: number, program: re
 }
 
 /** Advances until no tile is busy (cap: `limit` cycles; fails loudly past it). */
-export function runAll(b: EmulatedBoard, limit = 1e12): BoardEvent[] {
+export function runAll(b: EmulatedBoard, cap = 1e12): BoardEvent[] {
   const events: BoardEvent[] = [];
+  const limit = b.cycle + cap;
   for (let guard = 0; guard < 1_000_000; guard++) {
     const r = b.advance(limit);
     events.push(...r.events);

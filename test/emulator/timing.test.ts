@@ -1,0 +1,108 @@
+// Timing faithfulness: costs derived from the board parameters (docs/emulator.md) — the
+// array's MACs / DIM² for a compute-bound layer, Little's law for a memory-bound one —
+// plus contention between tiles, throttling, and determinism.
+import test from 'ava';
+import { encodeThrottle } from '../../boards/registers.ts';
+import { DRAM, MOCA_8T, MiB, board, doneCycle, launch, matmulProgram, reg, runAll, setReg, type MatmulSpec } from './helpers.ts';
+
+const D = MOCA_8T;
+/** One tile's DRAM read rate alone: dmaMaxInflight requests of dmaRequestBytes per latency. */
+const LITTLE = (D.dmaMaxInflight * D.dmaRequestBytes) / D.dramLatencyCycles; // 10.24 B/cycle
+
+/** A memory-bound layer: one input row against a K×J weight matrix (weights streamed once). */
+function streaming(slot: number): MatmulSpec {
+  const base = DRAM + slot * 128 * MiB;
+  return { I: 1, J: 2048, K: 2048, tileI: 1, tileJ: 256, tileK: 128, a: base, b: base + MiB, c: base + 64 * MiB };
+}
+
+function runStreaming(tiles: number[], throttle?: { tile: number; window: number; target: number }): number[] {
+  const b = board();
+  if (throttle) setReg(b, 'THROTTLE', encodeThrottle(throttle.window, throttle.target), throttle.tile);
+  tiles.forEach((tile, i) => launch(b, tile, DRAM + 8 * MiB * 100 + i * 4096, matmulProgram(streaming(i))));
+  const ev = runAll(b);
+  return tiles.map((tile) => doneCycle(ev, tile));
+}
+
+test('compute-bound: a big square matmul takes MACs/DIM² plus the derived fill and drain', (t) => {
+  const m: MatmulSpec = { I: 512, J: 512, K: 512, tileI: 128, tileJ: 64, tileK: 256, a: DRAM + MiB, b: DRAM + 2 * MiB, c: DRAM + 3 * MiB };
+  const b = board();
+  launch(b, 0, DRAM, matmulProgram(m));
+  const cycles = doneCycle(runAll(b), 0);
+  const ideal = (m.I * m.J * m.K) / (D.dim * D.dim); // 524288: every block streams ≥ DIM rows
+  // Not overlapped with the array: the program fetch, the first A/B blocks' load (one
+  // latency + bytes at Little's rate), the pipeline drain (2·DIM), the last C block's store.
+  const fetch = D.dramLatencyCycles + 10;
+  const prologue = D.dramLatencyCycles + (m.tileI * m.tileK + m.tileK * m.tileJ) / LITTLE;
+  const epilogue = 2 * D.dim + (m.tileI * m.tileJ) / D.tileBusBytesPerCycle;
+  t.true(cycles >= ideal + prologue + epilogue, `${cycles}`);
+  t.true(cycles <= ideal + fetch + prologue + epilogue + 8, `${cycles} vs ${ideal + fetch + prologue + epilogue}`);
+  t.true(ideal / cycles > 0.98, 'array utilization above 98%');
+  t.is(reg(b, 'PERF_MACS_LO', 0), m.I * m.J * m.K);
+});
+
+test('memory-bound: streaming weights takes bytes / (in-flight bytes / latency)', (t) => {
+  const [cycles] = runStreaming([0]);
+  const bytes = 2048 * 2048; // the weights; the 2 KiB input row is re-read from the L2
+  const expected = bytes / LITTLE;
+  t.true(Math.abs(cycles! - expected) / expected < 0.01, `${cycles} vs ${expected}`);
+});
+
+test('contention: two streaming layers on two tiles take longer together than alone', (t) => {
+  const [alone] = runStreaming([0]);
+  const [a, b] = runStreaming([0, 1]);
+  // Together they ask 2 × 10.24 B/cycle of a 16 B/cycle DRAM: max-min fair gives 8 each.
+  const expectedSlowdown = LITTLE / (D.dramBytesPerCycle / 2);
+  t.true(Math.abs(a! / alone! - expectedSlowdown) < 0.02, `${a! / alone!}`);
+  t.is(a, b, 'symmetric tiles finish together');
+});
+
+test('throttling one co-runner speeds the other up', (t) => {
+  const [free0] = runStreaming([0, 1]);
+  // Tile 1 limited to 250 beats per 1000 cycles (4 B/cycle): tile 0 gets the rest.
+  const [fast0, slow1] = runStreaming([0, 1], { tile: 1, window: 1000, target: 250 });
+  t.true(fast0! < free0! * 0.9, `${fast0} vs ${free0}`);
+  t.true(slow1! > free0!, 'the throttled tile is slower');
+});
+
+test('throttled tile alone: stall counter equals the time lost, rate follows the budget', (t) => {
+  const b = board();
+  const [alone] = runStreaming([0]);
+  // When issuing, the tile reads 0.64 beats/cycle (LITTLE/16). With window 1000 and target
+  // 320, a window ends with outer = 640 − 320 = 320 ≥ target → a 1000-cycle bubble repaying
+  // all of it: open 1000 / closed 1000, half the unthrottled rate.
+  setReg(b, 'THROTTLE', encodeThrottle(1000, 320), 0);
+  launch(b, 0, DRAM + 800 * MiB, matmulProgram(streaming(0)));
+  const cycles = doneCycle(runAll(b), 0);
+  const stall = reg(b, 'PERF_STALL_LO', 0);
+  // Only the streaming part doubles (fetch, first latency, drain and store do not).
+  const streamingPart = (2048 * 2048) / LITTLE;
+  t.true(Math.abs(cycles - (alone! + streamingPart)) <= 1000, `${cycles} vs ${alone} + ${streamingPart}`);
+  t.true(Math.abs(cycles - alone! - stall) <= 1000, `lost ${cycles - alone!} vs stall ${stall}`);
+});
+
+test('THROTTLED status while in a bubble; a THROTTLE write resets the engine; 0/0 disables', (t) => {
+  const b = board();
+  setReg(b, 'THROTTLE', encodeThrottle(1000, 320), 0);
+  launch(b, 0, DRAM + 800 * MiB, matmulProgram(streaming(0)));
+  // Window 1 (cycles 0–1000) sees the fetch, one latency, then ~790 cycles at 0.64
+  // beats/cycle: outer ≈ 512 − 320 = 192 → 2·192 > 320 → a W/2 = 500-cycle bubble.
+  b.advance(1200);
+  t.is(reg(b, 'STATUS', 0) & 4, 4);
+  setReg(b, 'THROTTLE', 0, 0);
+  t.is(reg(b, 'STATUS', 0) & 4, 0);
+  const stallBefore = reg(b, 'PERF_STALL_LO', 0);
+  runAll(b);
+  t.is(reg(b, 'PERF_STALL_LO', 0), stallBefore, 'no stalls once disabled');
+});
+
+test('determinism: same programs → same cycles, events and counters (two tiles interleaved)', (t) => {
+  const once = () => {
+    const b = board();
+    setReg(b, 'THROTTLE', encodeThrottle(700, 200), 1);
+    launch(b, 0, DRAM, matmulProgram(streaming(0)));
+    launch(b, 1, DRAM + 4096, matmulProgram({ I: 300, J: 200, K: 500, tileI: 64, tileJ: 64, tileK: 128, a: DRAM + 300 * MiB, b: DRAM + 310 * MiB, c: DRAM + 320 * MiB }));
+    const ev = runAll(b);
+    return { ev, cycle: b.cycle, regs: ['PERF_STALL_LO', 'PERF_BUSY_LO', 'PERF_RD_BEATS_LO'].map((r) => reg(b, r as 'PERF_STALL_LO', 1)) };
+  };
+  t.deepEqual(once(), once());
+});
