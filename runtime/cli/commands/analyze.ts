@@ -1,0 +1,58 @@
+// `cotenant analyze <scenario>`: admission control without running — per tenant the
+// worst-case response bound, deadline, slack, verdict, and what would make a rejected
+// tenant fit. Exit code 1 when a guaranteed tenant is rejected.
+import type { Command } from 'commander';
+import { zooCompiler, zooLayers } from '../../executor/compile-adapter.ts';
+import { analyzeLoaded } from '../../executor/session.ts';
+import type { AdmissionResult } from '../../admission/plan.ts';
+import { loadScenarioFile } from '../../scenario/resolve.ts';
+import { openDevice } from '../open-device.ts';
+import { printTable } from '../output.ts';
+
+export function admissionRows(a: AdmissionResult): Record<string, string | number>[] {
+  return a.tenants.map((t) => {
+    const g = t.variant.granule;
+    return {
+      tenant: t.name,
+      prio: t.priority,
+      lane: `${t.lane} (${t.variant.tiles}t)`,
+      granule: g.kind === 'layer' ? 'layer' : g.kind === 'block' ? `block:${g.layers}` : `≤${g.max}cyc`,
+      'wcet kcyc': Math.round(t.wcet / 1000),
+      'max granule kcyc': Math.round(t.maxGranule / 1000),
+      'bound kcyc': Number.isFinite(t.bound) ? Math.round(t.bound / 1000) : 'unbounded',
+      'deadline kcyc': Math.round(t.deadline / 1000),
+      'slack kcyc': Number.isFinite(t.slack) ? Math.round(t.slack / 1000) : '-',
+      verdict: t.verdict,
+    };
+  });
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('Admission analysis of a scenario: worst-case response bounds, verdicts, and what would make rejected tenants fit')
+    .argument('<scenario>', 'scenario JSON file')
+    .option('--board <device>', 'board id or device spec to measure granule costs on (default: the scenario board)')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, opts: { board?: string; json?: boolean }) => {
+      const loaded = loadScenarioFile(file);
+      const device = await openDevice(opts.board ?? loaded.scenario.board);
+      try {
+        const { admission } = await analyzeLoaded(loaded, { device, compile: zooCompiler(device.board), layersOf: zooLayers });
+        if (opts.json === true) {
+          process.stdout.write(JSON.stringify({ feasible: admission.feasible, lanes: admission.lanes, layouts: admission.layouts, tenants: admission.tenants.map((t) => ({ ...t, bound: Number.isFinite(t.bound) ? t.bound : null, slack: Number.isFinite(t.slack) ? t.slack : null })) }, null, 2) + '\n');
+        } else {
+          process.stdout.write(`board ${device.board.id}: ${admission.feasible ? 'all guaranteed tenants admitted' : 'REJECTED'}; lanes ${admission.lanes.map((l) => `[${l.join(',')}]`).join(' ')}\n`);
+          printTable(admissionRows(admission));
+          process.stdout.write(`layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%)`).join('; ')}\n`);
+          for (const t of admission.tenants) {
+            if (t.verdict !== 'rejected') continue;
+            process.stdout.write(`\n${t.name} is rejected; it would fit with:\n${t.suggestions.map((s) => `  - ${s}`).join('\n')}\n`);
+          }
+        }
+        if (!admission.feasible) process.exitCode = 1;
+      } finally {
+        await device.close();
+      }
+    });
+}

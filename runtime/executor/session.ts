@@ -1,0 +1,169 @@
+// A whole run, from a loaded scenario to metrics: measure isolated latencies, resolve
+// durations, generate arrivals, plan (admission for the cotenant policy), compile and
+// upload the policy's variants, execute, compute metrics. Everything happens on the one
+// Device given (lockstep board time), so the outcome is a function of scenario + seed.
+import { AdmissionError } from '../../boards/errors.ts';
+import type { Device } from '../../drivers/device.ts';
+import { planAdmission, type AdmissionResult, type AdmissionTenant } from '../admission/plan.ts';
+import { overallMetrics, tenantMetrics, type OverallMetrics, type TenantMetrics } from '../metrics/metrics.ts';
+import { createRandom } from '../random.ts';
+import { generateArrivals, minimumGap, type Arrival } from '../scenario/arrivals.ts';
+import { boardOf, resolveTenants, type LoadedScenario, type ResolvedTenant } from '../scenario/resolve.ts';
+import type { PolicyName } from '../scenario/schema.ts';
+import { toCycles } from '../scenario/duration.ts';
+import { createPolicy } from '../scheduler/index.ts';
+import type { VariantRequest } from '../scheduler/types.ts';
+import { variantKey } from '../scheduler/types.ts';
+import { execute, type ExecResult, type ExecTenant } from './executor.ts';
+import { measureSteps, PROBE_RESERVED_BYTES } from './probe.ts';
+import { prepareVariant, RegionAllocator, uploadPrograms, type CompileFn, type PreparedVariant } from './workload.ts';
+import { traceDigest } from './trace.ts';
+
+/** Tiles of the reference group for T_single (MoCA's pair). */
+export const REFERENCE_TILES = 2;
+
+export interface SessionOptions {
+  readonly device: Device;
+  readonly compile: CompileFn;
+  readonly layersOf: (model: string) => number;
+  readonly policy?: PolicyName;
+  /** Refuse a scenario admission rejects (cotenant policy). Default true. */
+  readonly admission?: boolean;
+  readonly onPhase?: (what: string) => void;
+  readonly onProgress?: (ended: number, total: number) => void;
+}
+
+export interface SessionTenant {
+  readonly name: string;
+  readonly model: string;
+  readonly priority: number;
+  readonly guaranteed: boolean;
+  readonly deadline: number;
+  readonly isolatedCycles: number;
+}
+
+/** Compiled, uploaded variants and measured costs, cached per tenant. */
+class VariantStore {
+  private readonly prepared = new Map<string, PreparedVariant>();
+  private readonly costs = new Map<string, readonly number[]>();
+  private readonly regions: RegionAllocator;
+  constructor(private readonly device: Device, private readonly compile: CompileFn, private readonly models: readonly string[], private readonly names: readonly string[]) {
+    this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
+  }
+  async get(tenant: number, req: VariantRequest): Promise<PreparedVariant> {
+    const key = `${tenant}|${variantKey(req)}`;
+    let v = this.prepared.get(key);
+    if (v === undefined) {
+      v = prepareVariant(this.compile, this.models[tenant]!, req, this.regions, `${this.names[tenant]} (${variantKey(req)})`);
+      await uploadPrograms(this.device, v);
+      this.prepared.set(key, v);
+    }
+    return v;
+  }
+  /** Per-step costs on tiles 0..n-1; contended = every other tile streams DRAM. */
+  async stepCosts(tenant: number, req: VariantRequest, contended: boolean): Promise<readonly number[]> {
+    const key = `${tenant}|${variantKey(req)}|${contended}`;
+    let c = this.costs.get(key);
+    if (c === undefined) {
+      const v = await this.get(tenant, req);
+      const tiles = Array.from({ length: req.tiles }, (_, i) => i);
+      const hogs = contended ? Array.from({ length: this.device.board.tiles - req.tiles }, (_, i) => req.tiles + i) : [];
+      c = await measureSteps(this.device, v, tiles, hogs);
+      this.costs.set(key, c);
+    }
+    return c;
+  }
+}
+
+export interface Prepared {
+  readonly tenants: readonly SessionTenant[];
+  readonly resolved: readonly ResolvedTenant[];
+  readonly store: VariantStore;
+  readonly admissionTenants: readonly AdmissionTenant[];
+}
+
+async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
+  const def = opts.device.board;
+  const s = loaded.scenario;
+  const models = s.tenants.map((t) => t.model);
+  const store = new VariantStore(opts.device, opts.compile, models, s.tenants.map((t) => t.name));
+  opts.onPhase?.('measuring isolated latencies');
+  const refTiles = Math.min(REFERENCE_TILES, def.tiles);
+  const isolated: number[] = [];
+  for (let i = 0; i < s.tenants.length; i++) {
+    const costs = await store.stepCosts(i, { tiles: refTiles, granule: { kind: 'layer' } }, false);
+    isolated.push(costs.reduce((a, b) => a + b, 0));
+  }
+  const resolved = resolveTenants(loaded, def, isolated);
+  const tenants = resolved.map((r, i) => ({ name: r.spec.name, model: r.model, priority: r.spec.priority, guaranteed: r.spec.guaranteed, deadline: r.deadline, isolatedCycles: isolated[i]! }));
+  const admissionTenants: AdmissionTenant[] = resolved.map((r) => {
+    const g = r.spec.granule;
+    return {
+      name: r.spec.name, priority: r.spec.priority, guaranteed: r.spec.guaranteed, deadline: r.deadline,
+      minGap: minimumGap(r.arrival), layers: opts.layersOf(r.model),
+      ...(r.spec.tiles !== undefined ? { tiles: r.spec.tiles } : {}),
+      ...(g === undefined ? {} : { granule: g === 'layer' ? { kind: 'layer' as const } : typeof g === 'number' ? { kind: 'cycles' as const, max: g } : { kind: 'block' as const, layers: Number(g.slice(6)) } }),
+    };
+  });
+  return { tenants, resolved, store, admissionTenants };
+}
+
+export async function analyzeLoaded(loaded: LoadedScenario, opts: SessionOptions): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
+  const p = await prepare(loaded, opts);
+  opts.onPhase?.('analysing (measuring worst-case granule costs)');
+  const admission = await planAdmission(p.admissionTenants, opts.device.board.tiles, (i, v, c) => p.store.stepCosts(i, v, c));
+  return { admission, tenants: p.tenants };
+}
+
+export interface SessionResult {
+  readonly policy: PolicyName;
+  readonly tenants: readonly SessionTenant[];
+  readonly admission: AdmissionResult | undefined;
+  readonly arrivals: readonly Arrival[];
+  readonly exec: ExecResult;
+  readonly perTenant: readonly TenantMetrics[];
+  readonly overall: OverallMetrics;
+  readonly traceDigest: string;
+}
+
+export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): Promise<SessionResult> {
+  const def = opts.device.board;
+  const s = loaded.scenario;
+  const policyName = opts.policy ?? s.policy;
+  const p = await prepare(loaded, opts);
+  let admission: AdmissionResult | undefined;
+  if (policyName === 'cotenant') {
+    opts.onPhase?.('admission (measuring worst-case granule costs)');
+    admission = await planAdmission(p.admissionTenants, def.tiles, (i, v, c) => p.store.stepCosts(i, v, c));
+    if (!admission.feasible && opts.admission !== false) {
+      const bad = admission.tenants.filter((t) => t.verdict === 'rejected');
+      throw new AdmissionError(`admission rejects ${bad.map((t) => t.name).join(', ')}: ${bad.map((t) => `${t.name} bound ${fmt(t.bound)} > deadline ${t.deadline} cycles; try ${t.suggestions.join('; or ')}`).join('. ')}. Run \`cotenant analyze\` for details or pass --no-admission to run anyway.`);
+    }
+  }
+  const policy = createPolicy(policyName, def, admission);
+  const requests = policy.variants(p.tenants, def.tiles);
+  opts.onPhase?.('compiling and uploading');
+  const execTenants: ExecTenant[] = [];
+  for (let i = 0; i < p.tenants.length; i++) {
+    const prepared = new Map<string, PreparedVariant>();
+    for (const req of requests[i]!) prepared.set(variantKey(req), await p.store.get(i, req));
+    const t = p.tenants[i]!;
+    const r = p.resolved[i]!;
+    execTenants.push({
+      index: i, name: t.name, priority: t.priority, guaranteed: t.guaranteed, deadline: t.deadline, isolatedCycles: t.isolatedCycles,
+      variants: new Map([...prepared].map(([k, v]) => [k, v.info])), late: r.spec.late, queueLimit: r.spec.queueLimit, prepared,
+    });
+  }
+  const rng = createRandom(s.seed);
+  const run = 'requests' in s.run ? { requests: s.run.requests } : { cycles: toCycles(s.run.duration, def.clockHz) };
+  const arrivals = generateArrivals(p.resolved.map((r) => r.arrival), run, (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`));
+  opts.onPhase?.('running');
+  const exec = await execute(opts.device, execTenants, arrivals, policy, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  const perTenant = tenantMetrics(exec.records, p.tenants);
+  const overall = overallMetrics(exec.records, perTenant, { cycles: exec.cycles, tileBusyCycles: exec.tileBusyCycles, tiles: def.tiles, dramBytes: exec.dramReadBytes + exec.dramWriteBytes, dramBytesPerCycle: def.dramBytesPerCycle });
+  return { policy: policyName, tenants: p.tenants, admission, arrivals, exec, perTenant, overall, traceDigest: traceDigest(exec.trace) };
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? `${n} cycles` : 'unbounded';
+}

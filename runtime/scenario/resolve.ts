@@ -1,0 +1,96 @@
+// From a scenario file to what a run needs, in board cycles: the board, each tenant's
+// model, deadline and arrival pattern. Durations given as multiples of the isolated
+// latency ({"xIsolated": f}) need that latency, which the caller measures on the board.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { boardIds, findBoard } from '../../boards/definitions.ts';
+import { ConfigError, CotenantError } from '../../boards/errors.ts';
+import type { BoardDefinition } from '../../boards/types.ts';
+import { resolveModelName } from '../models/index.ts';
+import { parseTraceText, type ArrivalPattern } from './arrivals.ts';
+import { toCycles, type Duration } from './duration.ts';
+import { parseScenario, type Scenario, type TenantSpec } from './schema.ts';
+
+export interface LoadedScenario {
+  readonly scenario: Scenario;
+  readonly source: string;
+  /** Trace-file arrival times per tenant (undefined for generated patterns). */
+  readonly traces: readonly (readonly number[] | undefined)[];
+}
+
+export function loadScenarioFile(path: string): LoadedScenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read scenario ${path}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`scenario ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return loadScenario(json, path, dirname(path));
+}
+
+/** Validates a parsed scenario; trace files are read relative to `baseDir`. */
+export function loadScenario(json: unknown, source: string, baseDir: string): LoadedScenario {
+  const scenario = parseScenario(json, source);
+  if (findBoard(scenario.board) === undefined) throw new ConfigError(`${source}: board: unknown board "${scenario.board}"; valid boards: ${boardIds().join(', ')}`);
+  scenario.tenants.forEach((t, i) => {
+    if (resolveModelName(t.model) === undefined) throw new ConfigError(`${source}: tenants[${i}].model: unknown model "${t.model}"`);
+  });
+  const traces = scenario.tenants.map((t, i) => {
+    if (t.arrival.kind !== 'trace') return undefined;
+    const file = resolvePath(baseDir, t.arrival.file);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`${source}: tenants[${i}].arrival.file: cannot read ${file}: ${(err as Error).message}`);
+    }
+    try {
+      return parseTraceText(text, file);
+    } catch (err) {
+      throw new ConfigError(`${source}: tenants[${i}].arrival.file: ${err instanceof CotenantError ? err.message : String(err)}`);
+    }
+  });
+  return { scenario, source, traces };
+}
+
+export function boardOf(s: Scenario, override?: string): BoardDefinition {
+  const id = override ?? s.board;
+  const def = findBoard(id);
+  if (def === undefined) throw new ConfigError(`unknown board "${id}"; valid boards: ${boardIds().join(', ')}`);
+  return def;
+}
+
+export interface ResolvedTenant {
+  readonly spec: TenantSpec;
+  readonly model: string;
+  readonly deadline: number;
+  readonly arrival: ArrivalPattern;
+}
+
+/** Turns every duration into cycles; `isolated[i]` is tenant i's isolated latency. */
+export function resolveTenants(loaded: LoadedScenario, def: BoardDefinition, isolated: readonly number[]): ResolvedTenant[] {
+  return loaded.scenario.tenants.map((t, i) => {
+    const cyc = (d: Duration) => toCycles(d, def.clockHz, isolated[i]);
+    const a = t.arrival;
+    let arrival: ArrivalPattern;
+    switch (a.kind) {
+      case 'periodic': arrival = { kind: 'periodic', period: cyc(a.period), offset: a.offset === undefined ? 0 : cyc(a.offset) }; break;
+      case 'sporadic': {
+        const minGap = cyc(a.minGap);
+        const maxGap = a.maxGap === undefined ? minGap : cyc(a.maxGap);
+        if (maxGap < minGap) throw new ConfigError(`${loaded.source}: tenants[${i}].arrival.maxGap (${maxGap} cycles) is below minGap (${minGap} cycles)`);
+        arrival = { kind: 'sporadic', minGap, maxGap, offset: a.offset === undefined ? 0 : cyc(a.offset) };
+        break;
+      }
+      case 'poisson': arrival = { kind: 'poisson', meanGap: cyc(a.meanGap), offset: a.offset === undefined ? 0 : cyc(a.offset) }; break;
+      case 'trace': arrival = { kind: 'trace', times: loaded.traces[i]! }; break;
+    }
+    return { spec: t, model: resolveModelName(t.model)!, deadline: cyc(t.deadline), arrival };
+  });
+}
