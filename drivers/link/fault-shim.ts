@@ -14,7 +14,8 @@ export interface FaultProfile {
   readonly duplicateRate?: number;
   /** Probability two adjacent spans of a chunk swap places. */
   readonly reorderRate?: number;
-  /** Each chunk is held up to this long (ms); order between chunks is kept. */
+  /** Probability a chunk is held back, for up to maxDelayMs; order between chunks is kept. */
+  readonly delayRate?: number;
   readonly maxDelayMs?: number;
   readonly seed?: number;
 }
@@ -78,7 +79,7 @@ export class FaultInjector {
   }
 
   delayMs(): number {
-    return (this.p.maxDelayMs ?? 0) > 0 ? this.rand() * this.p.maxDelayMs! : 0;
+    return (this.p.maxDelayMs ?? 0) > 0 && this.rand() < (this.p.delayRate ?? 1) ? this.rand() * this.p.maxDelayMs! : 0;
   }
 
   private skip(p: number): number {
@@ -92,6 +93,8 @@ export class FaultyChannel implements ByteChannel {
   readonly toHost: FaultInjector;
   private outChain: Promise<void> = Promise.resolve();
   private inChain: Promise<void> = Promise.resolve();
+  private outPending = 0;
+  private inPending = 0;
   private listener: ((chunk: Uint8Array) => void) | undefined;
   private closed = false;
 
@@ -132,13 +135,24 @@ export class FaultyChannel implements ByteChannel {
     const emit = (): void => {
       if (!this.closed) for (const p of parts) if (p.length > 0) sink(p);
     };
-    if (delay === 0) {
+    const chain = dir === 'out' ? this.outPending : this.inPending;
+    if (delay === 0 && chain === 0) {
       emit();
       return;
     }
     // chain per direction so delays never reorder chunks (reordering is its own fault)
-    const step = (prev: Promise<void>): Promise<void> => prev.then(() => new Promise<void>((r) => setTimeout(() => { emit(); r(); }, delay)));
-    if (dir === 'out') this.outChain = step(this.outChain);
-    else this.inChain = step(this.inChain);
+    const held = (): void => {
+      emit();
+      if (dir === 'out') this.outPending--;
+      else this.inPending--;
+    };
+    const step = (prev: Promise<void>): Promise<void> => prev.then(() => (delay === 0 ? held() : new Promise<void>((r) => setTimeout(() => { held(); r(); }, delay))));
+    if (dir === 'out') {
+      this.outPending++;
+      this.outChain = step(this.outChain);
+    } else {
+      this.inPending++;
+      this.inChain = step(this.inChain);
+    }
   }
 }

@@ -27,10 +27,7 @@ export interface LinkClock {
 
 export const realClock: LinkClock = {
   now: () => performance.now(),
-  setTimer: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
+  // not unref'd: a pending request must keep the process alive until it ends
+  setTimer: (fn, ms) => setTimeout(fn, ms),
   clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };

@@ -94,7 +94,7 @@ export class LinkSession {
     this.clock = opts.clock ?? realClock;
     // a nonce unique to this host session; not board state, so Math.random is fine here
     this.nonce = Math.floor(Math.random() * NONCE_MOD);
-    this.decoder = new FrameDecoder((f) => this.onFrame(f), () => { this.stats.badFrames++; });
+    this.decoder = new FrameDecoder((f) => this.onFrame(f), () => this.onBadFrame());
     channel.onData((chunk) => {
       this.stats.bytesIn += chunk.length;
       this.decoder.push(chunk);
@@ -274,6 +274,15 @@ export class LinkSession {
         if (f.type === MsgType.ERROR || (f.type & MsgType.REPLY) !== 0) return this.onReply(f);
         this.stats.badFrames++;
     }
+  }
+
+  /** A corrupt frame was most likely the reply to the oldest request: ask again now rather
+   *  than at its timer (the board answers a repeat from its reply cache). */
+  private onBadFrame(): void {
+    this.stats.badFrames++;
+    let oldest: Pending | undefined;
+    for (const p of this.inflight.values()) if (oldest === undefined || p.sendOrder < oldest.sendOrder) oldest = p;
+    if (oldest !== undefined && this.clock.now() - oldest.sentAt >= (this.srtt ?? 0)) this.transmit(oldest, true);
   }
 
   private onSyncReply(f: Frame): void {
