@@ -2,6 +2,7 @@ import test from 'ava';
 import { DeviceFault, DisconnectedError, ConfigError } from '../../boards/errors.ts';
 import { encodeProgram, instr } from '../../boards/isa/index.ts';
 import { BOARDS } from '../../boards/definitions.ts';
+import type { DeviceEvent } from '../../drivers/device.ts';
 import { serialHarness } from './harness.ts';
 
 const DRAM = BOARDS.emu.dram.base;
@@ -48,7 +49,7 @@ for (const inline of [true, false]) {
     await h.device.writeRegister('CMD_ADDR', DRAM, 1);
     await h.device.writeRegister('CMD_LEN', prog.length, 1);
     await h.device.writeRegister('DOORBELL', 1, 1);
-    const events = [];
+    const events: DeviceEvent[] = [];
     let cycle = 0;
     for (let i = 0; i < 10 && !events.some((e) => e.kind === 'done'); i++) {
       const r = await h.device.advance(1_000_000);
