@@ -8,7 +8,7 @@ import { planAdmission, type AdmissionResult, type AdmissionTenant } from '../ad
 import { overallMetrics, tenantMetrics, type OverallMetrics, type TenantMetrics } from '../metrics/metrics.ts';
 import { createRandom } from '../random.ts';
 import { generateArrivals, minimumGap, type Arrival } from '../scenario/arrivals.ts';
-import { boardOf, resolveTenants, type LoadedScenario, type ResolvedTenant } from '../scenario/resolve.ts';
+import { resolveTenants, type LoadedScenario, type ResolvedTenant } from '../scenario/resolve.ts';
 import type { PolicyName } from '../scenario/schema.ts';
 import { toCycles } from '../scenario/duration.ts';
 import { createPolicy } from '../scheduler/index.ts';

@@ -9,24 +9,28 @@ export type Duration = { readonly cycles: number } | { readonly seconds: number 
 const UNIT_SECONDS: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
 const DURATION_RE = /^\s*([0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*(cyc|cycles|s|ms|us|ns)\s*$/i;
 
-export const durationSchema = z.union([
-  z.number().positive('must be a positive number of board cycles').transform((n): Duration => ({ cycles: n })),
-  z.string().transform((s, ctx): Duration => {
-    const m = DURATION_RE.exec(s);
-    if (m === null) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" is not a duration: use a number of cycles or a string like "2.5ms", "300us", "40000cyc"` });
-      return z.NEVER;
-    }
+const HINT = 'use a positive number of cycles, a string like "2.5ms", "300us", "40000cyc", or {"xIsolated": 3}';
+
+/** One schema (not a union) so a bad value gets one precise message. */
+export const durationSchema = z.unknown().transform((v, ctx): Duration => {
+  const fail = (what: string): never => {
+    ctx.addIssue({ code: 'custom', message: `${what} is not a duration: ${HINT}` });
+    return z.NEVER;
+  };
+  if (typeof v === 'number') return Number.isFinite(v) && v > 0 ? { cycles: v } : fail(String(v));
+  if (typeof v === 'string') {
+    const m = DURATION_RE.exec(v);
+    if (m === null || !(Number(m[1]) > 0)) return fail(`"${v}"`);
     const value = Number(m[1]);
     const unit = m[2]!.toLowerCase();
-    if (!(value > 0)) {
-      ctx.addIssue({ code: 'custom', message: `"${s}" must be positive` });
-      return z.NEVER;
-    }
     return unit === 'cyc' || unit === 'cycles' ? { cycles: value } : { seconds: value * UNIT_SECONDS[unit]! };
-  }),
-  z.object({ xIsolated: z.number().positive('must be a positive multiple of the isolated latency') }).strict().transform((o): Duration => ({ xIsolated: o.xIsolated })),
-]);
+  }
+  if (typeof v === 'object' && v !== null && Object.keys(v).length === 1 && 'xIsolated' in v) {
+    const f = (v as { xIsolated: unknown }).xIsolated;
+    return typeof f === 'number' && f > 0 ? { xIsolated: f } : fail(JSON.stringify(v));
+  }
+  return fail(v === undefined ? 'a missing value' : JSON.stringify(v));
+});
 
 /** Whole cycles (at least 1); `isolatedCycles` is needed only for xIsolated durations. */
 export function toCycles(d: Duration, clockHz: number, isolatedCycles?: number): number {
