@@ -54,8 +54,10 @@ export class NorFlash {
     this.cut = cut;
   }
 
-  /** Power restored (board reset): the array works again and any armed cut is dropped. */
+  /** Power-on (board reset). After a cut the array works again and the spent cut is
+   *  dropped; a cut armed for a later operation stays armed (it may hit the boot ROM). */
   powerUp(): void {
+    if (!this.dead) return;
     this.dead = false;
     this.cut = undefined;
   }

@@ -11,14 +11,19 @@ import type { EmulatedFlash } from '../../../boards/emulator/flash/index.ts';
 
 export class FlashOnlyDevice implements Device {
   readonly staging: Uint8Array;
-  private boot: BootResult;
+  private booted: BootResult;
   private closed = false;
   /** Counts of calls, for assertions about what the flasher sent. */
   readonly calls = { writeMemoryBytes: 0, reset: 0 };
 
   constructor(readonly board: BoardDefinition, readonly flash: EmulatedFlash) {
     this.staging = new Uint8Array(board.flashStaging.bytes);
-    this.boot = flash.boot();
+    this.booted = flash.boot();
+  }
+
+  /** The boot ROM's current view (a confirm turns a trial into a confirmed boot). */
+  private get boot(): BootResult {
+    return this.flash.lastBoot?.result ?? this.booted;
   }
 
   async hello(): Promise<HelloInfo> {
@@ -76,7 +81,7 @@ export class FlashOnlyDevice implements Device {
   async reset(): Promise<void> {
     this.live();
     this.calls.reset++;
-    this.boot = this.flash.boot();
+    this.booted = this.flash.boot();
   }
 
   async close(): Promise<void> {
