@@ -69,7 +69,11 @@ export class EmulatedFlash implements FlashPeripheral {
     this.regs.status = 0;
     this.regs.result = 0;
     this.last = runBootRom(this.store, (slot) => this.verify(slot));
-    return this.last.result;
+    // `trial` is a live view: a later CONFIRM ends the trial without a reboot, and the board
+    // (which keeps this object for BOOT_SLOT and hello) must report that.
+    const { status, slot, manifest } = this.last.result;
+    const live = (): boolean => this.last?.result.trial ?? false;
+    return { status, slot, manifest, get trial(): boolean { return live(); } };
   }
 
   readRegister(offset: number): number {
