@@ -1,0 +1,132 @@
+// Serves an EmulatedBoard's serial firmware on a real pseudo-terminal, so the host reaches
+// it exactly as a USB-serial devkit: `serialport` opens the PTY's slave path.
+//
+// Why it is done this way (found by probing):
+// - node-pty's open() returns master and slave streams; the slave stream would steal the
+//   host's bytes, so it is destroyed. A bare slave fd is kept open instead, so the master
+//   does not read EIO whenever no host has the port open (and the host's termios settings
+//   survive between connections).
+// - libuv writes to a PTY master with blocking writes, which deadlocks when host and board
+//   share a thread; writes go through fs.write on the (non-blocking) master fd instead,
+//   retrying on EAGAIN while the host drains the PTY.
+// - With `baud`, bytes in both directions are paced at the UART's rate (10 bits a byte).
+import fs from 'node:fs';
+import pty from 'node-pty';
+import type { EmulatedBoard } from '../../boards/emulator/api.ts';
+import { SerialFirmware, type SerialFirmwareOptions } from '../../boards/emulator/serial-firmware/firmware.ts';
+
+export interface PtyServerOptions extends SerialFirmwareOptions {
+  /** Pace both directions at this line rate (10 bits a byte); default unpaced. */
+  readonly baud?: number;
+}
+
+/** Output beyond this while nobody reads the PTY is dropped oldest-first, as a UART would lose it. */
+const MAX_OUT_QUEUE_BYTES = 4 << 20;
+
+interface MasterStream {
+  on(ev: 'data', l: (d: Buffer) => void): void;
+  on(ev: 'error', l: (e: Error) => void): void;
+  destroy(): void;
+}
+
+interface PtyPair { master: MasterStream; slave: { destroy(): void }; ptsName: string; _fd: number }
+
+export class PtyBoardServer {
+  readonly path: string;
+  readonly firmware: SerialFirmware;
+  private readonly master: MasterStream;
+  private readonly masterFd: number;
+  private readonly holderFd: number;
+  private readonly byteMs: number;
+  private outQueue: Uint8Array[] = [];
+  private outBytes = 0;
+  private writing = false;
+  private inReadyAt = 0;
+  private outReadyAt = 0;
+  private closed = false;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(board: EmulatedBoard, opts: PtyServerOptions = {}) {
+    // open() exists at run time (lib/index.js) but is missing from node-pty's typings
+    const open = (pty as unknown as { open(o: { encoding: null }): PtyPair }).open;
+    const term = open({ encoding: null });
+    this.path = term.ptsName;
+    this.master = term.master;
+    this.masterFd = term._fd;
+    this.holderFd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+    term.slave.destroy();
+    this.byteMs = opts.baud ? 10_000 / opts.baud : 0;
+    this.firmware = new SerialFirmware(board, (b) => this.send(b), opts);
+    this.master.on('error', () => { /* EIO while no host is attached; the holder fd prevents most */ });
+    this.master.on('data', (d) => this.receive(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.master.destroy();
+    try { fs.closeSync(this.holderFd); } catch { /* already closed */ }
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.closed) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private receive(chunk: Uint8Array): void {
+    if (this.byteMs === 0) {
+      this.firmware.receive(chunk);
+      return;
+    }
+    const copy = chunk.slice();
+    const now = performance.now();
+    this.inReadyAt = Math.max(now, this.inReadyAt) + copy.length * this.byteMs;
+    this.later(() => this.firmware.receive(copy), this.inReadyAt - now);
+  }
+
+  private send(bytes: Uint8Array): void {
+    if (this.closed) return;
+    if (this.byteMs === 0) {
+      this.enqueue(bytes);
+      return;
+    }
+    const now = performance.now();
+    this.outReadyAt = Math.max(now, this.outReadyAt) + bytes.length * this.byteMs;
+    this.later(() => this.enqueue(bytes), this.outReadyAt - now);
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.outQueue.push(bytes);
+    this.outBytes += bytes.length;
+    while (this.outBytes > MAX_OUT_QUEUE_BYTES && this.outQueue.length > 1) this.outBytes -= this.outQueue.shift()!.length;
+    this.pump(0);
+  }
+
+  private pump(eagains: number): void {
+    if (this.writing || this.closed || this.outQueue.length === 0) return;
+    const buf = this.outQueue.length === 1 ? this.outQueue[0]! : Buffer.concat(this.outQueue);
+    this.outQueue = [buf];
+    this.writing = true;
+    fs.write(this.masterFd, buf, 0, buf.length, null, (err, n) => {
+      this.writing = false;
+      if (this.closed) return;
+      if (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return; // master gone: close() follows
+        // PTY full: the host has not read yet. Spin briefly (same-process host), then back off.
+        if (eagains < 64) setImmediate(() => this.pump(eagains + 1));
+        else this.later(() => this.pump(eagains + 1), 1);
+        return;
+      }
+      const rest = buf.subarray(n);
+      this.outBytes -= n;
+      this.outQueue[0] = rest;
+      if (rest.length === 0) this.outQueue.shift();
+      this.pump(0);
+    });
+  }
+}
