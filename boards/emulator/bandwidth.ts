@@ -7,6 +7,13 @@
 /** Fills `out[i]` with the share of `capacity` stream i gets; returns total allocated. */
 export function maxMinShare(demands: ArrayLike<number>, capacity: number, out: number[]): number {
   const n = demands.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += demands[i]! > 0 ? demands[i]! : 0;
+  if (sum <= capacity) {
+    // Uncontended (the common case): everyone gets what it asks; no sort needed.
+    for (let i = 0; i < n; i++) out[i] = demands[i]! > 0 ? demands[i]! : 0;
+    return sum;
+  }
   const order: number[] = [];
   for (let i = 0; i < n; i++) {
     out[i] = 0;

@@ -32,7 +32,8 @@ function hi32(v: number): number {
 
 export class NpuBoard implements EmulatedBoard {
   readonly dram: SparseMemory;
-  readonly staging: Uint8Array;
+  /** The flash staging window, allocated on first use (1 MiB a board rarely needs). */
+  private stagingBytes: Uint8Array | undefined;
   private now = 0;
   private tiles: Tile[] = [];
   private pending: BoardEvent[] = [];
@@ -48,7 +49,6 @@ export class NpuBoard implements EmulatedBoard {
   constructor(readonly def: BoardDefinition, private readonly opts: BoardOptions = {}) {
     this.mode = opts.mode ?? 'timing';
     this.dram = new SparseMemory(def.dram.base, def.dram.bytes);
-    this.staging = new Uint8Array(def.flashStaging.bytes);
     this.solver = new RateSolver(def);
     const enabledTiles = () => this.tiles.length;
     const cost: CostContext = {
@@ -77,6 +77,11 @@ export class NpuBoard implements EmulatedBoard {
       },
     };
     this.powerOn();
+  }
+
+  get staging(): Uint8Array {
+    this.stagingBytes ??= new Uint8Array(this.def.flashStaging.bytes);
+    return this.stagingBytes;
   }
 
   get cycle(): number {
@@ -231,10 +236,8 @@ export class NpuBoard implements EmulatedBoard {
   // ---- memory ----------------------------------------------------------------------
 
   private window(address: number, length: number): 'dram' | 'staging' {
-    const inside = (r: { base: number; bytes: number }) => Number.isInteger(address) && Number.isInteger(length) && length >= 0 && address >= r.base && address + length <= r.base + r.bytes;
-    if (inside(this.def.dram)) return 'dram';
-    if (inside(this.def.flashStaging)) return 'staging';
-    const hex = (n: number) => `0x${n.toString(16)}`;
+    if (inside(this.def.dram, address, length)) return 'dram';
+    if (inside(this.def.flashStaging, address, length)) return 'staging';
     const d = this.def.dram;
     const s = this.def.flashStaging;
     throw new RangeError(`memory range ${hex(address)}+${length} is outside the board's windows: DRAM ${hex(d.base)}..${hex(d.base + d.bytes)} and flash staging ${hex(s.base)}..${hex(s.base + s.bytes)}`);
@@ -243,7 +246,7 @@ export class NpuBoard implements EmulatedBoard {
   readMemory(address: number, length: number): Uint8Array {
     if (this.window(address, length) === 'dram') return this.dram.read(address, length);
     const off = address - this.def.flashStaging.base;
-    return this.staging.slice(off, off + length);
+    return this.stagingBytes === undefined ? new Uint8Array(length) : this.stagingBytes.slice(off, off + length);
   }
 
   writeMemory(address: number, data: Uint8Array): void {
@@ -285,6 +288,14 @@ export class NpuBoard implements EmulatedBoard {
     this.pending = [];
     return { cycle: this.now, events: events.map((x) => x.e) };
   }
+}
+
+function inside(r: { base: number; bytes: number }, address: number, length: number): boolean {
+  return Number.isInteger(address) && Number.isInteger(length) && length >= 0 && address >= r.base && address + length <= r.base + r.bytes;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
 }
 
 function tileOf(e: BoardEvent): number {

@@ -4,8 +4,8 @@
 // the tile's next event time. A tile never looks at another tile.
 import type { BoardEvent } from '../events.ts';
 import { FAULT_DMA_OUT_OF_REGION, FAULT_ILLEGAL_INSTRUCTION, FAULT_QUEUE_FULL, FAULT_SCRATCHPAD_RANGE } from '../events.ts';
-import { IsaError } from '../errors.ts';
-import { decodeWord, WORD_BYTES, type Instruction } from '../isa/index.ts';
+import { WORD_BYTES, type Instruction } from '../isa/index.ts';
+import { decodeAt } from './decode.ts';
 import { applyConfig, resetConfig, type TileConfig } from './config.ts';
 import { beats, fetchCost, opCost, type CostContext, type OpCost } from './costs.ts';
 import { accessesOf, configProblem, firstOutside, tilesFit } from './footprint.ts';
@@ -34,6 +34,7 @@ export interface TileHost {
 interface Program {
   readonly addr: number;
   readonly bytes: Uint8Array;
+  readonly view: DataView;
   pc: number;
 }
 
@@ -176,12 +177,12 @@ export class Tile {
 
   private startProgram(addr: number, len: number, now: number): void {
     const bad = firstOutside({ addr, rows: 1, rowBytes: len, stride: len }, this.lowBound(), this.highBound());
-    this.prog = { addr, bytes: new Uint8Array(0), pc: 0 };
     if (bad !== undefined) {
       this.fault(now, bad, FAULT_DMA_OUT_OF_REGION);
       return;
     }
-    this.prog = { addr, bytes: this.host.mem.read(addr, len), pc: 0 };
+    const bytes = this.host.mem.read(addr, len);
+    this.prog = { addr, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), pc: 0 };
     this.begin(undefined, fetchCost(this.host.cost, len));
   }
 
@@ -201,15 +202,10 @@ export class Tile {
       return;
     }
     const at = prog.addr + prog.pc;
-    let ins: Instruction;
-    try {
-      ins = decodeWord(prog.bytes, prog.pc);
-    } catch (err) {
-      if (err instanceof IsaError) {
-        this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
-        return;
-      }
-      throw err;
+    const ins = decodeAt(prog.view, prog.pc);
+    if (ins === undefined) {
+      this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
+      return;
     }
     prog.pc += WORD_BYTES;
     if (applyConfig(this.cfg, ins)) return;
@@ -236,9 +232,13 @@ export class Tile {
     const local = localRangeProblem(ins, h.dim, h.scratchpadBytes / h.dim, h.accumulatorBytes / (4 * h.dim), this.preloadAccRow);
     if (local !== undefined) return this.fault(now, at, local.code === 'range' ? FAULT_SCRATCHPAD_RANGE : FAULT_ILLEGAL_INSTRUCTION);
     const { reads, writes } = accessesOf(ins, this.cfg);
-    for (const a of [...reads, ...writes]) {
-      const bad = firstOutside(a, this.lowBound(), this.highBound());
-      if (bad !== undefined) return this.fault(now, bad, FAULT_DMA_OUT_OF_REGION);
+    const lo = this.lowBound();
+    const hi = this.highBound();
+    for (const list of [reads, writes]) {
+      for (const a of list) {
+        const bad = firstOutside(a, lo, hi);
+        if (bad !== undefined) return this.fault(now, bad, FAULT_DMA_OUT_OF_REGION);
+      }
     }
     if (ins.op === 'PRELOAD') this.preloadAccRow = ins.c;
     const cost = opCost(h.cost, ins, this.cfg);
