@@ -5,6 +5,11 @@ import { registerModels } from './models.ts';
 import { registerProfile } from './profile.ts';
 import { registerRun } from './run.ts';
 import { registerAnalyze } from './analyze.ts';
+import { registerKeygen } from './keygen.ts';
+import { registerImage } from './image.ts';
+import { registerFlash } from './flash.ts';
+import { registerConfirm } from './confirm.ts';
+import { registerRollback } from './rollback.ts';
 
 export function registerAll(program: Command): void {
   registerBoards(program);
@@ -12,4 +17,9 @@ export function registerAll(program: Command): void {
   registerProfile(program);
   registerRun(program);
   registerAnalyze(program);
+  registerKeygen(program);
+  registerImage(program);
+  registerFlash(program);
+  registerConfirm(program);
+  registerRollback(program);
 }
