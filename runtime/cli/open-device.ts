@@ -7,6 +7,11 @@ import { createEmulatedBoard, type ExecutionMode } from '../../boards/emulator/i
 import { ConfigError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
 import { InProcessDevice } from '../../drivers/inprocess.ts';
+import { SerialDevice } from '../../drivers/serial/device.ts';
+import { openSerialChannel, parseSerialSpec } from '../../drivers/serial/serialport-channel.ts';
+import { PcieDevice } from '../../drivers/pcie/device.ts';
+import { XdmaFunction } from '../../drivers/pcie/xdma.ts';
+import { ShmFunction } from '../../drivers/pcie/shm.ts';
 
 export interface OpenDeviceOptions {
   /** Execution mode of an emulated board (default timing). */
@@ -21,9 +26,35 @@ async function openEmulated(boardId: string, opts: OpenDeviceOptions): Promise<D
   return new InProcessDevice(createEmulatedBoard(def, opts.mode === undefined ? {} : { mode: opts.mode }));
 }
 
+/** Default line rate for `serial:PATH` without @baud: the devkits' 3 Mbaud. */
+const DEFAULT_SERIAL_BAUD = 3_000_000;
+
+/** `serial:PATH[@baud]` — a devkit on a USB-serial cable, or `cotenant emu --pty`. */
+async function openSerial(rest: string): Promise<Device> {
+  const { path, baud } = parseSerialSpec(rest, DEFAULT_SERIAL_BAUD);
+  if (path === '') throw new ConfigError('serial: give a port path, e.g. serial:/dev/ttyUSB0@3000000 (cotenant ports lists them)');
+  if (!Number.isInteger(baud) || baud <= 0) throw new ConfigError(`serial:${rest}: the baud rate after @ must be a positive integer`);
+  return SerialDevice.connect(await openSerialChannel(path, baud), { baud });
+}
+
+/** `pcie:/dev/xdmaN` — an FPGA card through the XDMA driver's character devices. */
+async function openPcie(rest: string): Promise<Device> {
+  if (!/^\/dev\/xdma\d+$/.test(rest) && !rest.startsWith('/')) throw new ConfigError(`pcie:${rest}: give the XDMA device prefix, e.g. pcie:/dev/xdma0`);
+  return PcieDevice.connect(await XdmaFunction.open(rest));
+}
+
+/** `shm:<board>` — the emulator in a worker thread behind a shared-memory PCIe function. */
+async function openShm(boardId: string, opts: OpenDeviceOptions): Promise<Device> {
+  if (findBoard(boardId) === undefined) throw new ConfigError(`unknown board "${boardId}" for shm:; valid boards: ${boardIds().join(', ')}`);
+  return PcieDevice.connect(await ShmFunction.start(boardId, opts.mode ?? 'timing'));
+}
+
 /** scheme → opener. `emu:<board>` is the explicit form of a bare board id. */
 const OPENERS: Record<string, Opener> = {
   emu: openEmulated,
+  serial: openSerial,
+  pcie: openPcie,
+  shm: openShm,
 };
 
 export function deviceSchemes(): string[] {

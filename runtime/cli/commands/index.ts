@@ -5,6 +5,9 @@ import { registerModels } from './models.ts';
 import { registerProfile } from './profile.ts';
 import { registerRun } from './run.ts';
 import { registerAnalyze } from './analyze.ts';
+import { registerEmu } from './emu.ts';
+import { registerPorts } from './ports.ts';
+import { registerHello } from './hello.ts';
 import { registerKeygen } from './keygen.ts';
 import { registerImage } from './image.ts';
 import { registerFlash } from './flash.ts';
@@ -22,4 +25,7 @@ export function registerAll(program: Command): void {
   registerFlash(program);
   registerConfirm(program);
   registerRollback(program);
+  registerEmu(program);
+  registerPorts(program);
+  registerHello(program);
 }

@@ -1,0 +1,20 @@
+// What the PCIe device needs of a PCIe function, whatever reaches it: BAR register
+// accesses, DMA both ways, and the completion interrupt. Types only.
+// - mmio*: 32-bit, 4-byte aligned BAR offsets (the register map + the LINK block).
+// - dma*: board bus addresses; an address the card refuses rejects with DeviceFault.
+// - waitInterrupt(): resolves once a completion interrupt has been raised since the last
+//   call; rejects with TimeoutError after timeoutMs.
+// - Any call after the function is gone rejects with DisconnectedError.
+export interface PcieFunction {
+  readonly name: string;
+  /** "pcie-xdma" or "pcie-shm", reported by hello(). */
+  readonly transport: string;
+  /** Largest single DMA transfer. */
+  readonly maxDmaBytes: number;
+  mmioRead(offset: number): Promise<number>;
+  mmioWrite(offset: number, value: number): Promise<void>;
+  dmaRead(address: number, length: number): Promise<Uint8Array>;
+  dmaWrite(address: number, data: Uint8Array): Promise<void>;
+  waitInterrupt(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}
