@@ -1,5 +1,6 @@
-// The rate computation, run at every board event: each busy tile's progress rate through
-// its current segment under its own caps, then DRAM bandwidth shared max-min fairly.
+// The rate computation, run at every board event: each running job's progress rate through
+// its current segment under its tile's caps, then DRAM bandwidth shared max-min fairly
+// between all running jobs (a tile's load and store queues are separate streams).
 //
 // Per tile, for a segment needing R read bytes (DRAM + L2), W written bytes, X array
 // cycles (all per unit of progress), the rate p (fraction per cycle) obeys
@@ -13,58 +14,73 @@
 // catalogue boards, so it never binds and is not shared explicitly.
 import type { BoardDefinition } from '../types.ts';
 import { maxMinShare } from './bandwidth.ts';
+import type { Job } from './job.ts';
 import type { Tile } from './tile.ts';
 
 const BEAT_BYTES = 16;
 
 export class RateSolver {
+  private readonly jobs: Job[] = [];
   private readonly pmax: number[] = [];
   private readonly demand: number[] = [];
   private readonly share: number[] = [];
 
   constructor(private readonly def: BoardDefinition) {}
 
-  /** Sets rate, readRate and endAt of every tile at board cycle `now`. */
+  /** Sets rate, readRate and endAt of every running job, and each tile's readRate, at
+   *  board cycle `now` (every tile's lastUpdate is `now`). */
   solve(tiles: readonly Tile[], now: number): void {
     const bus = this.def.tileBusBytesPerCycle;
     const inflight = this.def.dmaMaxInflight;
-    const n = tiles.length;
-    for (let i = 0; i < n; i++) {
-      const t = tiles[i]!;
-      const s = t.segment;
-      let p = 0;
-      let dram = 0;
-      if (s !== undefined && t.remaining > 0) {
-        p = Number.POSITIVE_INFINITY;
-        if (s.compute > 0) p = Math.min(p, 1 / s.compute);
-        const reads = s.dramRead + s.l2Read;
-        if (reads > 0) {
-          if (t.throttle.inBubble) p = 0;
-          else p = Math.min(p, bus / reads, s.readLatency > 0 ? inflight / s.readLatency : p);
+    const jobs = this.jobs;
+    jobs.length = 0;
+    let n = 0;
+    for (const t of tiles) {
+      const bubble = t.throttle.inBubble;
+      for (const j of t.running) {
+        if (j === undefined) continue;
+        const s = j.segment;
+        let p = 0;
+        let dram = 0;
+        if (s !== undefined && j.remaining > 0) {
+          p = Number.POSITIVE_INFINITY;
+          if (s.compute > 0) p = Math.min(p, 1 / s.compute);
+          const reads = s.dramRead + s.l2Read;
+          if (reads > 0) {
+            if (bubble) p = 0;
+            else p = Math.min(p, bus / reads, s.readLatency > 0 ? inflight / s.readLatency : p);
+          }
+          if (s.write > 0) p = Math.min(p, bus / s.write);
+          dram = s.dramRead + s.write;
         }
-        if (s.write > 0) p = Math.min(p, bus / s.write);
-        dram = s.dramRead + s.write;
+        jobs[n] = j;
+        this.pmax[n] = p;
+        this.demand[n] = p * dram;
+        n++;
       }
-      this.pmax[i] = p;
-      this.demand[i] = p * dram;
     }
     this.demand.length = n;
     maxMinShare(this.demand, this.def.dramBytesPerCycle, this.share);
     for (let i = 0; i < n; i++) {
-      const t = tiles[i]!;
-      const s = t.segment;
+      const j = jobs[i]!;
+      const s = j.segment;
       let p = this.pmax[i]!;
-      if (s !== undefined) {
-        const dram = s.dramRead + s.write;
-        if (dram > 0) p = Math.min(p, this.share[i]! / dram);
-        t.rate = p;
-        t.readRate = (p * (s.dramRead + s.l2Read)) / BEAT_BYTES;
-        t.endAt = t.remaining <= 0 ? now : p > 0 ? now + Math.max(0, Math.ceil(t.remaining / p - 1e-9)) : Number.POSITIVE_INFINITY;
-      } else {
-        t.rate = 0;
-        t.readRate = 0;
-        t.endAt = Number.POSITIVE_INFINITY;
+      if (s === undefined || j.remaining <= 0) {
+        j.rate = 0;
+        j.readRate = 0;
+        j.endAt = now;
+        continue;
       }
+      const dram = s.dramRead + s.write;
+      if (dram > 0) p = Math.min(p, this.share[i]! / dram);
+      j.rate = p;
+      j.readRate = (p * (s.dramRead + s.l2Read)) / BEAT_BYTES;
+      j.endAt = p > 0 ? now + Math.max(0, Math.ceil(j.remaining / p - 1e-9)) : Number.POSITIVE_INFINITY;
+    }
+    for (const t of tiles) {
+      let r = 0;
+      for (const j of t.running) if (j !== undefined) r += j.readRate;
+      t.readRate = r;
     }
   }
 }

@@ -1,21 +1,27 @@
-// One tile: its registers, command queue, configuration, and the interpreter that turns
-// its program into timed segments (costs.ts). The board (board.ts) owns time: it tells
-// each tile its progress rate, moves it forward with progress(), and calls handle() at
-// the tile's next event time. A tile never looks at another tile.
+// One tile: its registers, command queue, configuration, and the interpreter that issues
+// its program into three decoupled queues — load (MVIN), execute (PRELOAD, COMPUTE) and
+// store (MVOUT) — as timed jobs (job.ts, costs.ts). The program fetch and loop macro-ops
+// own the whole tile (their steps already overlap load, compute and store internally).
+// The board (board.ts) owns time: its solver sets each job's rate, progress() moves the
+// tile forward, and handle() is called at the tile's next event time. A tile never looks
+// at another tile.
 import type { BoardEvent } from '../events.ts';
 import { FAULT_DMA_OUT_OF_REGION, FAULT_ILLEGAL_INSTRUCTION, FAULT_QUEUE_FULL, FAULT_SCRATCHPAD_RANGE } from '../events.ts';
 import { WORD_BYTES, type Instruction } from '../isa/index.ts';
-import { decodeAt } from './decode.ts';
 import { applyConfig, resetConfig, type TileConfig } from './config.ts';
 import { beats, fetchCost, opCost, type CostContext, type OpCost } from './costs.ts';
+import { decodeAt } from './decode.ts';
 import { accessesOf, configProblem, firstOutside, tilesFit } from './footprint.ts';
 import { runConv, runMatmul, runPool, runResadd, runVec } from './functional.ts';
+import { EXEC_QUEUE, Job, LOAD_QUEUE, STORE_QUEUE, conflicts, footprintOf, type QueueIndex } from './job.ts';
 import { LocalState, localRangeProblem } from './local-state.ts';
-import { isEmpty, type Segment } from './segment.ts';
+import { isEmpty } from './segment.ts';
 import type { SparseMemory } from './sparse-memory.ts';
 import { ThrottleEngine } from './throttle.ts';
 
 export const COMMAND_QUEUE_DEPTH = 8;
+/** Fine-grained ops that may wait in each of the load / execute / store queues. */
+export const OP_QUEUE_DEPTH = 8;
 
 /** What a tile needs from the board it sits on. */
 export interface TileHost {
@@ -33,16 +39,11 @@ export interface TileHost {
 
 interface Program {
   readonly addr: number;
-  readonly bytes: Uint8Array;
   readonly view: DataView;
   pc: number;
 }
 
-interface RunningOp {
-  readonly ins: Instruction | undefined;
-  readonly cost: OpCost;
-  seg: number;
-}
+const FINE_QUEUE: Partial<Record<Instruction['op'], QueueIndex>> = { MVIN: LOAD_QUEUE, PRELOAD: EXEC_QUEUE, COMPUTE: EXEC_QUEUE, MVOUT: STORE_QUEUE };
 
 export class Tile {
   // Registers.
@@ -64,20 +65,17 @@ export class Tile {
   readonly throttle = new ThrottleEngine();
   readonly queue: { addr: number; len: number }[] = [];
   cfg: TileConfig = resetConfig();
+  /** Jobs running now, one per queue slot (exclusive jobs use the execute slot). */
+  readonly running: (Job | undefined)[] = [undefined, undefined, undefined];
+  private readonly waiting: Job[][] = [[], [], []];
+  /** An exclusive job issued but waiting for the queues to drain. */
+  private exclusive: Job | undefined;
   private preloadAccRow = 0;
   private local: LocalState | undefined;
   private prog: Program | undefined;
-  private op: RunningOp | undefined;
-
-  // Timing state, owned by the board's rate computation.
-  /** Fraction of the current segment still to do. */
-  remaining = 0;
-  /** Progress rate through the current segment, fraction per cycle. */
-  rate = 0;
-  /** Read beats per cycle the DMA issues now (drives the throttle engine). */
+  /** Read beats per cycle the DMA issues now (sum over running jobs; set by the solver). */
   readRate = 0;
   lastUpdate: number;
-  endAt = Number.POSITIVE_INFINITY;
 
   constructor(readonly index: number, private readonly host: TileHost, now: number) {
     this.regionBase = host.dramBase;
@@ -89,14 +87,14 @@ export class Tile {
     return this.prog !== undefined;
   }
 
-  /** The segment the tile is working through, if any. */
-  get segment(): Segment | undefined {
-    return this.op?.cost.segments[this.op.seg];
-  }
-
+  /** In a throttle bubble while some running job needs reads: cycles lost to throttling. */
   get stalled(): boolean {
-    const s = this.segment;
-    return s !== undefined && this.throttle.inBubble && s.dramRead + s.l2Read > 0;
+    if (!this.throttle.inBubble) return false;
+    for (const j of this.running) {
+      const s = j?.segment;
+      if (s !== undefined && s.dramRead + s.l2Read > 0) return true;
+    }
+    return false;
   }
 
   /** DOORBELL: queue the program at CMD_ADDR/CMD_LEN. */
@@ -109,7 +107,7 @@ export class Tile {
     }
     this.faulted = false;
     this.queue.push({ addr: this.cmdAddr, len: this.cmdLen });
-    if (!this.busy) this.step(now);
+    if (!this.busy) this.pump(now);
   }
 
   writeThrottle(value: number): void {
@@ -125,54 +123,97 @@ export class Tile {
       this.perfBusy += dt;
       if (this.stalled) this.perfStall += dt;
       this.throttle.advance(dt, this.readRate);
+      for (const j of this.running) if (j !== undefined) j.remaining -= j.rate * dt;
     }
-    this.remaining -= this.rate * dt;
     this.lastUpdate = now;
   }
 
   /** Cycle of this tile's next event at its current rates. */
   nextEvent(): number {
     if (!this.busy) return Number.POSITIVE_INFINITY;
-    return Math.min(this.endAt, this.lastUpdate + this.throttle.untilNextChange(this.readRate));
+    let next = this.lastUpdate + this.throttle.untilNextChange(this.readRate);
+    for (const j of this.running) if (j !== undefined && j.endAt < next) next = j.endAt;
+    return next;
   }
 
-  /** Called at the tile's event time: finishes the segment if it is due, then runs on. */
+  /** Called at the tile's event time: ends the segments that are due, then runs on. */
   handle(now: number): void {
-    if (this.op !== undefined && now >= this.endAt) {
-      this.remaining = 0;
-      this.step(now);
+    let due = false;
+    for (const j of this.running) {
+      if (j !== undefined && now >= j.endAt) {
+        j.remaining = 0;
+        due = true;
+      }
     }
+    if (due) this.pump(now);
   }
 
-  /** Runs the interpreter at `now` until the tile is inside a non-empty segment or idle. */
-  private step(now: number): void {
-    for (;;) {
-      if (this.op !== undefined) {
-        if (this.remaining > 0) return;
-        this.op.seg++;
-        const next = this.op.cost.segments[this.op.seg];
-        if (next !== undefined) {
-          this.remaining = 1;
-          if (!isEmpty(next)) return;
-          this.remaining = 0;
-          continue;
-        }
-        this.finishOp();
-        continue;
-      }
+  /** Runs the tile at `now` until nothing more can start or issue without time passing. */
+  private pump(now: number): void {
+    for (let changed = true; changed; ) {
+      changed = this.advanceJobs();
+      changed = this.startJobs() || changed;
       if (this.prog === undefined) {
         const cmd = this.queue.shift();
-        if (cmd === undefined) return;
-        this.startProgram(cmd.addr, cmd.len, now);
-        continue;
+        if (cmd !== undefined) {
+          this.startProgram(cmd.addr, cmd.len, now);
+          changed = true;
+        }
+      } else if (this.exclusive === undefined && this.running[EXEC_QUEUE]?.exclusive !== true) {
+        // Nothing issues behind the fetch or a loop: their configuration must not change
+        // under them, and fine ops would share the scratchpad with them.
+        changed = this.issue(now) || changed;
       }
-      this.execute(now);
     }
   }
 
-  private begin(ins: Instruction | undefined, cost: OpCost): void {
-    this.op = { ins, cost, seg: -1 };
-    this.remaining = 0;
+  /** Moves finished segments on; completes jobs whose last segment ended. */
+  private advanceJobs(): boolean {
+    let changed = false;
+    for (let q = 0; q < 3; q++) {
+      const j = this.running[q];
+      if (j === undefined) continue;
+      while (j.remaining <= 0) {
+        changed = true;
+        j.seg++;
+        const s = j.cost.segments[j.seg];
+        if (s === undefined) {
+          this.complete(j);
+          this.running[q] = undefined;
+          break;
+        }
+        j.remaining = isEmpty(s) ? 0 : 1;
+        j.endAt = Number.POSITIVE_INFINITY;
+      }
+    }
+    return changed;
+  }
+
+  private startJobs(): boolean {
+    let changed = false;
+    const ex = this.exclusive;
+    if (ex !== undefined) {
+      if (this.idleQueues()) {
+        this.exclusive = undefined;
+        this.running[EXEC_QUEUE] = ex;
+        changed = true;
+      }
+      return changed;
+    }
+    for (let q = 0; q < 3; q++) {
+      const head = this.waiting[q]![0];
+      if (this.running[q] === undefined && head !== undefined && head.ready) {
+        this.waiting[q]!.shift();
+        this.running[q] = head;
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  private idleQueues(): boolean {
+    for (let q = 0; q < 3; q++) if (this.running[q] !== undefined || this.waiting[q]!.length > 0) return false;
+    return true;
   }
 
   private startProgram(addr: number, len: number, now: number): void {
@@ -182,8 +223,8 @@ export class Tile {
       return;
     }
     const bytes = this.host.mem.read(addr, len);
-    this.prog = { addr, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), pc: 0 };
-    this.begin(undefined, fetchCost(this.host.cost, len));
+    this.prog = { addr, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), pc: 0 };
+    this.exclusive = new Job(undefined, fetchCost(this.host.cost, len), EXEC_QUEUE, true, [], undefined, this.cfg);
   }
 
   private lowBound(): number {
@@ -194,38 +235,44 @@ export class Tile {
     return Math.min(this.regionLimit, this.host.dramEnd);
   }
 
-  /** Decodes and issues the next instruction of the running program. */
-  private execute(now: number): void {
+  /** Decodes and issues the next instruction; false when it has to wait for the queues. */
+  private issue(now: number): boolean {
     const prog = this.prog!;
-    if (prog.pc >= prog.bytes.length) {
-      this.finishProgram(now);
-      return;
-    }
+    if (prog.pc >= prog.view.byteLength) return this.finishProgram(now);
     const at = prog.addr + prog.pc;
     const ins = decodeAt(prog.view, prog.pc);
     if (ins === undefined) {
       this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
-      return;
+      return true;
+    }
+    if (applyConfig(this.cfg, ins)) {
+      prog.pc += WORD_BYTES;
+      return true;
+    }
+    const fine = FINE_QUEUE[ins.op];
+    if (fine !== undefined) {
+      if (this.waiting[fine]!.length >= OP_QUEUE_DEPTH) return false;
+    } else if (!this.idleQueues()) {
+      return false; // FENCE, GRANULE_END, END and loops wait for every queue to drain
     }
     prog.pc += WORD_BYTES;
-    if (applyConfig(this.cfg, ins)) return;
     switch (ins.op) {
       case 'FENCE':
-        return; // ops run in order, so every queue is already drained here
+        return true;
       case 'GRANULE_END':
         this.granules++;
         this.lastTag = ins.b;
         this.host.emit({ kind: 'granule', tile: this.index, cycle: now, tag: ins.b });
-        return;
+        return true;
       case 'END':
-        this.finishProgram(now);
-        return;
+        return this.finishProgram(now);
       default:
-        this.issue(ins, at, now);
+        this.issueOp(ins, at, now, fine);
+        return true;
     }
   }
 
-  private issue(ins: Instruction, at: number, now: number): void {
+  private issueOp(ins: Instruction, at: number, now: number, fine: QueueIndex | undefined): void {
     const h = this.host;
     if (configProblem(ins, this.cfg) !== undefined) return this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
     if (!tilesFit(ins, this.cfg, h.scratchpadBytes, h.accumulatorBytes)) return this.fault(now, at, FAULT_SCRATCHPAD_RANGE);
@@ -240,47 +287,66 @@ export class Tile {
         if (bad !== undefined) return this.fault(now, bad, FAULT_DMA_OUT_OF_REGION);
       }
     }
-    if (ins.op === 'PRELOAD') this.preloadAccRow = ins.c;
     const cost = opCost(h.cost, ins, this.cfg);
     if (cost === undefined) return this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
-    this.begin(ins, cost);
+    if (fine === undefined) {
+      this.exclusive = new Job(ins, cost, EXEC_QUEUE, true, [], undefined, this.cfg);
+      return;
+    }
+    const fp = footprintOf(ins, h.dim, this.preloadAccRow);
+    if (ins.op === 'PRELOAD') this.preloadAccRow = ins.c;
+    const deps: Job[] = [];
+    for (let q = 0; q < 3; q++) {
+      if (q === fine) continue; // same queue: in order anyway
+      const r = this.running[q];
+      if (r?.footprint !== undefined && conflicts(r.footprint, fp)) deps.push(r);
+      for (const w of this.waiting[q]!) if (w.footprint !== undefined && conflicts(w.footprint, fp)) deps.push(w);
+    }
+    this.waiting[fine]!.push(new Job(ins, cost, fine, false, deps, fp, { ...this.cfg }));
   }
 
-  /** Credits the op's counters and, in functional mode, performs its arithmetic. */
-  private finishOp(): void {
-    const { ins, cost } = this.op!;
-    this.op = undefined;
+  /** Credits the job's counters and, in functional mode, performs its arithmetic. */
+  private complete(job: Job): void {
+    job.done = true;
+    const cost: OpCost = job.cost;
     this.rdBeats += beats(cost.dramRead + cost.l2Read);
     this.wrBeats += beats(cost.write);
     this.macs += cost.macs;
     this.host.countDram(cost.dramRead, cost.write);
+    const ins = job.ins;
     if (ins === undefined || !this.host.functional()) return;
     const mem = this.host.mem;
+    const cfg = job.cfg;
     switch (ins.op) {
-      case 'LOOP_MATMUL': return runMatmul(mem, ins, this.cfg);
-      case 'LOOP_CONV': return runConv(mem, ins, this.cfg);
-      case 'LOOP_RESADD': return runResadd(mem, this.cfg);
-      case 'LOOP_POOL': return runPool(mem, ins, this.cfg);
-      case 'LOOP_VEC': return runVec(mem, this.cfg);
+      case 'LOOP_MATMUL': return runMatmul(mem, ins, cfg);
+      case 'LOOP_CONV': return runConv(mem, ins, cfg);
+      case 'LOOP_RESADD': return runResadd(mem, cfg);
+      case 'LOOP_POOL': return runPool(mem, ins, cfg);
+      case 'LOOP_VEC': return runVec(mem, cfg);
       default: {
         const h = this.host;
         this.local ??= new LocalState(h.dim, h.scratchpadBytes / h.dim, h.accumulatorBytes / (4 * h.dim));
-        this.local.run(mem, ins, this.cfg);
+        this.local.run(mem, ins, cfg);
       }
     }
   }
 
-  private finishProgram(now: number): void {
+  private finishProgram(now: number): boolean {
     this.prog = undefined;
     this.host.emit({ kind: 'done', tile: this.index, cycle: now, tag: this.lastTag });
+    return true;
   }
 
-  /** Stops the program: nothing of the faulting op was read or written. The tile then
-   *  moves on to its next queued program, if any. */
+  /** Stops the program: the faulting op and every op still queued or in flight behind or
+   *  beside it are dropped, so nothing of them is read or written. The tile then moves on
+   *  to its next queued program, if any. */
   private fault(now: number, address: number, code: number): void {
     this.prog = undefined;
-    this.op = undefined;
-    this.remaining = 0;
+    this.exclusive = undefined;
+    for (let q = 0; q < 3; q++) {
+      this.running[q] = undefined;
+      this.waiting[q] = [];
+    }
     this.faultAddr = address >>> 0;
     this.faulted = true;
     this.host.emit({ kind: 'fault', tile: this.index, cycle: now, address, code });
