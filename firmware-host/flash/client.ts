@@ -6,6 +6,9 @@ import type { Device } from '../../drivers/device.ts';
 import { FlashError, ProtocolError } from '../../boards/errors.ts';
 import { BOOT_ACTION, CMD, FLASH_PROTOCOL_VERSION, INFO_FIELDS, INFO_MAGIC, STATUS, type FlashInfo, type SlotIndex } from './protocol.ts';
 
+/** Staging writes are split into chunks this size, for progress reports. */
+const STAGE_CHUNK_BYTES = 16 * 1024;
+
 export class FlashClient {
   private nonce = 0x1234_5678;
 
@@ -53,9 +56,19 @@ export class FlashClient {
     await this.command(CMD.ERASE, { addr, len }, `erase of 0x${addr.toString(16)}+${len}`);
   }
 
-  /** Stages `encoded` and programs `len` decoded bytes at `addr`. */
-  async program(addr: number, len: number, encoded: Uint8Array, encoding: number): Promise<void> {
-    await this.device.writeMemory(this.stagingBase, encoded);
+  /**
+   * Stages `encoded` and programs `len` decoded bytes at `addr`. The staging write is issued
+   * as concurrent chunks (distinct addresses, so their order does not matter): the transport
+   * keeps its pipeline full, and `onStaged` reports progress as chunks land.
+   */
+  async program(addr: number, len: number, encoded: Uint8Array, encoding: number, onStaged?: (bytes: number) => void): Promise<void> {
+    let staged = 0;
+    const chunks: Promise<void>[] = [];
+    for (let off = 0; off < encoded.length; off += STAGE_CHUNK_BYTES) {
+      const part = encoded.subarray(off, off + STAGE_CHUNK_BYTES);
+      chunks.push(this.device.writeMemory(this.stagingBase + off, part).then(() => { staged += part.length; onStaged?.(staged); }));
+    }
+    await Promise.all(chunks);
     await this.command(CMD.PROGRAM, { addr, len, arg: ((encoding << 24) | encoded.length) >>> 0 }, `write of 0x${addr.toString(16)}+${len}`);
   }
 

@@ -24,7 +24,7 @@ test('flash → test boot → confirm: hello reports the new firmware, and it st
   t.is(before.bootSlot, 'A');
 
   const phases: FlashProgress['phase'][] = [];
-  const r = await flashImage(dev, makeImage({ version: v2, manifest: { tiles: 2, throttle: false, functional: true }, bodyBytes: 70_000 }), { onProgress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); } });
+  const r = await flashImage(dev, makeImage({ version: v2, manifest: { tiles: 2, throttle: false, functional: true }, bodyBytes: 70_000 }), { blockBytes: 32 * 1024, onProgress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); } });
   t.deepEqual(phases, ['connect', 'write', 'verify', 'reboot', 'confirm']);
   t.is(r.slot, 'B');
   t.true(r.confirmed);
@@ -116,10 +116,10 @@ test('an interrupted flash resumes: blocks already on the board are not sent aga
   const img = makeImage({ bodyBytes: 100_000 });
   // cut the power in the middle of the 3rd block's program (after 2 blocks = 2×8 erases + 2×128 pages)
   flash.armPowerCut({ atOp: 2 * 8 + 2 * 128 + 8 + 40, phase: 'mid' });
-  await t.throwsAsync(flashImage(dev, img), { instanceOf: FlashError, message: /run the same flash command again to resume/ });
+  await t.throwsAsync(flashImage(dev, img, { blockBytes: 32 * 1024 }), { instanceOf: FlashError, message: /run the same flash command again to resume/ });
   await dev.reset(); // power back
   t.is((await dev.hello()).firmwareVersion, '1.0.0+0');
-  const r = await flashImage(dev, img);
+  const r = await flashImage(dev, img, { blockBytes: 32 * 1024 });
   t.is(r.skippedBlocks, 2);
   t.is(r.blocks, 4);
   t.true(r.confirmed);
@@ -130,4 +130,14 @@ test('an interrupted flash resumes: blocks already on the board are not sent aga
   await c.dev.reset(); // unconfirmed → back to A
   const again = await flashImage(c.dev, img);
   t.deepEqual([again.slot, again.stagedBytes, again.skippedBlocks, again.confirmed], ['B', 0, again.blocks, true]);
+});
+
+test('progress is reported per staged chunk, never goes backwards, and ends at the image size', async (t) => {
+  const { dev } = board();
+  const img = makeImage({ bodyBytes: 300_000 });
+  const writes: number[] = [];
+  await flashImage(dev, img, { onProgress: (p) => { if (p.phase === 'write') writes.push(p.doneBytes); t.is(p.totalBytes, img.length); } });
+  t.true(writes.length >= Math.floor(img.length / (16 * 1024)), `${writes.length} write updates`);
+  t.deepEqual(writes, [...writes].sort((a, b) => a - b));
+  t.is(writes.at(-1), img.length);
 });

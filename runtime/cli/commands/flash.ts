@@ -74,7 +74,7 @@ export function registerFlash(program: Command): void {
     .option('--board <device>', 'board id (in-process emulator) or transport spec, e.g. serial:/dev/pts/3@921600', 'emu')
     .option('--no-confirm', 'leave the new firmware on trial: the next reboot reverts unless you run cotenant confirm')
     .option('--flash-file <file>', 'emulated board: load/save its flash contents from/to this file')
-    .option('--block-kib <n>', 'write block size in KiB (multiple of the 4 KiB sector)', '32')
+    .option('--block-kib <n>', 'write block size in KiB (multiple of the 4 KiB sector); smaller resumes finer, larger is faster', '256')
     .option('--no-compress', 'send blocks raw even where deflate would pay')
     .option('--key <pub.pem|dev>', 'refuse to send unless the image verifies against this key (repeatable)', collect, [])
     .option('--json', 'print the result as one JSON object')
