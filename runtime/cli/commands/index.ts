@@ -8,6 +8,7 @@ import { registerAnalyze } from './analyze.ts';
 import { registerEmu } from './emu.ts';
 import { registerPorts } from './ports.ts';
 import { registerHello } from './hello.ts';
+import { registerHil } from './hil.ts';
 import { registerKeygen } from './keygen.ts';
 import { registerImage } from './image.ts';
 import { registerFlash } from './flash.ts';
@@ -28,4 +29,5 @@ export function registerAll(program: Command): void {
   registerEmu(program);
   registerPorts(program);
   registerHello(program);
+  registerHil(program);
 }
