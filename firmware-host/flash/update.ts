@@ -68,7 +68,7 @@ export async function flashImage(device: Device, image: Uint8Array, opts: FlashO
 
   progress('connect', 0);
   const info = await step('sync', 0, () => client.sync());
-  checkBoard(parsed, await readBoardCode(device));
+  checkBoard(parsed, await step('board id', 0, () => readBoardCode(device)));
   if (info.trial === 1) {
     // Resume after an interruption between reboot and confirm: the trial slot already runs this image.
     const running = info.bootedSlot === 0 ? info.slotABase : info.bootedSlot === 1 ? info.slotBBase : undefined;
@@ -119,7 +119,8 @@ export async function flashImage(device: Device, image: Uint8Array, opts: FlashO
 
   await step('select', 0, () => client.selectTest(target));
   progress('reboot', image.length);
-  await step('reboot', 0, () => device.reset());
+  // Not retried: a second reset would end the trial (the boot ROM reverts an attempted trial).
+  await withTimeout(device.reset(), timeouts, 0, 'reboot');
   const done = await finishTrial(device, client, parsed, target, image.length, opts, step);
   return { ...done, stagedBytes: staged, blocks, skippedBlocks: skipped, compressedBlocks: compressed };
 }
@@ -130,7 +131,7 @@ async function finishTrial(device: Device, client: FlashClient, parsed: ParsedIm
   const base = { slot: SLOT_LETTER[target], imageBytes, stagedBytes: 0, blocks: 0, skippedBlocks: 0, compressedBlocks: 0 };
   if (opts.confirm === false) return { ...base, confirmed: false, hello };
   opts.onProgress?.({ phase: 'confirm', doneBytes: imageBytes, totalBytes: imageBytes });
-  await step('confirm', 0, () => client.confirm());
+  await step('confirm', 0, () => confirmOnce(client, target));
   return { ...base, confirmed: true, hello: await step('hello', 0, () => device.hello()) };
 }
 
@@ -150,6 +151,17 @@ async function checkTrial(device: Device, client: FlashClient, parsed: ParsedIma
     throw new FlashError(`new firmware reports version 0x${fw.toString(16)}, image says ${v.major}.${v.minor}.${v.patch}; not confirming (the next reboot reverts)`);
   }
   return hello;
+}
+
+/** CONFIRM, idempotent: a retry after a lost reply finds the slot already confirmed. */
+async function confirmOnce(client: FlashClient, target: SlotIndex): Promise<void> {
+  try {
+    await client.confirm();
+  } catch (err) {
+    const info = await client.info();
+    if (info.bootedSlot === target && info.trial === 0 && info.confirmedSlot === target) return;
+    throw err;
+  }
 }
 
 export interface BootChange {
