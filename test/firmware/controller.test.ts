@@ -103,3 +103,18 @@ test('boot state: newest valid record wins; torn records and garbage are skipped
   t.deepEqual(store.read(), { confirmed: 1, trialSlot: undefined, trialState: 0 });
   t.true(nor.ops.filter((o) => o.kind === 'erase').length >= 1);
 });
+
+test('onChange fires after commands and boots that changed flash, and only then', (t) => {
+  let changes = 0;
+  const f = createFlashPeripheral(EMU, { onChange: () => { changes++; } });
+  f.boot(); // fresh board: nothing to record
+  t.is(changes, 0);
+  const staging = new Uint8Array(EMU.flashStaging.bytes);
+  f.writeRegister(R.FLASH_CMD, CMD.SYNC, staging);
+  f.writeRegister(R.FLASH_ADDR, B, staging);
+  f.writeRegister(R.FLASH_LEN, 4096, staging);
+  f.writeRegister(R.FLASH_CMD, CMD.HASH, staging);
+  t.is(changes, 0);
+  f.writeRegister(R.FLASH_CMD, CMD.ERASE, staging);
+  t.is(changes, 1);
+});

@@ -30,7 +30,7 @@ export class EmulatedFlash implements FlashPeripheral {
   private cycles = 0;
   private last: BootOutcome | undefined;
 
-  constructor(readonly def: BoardDefinition, private readonly keys: readonly ProvisionedKey[], contents: Uint8Array, seed: number) {
+  constructor(readonly def: BoardDefinition, private readonly keys: readonly ProvisionedKey[], contents: Uint8Array, seed: number, private readonly onChange?: () => void) {
     const f = def.flash;
     if (contents.length !== f.bytes) throw new RangeError(`flash contents are ${contents.length} bytes; board ${def.id} has ${f.bytes}`);
     this.nor = new NorFlash(f.sectorBytes, f.pageBytes, contents, seed);
@@ -68,7 +68,9 @@ export class EmulatedFlash implements FlashPeripheral {
     this.nor.powerUp();
     this.regs.status = 0;
     this.regs.result = 0;
+    const opsBefore = this.nor.ops.length;
     this.last = runBootRom(this.store, (slot) => this.verify(slot));
+    if (this.nor.ops.length !== opsBefore) this.onChange?.();
     // `trial` is a live view: a later CONFIRM ends the trial without a reboot, and the board
     // (which keeps this object for BOOT_SLOT and hello) must report that.
     const { status, slot, manifest } = this.last.result;
@@ -107,6 +109,7 @@ export class EmulatedFlash implements FlashPeripheral {
 
   private command(cmd: number, staging: Uint8Array): void {
     this.cycles = COMMAND_CYCLES;
+    const opsBefore = this.nor.ops.length;
     try {
       this.regs.result = this.run(cmd, staging);
       this.regs.status = S.OK;
@@ -115,6 +118,7 @@ export class EmulatedFlash implements FlashPeripheral {
       this.regs.status = err.status;
       this.regs.result = err.result;
     }
+    if (this.nor.ops.length !== opsBefore) this.onChange?.();
   }
 
   private run(cmd: number, staging: Uint8Array): number {

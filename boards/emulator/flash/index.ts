@@ -17,11 +17,14 @@ export interface FlashPeripheralOptions {
   readonly factoryManifest?: FirmwareManifest;
   /** Seed for the garbage an interrupted erase/program leaves (power-loss tests). */
   readonly seed?: number;
+  /** Called after any command or boot that erased or programmed flash (e.g. to save
+   *  `flashBytes()` to a --flash-file so a killed emulator keeps its firmware). */
+  readonly onChange?: () => void;
 }
 
 export function createFlashPeripheral(def: BoardDefinition, opts: FlashPeripheralOptions = {}): EmulatedFlash {
   const keys = (opts.publicKeys ?? [DEV_PUBLIC_KEY]).map(provisionKey);
-  return new EmulatedFlash(def, keys, opts.flash ?? factoryFlash(def, opts.factoryManifest), opts.seed ?? 1);
+  return new EmulatedFlash(def, keys, opts.flash ?? factoryFlash(def, opts.factoryManifest), opts.seed ?? 1, opts.onChange);
 }
 
 /** Erased flash with the factory image at the start of slot A and no boot-state records. */
