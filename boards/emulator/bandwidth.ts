@@ -4,9 +4,9 @@
 // into all unsatisfied streams until each either has its demand or the capacity is gone
 // (water-filling). Deterministic: ties are resolved by input order.
 
-/** Fills `out[i]` with the share of `capacity` stream i gets; returns total allocated. */
-export function maxMinShare(demands: ArrayLike<number>, capacity: number, out: number[]): number {
-  const n = demands.length;
+/** Fills `out[i]` with the share of `capacity` stream i < n gets; returns the total
+ *  allocated. `n` defaults to demands.length (callers reuse buffers longer than n). */
+export function maxMinShare(demands: ArrayLike<number>, capacity: number, out: number[] | Float64Array, n = demands.length): number {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += demands[i]! > 0 ? demands[i]! : 0;
   if (sum <= capacity) {

@@ -266,17 +266,21 @@ export class NpuBoard implements EmulatedBoard {
    *  time that raised events (after processing everything due at that time). */
   private run(until: number, stopAtEvents: boolean): void {
     const tiles = this.tiles;
+    const n = tiles.length;
     for (;;) {
       let next = Number.POSITIVE_INFINITY;
-      for (const t of tiles) next = Math.min(next, t.nextEvent());
+      for (let i = 0; i < n; i++) {
+        const e = tiles[i]!.nextEvent();
+        if (e < next) next = e;
+      }
       if (next > until) {
-        for (const t of tiles) t.progress(until);
+        for (let i = 0; i < n; i++) tiles[i]!.progress(until);
         this.now = until;
         return;
       }
-      for (const t of tiles) t.progress(next);
+      for (let i = 0; i < n; i++) tiles[i]!.progress(next);
       this.now = next;
-      for (const t of tiles) t.handle(next);
+      for (let i = 0; i < n; i++) tiles[i]!.handle(next);
       this.solver.solve(tiles, next);
       if (stopAtEvents && this.pending.length > 0) return;
     }

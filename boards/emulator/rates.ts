@@ -20,12 +20,18 @@ import type { Tile } from './tile.ts';
 const BEAT_BYTES = 16;
 
 export class RateSolver {
+  // Reused buffers (no allocation per event: this runs at every board event).
   private readonly jobs: Job[] = [];
-  private readonly pmax: number[] = [];
-  private readonly demand: number[] = [];
-  private readonly share: number[] = [];
+  private readonly pmax: Float64Array;
+  private readonly demand: Float64Array;
+  private readonly share: Float64Array;
 
-  constructor(private readonly def: BoardDefinition) {}
+  constructor(private readonly def: BoardDefinition) {
+    const most = def.tiles * 3;
+    this.pmax = new Float64Array(most);
+    this.demand = new Float64Array(most);
+    this.share = new Float64Array(most);
+  }
 
   /** Sets rate, readRate and endAt of every running job, and each tile's readRate, at
    *  board cycle `now` (every tile's lastUpdate is `now`). */
@@ -33,11 +39,13 @@ export class RateSolver {
     const bus = this.def.tileBusBytesPerCycle;
     const inflight = this.def.dmaMaxInflight;
     const jobs = this.jobs;
-    jobs.length = 0;
     let n = 0;
-    for (const t of tiles) {
+    for (let ti = 0; ti < tiles.length; ti++) {
+      const t = tiles[ti]!;
+      if (!t.busy) continue;
       const bubble = t.throttle.inBubble;
-      for (const j of t.running) {
+      for (let q = 0; q < 3; q++) {
+        const j = t.running[q];
         if (j === undefined) continue;
         const s = j.segment;
         let p = 0;
@@ -59,8 +67,7 @@ export class RateSolver {
         n++;
       }
     }
-    this.demand.length = n;
-    maxMinShare(this.demand, this.def.dramBytesPerCycle, this.share);
+    maxMinShare(this.demand, this.def.dramBytesPerCycle, this.share, n);
     for (let i = 0; i < n; i++) {
       const j = jobs[i]!;
       const s = j.segment;
@@ -77,9 +84,10 @@ export class RateSolver {
       j.readRate = (p * (s.dramRead + s.l2Read)) / BEAT_BYTES;
       j.endAt = p > 0 ? now + Math.max(0, Math.ceil(j.remaining / p - 1e-9)) : Number.POSITIVE_INFINITY;
     }
-    for (const t of tiles) {
+    for (let ti = 0; ti < tiles.length; ti++) {
+      const t = tiles[ti]!;
       let r = 0;
-      for (const j of t.running) if (j !== undefined) r += j.readRate;
+      for (let q = 0; q < 3; q++) r += t.running[q]?.readRate ?? 0;
       t.readRate = r;
     }
   }

@@ -90,8 +90,8 @@ export class Tile {
   /** In a throttle bubble while some running job needs reads: cycles lost to throttling. */
   get stalled(): boolean {
     if (!this.throttle.inBubble) return false;
-    for (const j of this.running) {
-      const s = j?.segment;
+    for (let q = 0; q < 3; q++) {
+      const s = this.running[q]?.segment;
       if (s !== undefined && s.dramRead + s.l2Read > 0) return true;
     }
     return false;
@@ -123,7 +123,10 @@ export class Tile {
       this.perfBusy += dt;
       if (this.stalled) this.perfStall += dt;
       this.throttle.advance(dt, this.readRate);
-      for (const j of this.running) if (j !== undefined) j.remaining -= j.rate * dt;
+      for (let q = 0; q < 3; q++) {
+        const j = this.running[q];
+        if (j !== undefined) j.remaining -= j.rate * dt;
+      }
     }
     this.lastUpdate = now;
   }
@@ -132,14 +135,18 @@ export class Tile {
   nextEvent(): number {
     if (!this.busy) return Number.POSITIVE_INFINITY;
     let next = this.lastUpdate + this.throttle.untilNextChange(this.readRate);
-    for (const j of this.running) if (j !== undefined && j.endAt < next) next = j.endAt;
+    for (let q = 0; q < 3; q++) {
+      const j = this.running[q];
+      if (j !== undefined && j.endAt < next) next = j.endAt;
+    }
     return next;
   }
 
   /** Called at the tile's event time: ends the segments that are due, then runs on. */
   handle(now: number): void {
     let due = false;
-    for (const j of this.running) {
+    for (let q = 0; q < 3; q++) {
+      const j = this.running[q];
       if (j !== undefined && now >= j.endAt) {
         j.remaining = 0;
         due = true;
