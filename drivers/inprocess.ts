@@ -74,6 +74,7 @@ export class InProcessDevice implements Device {
   private address(name: RegisterName, tile: number | undefined): number {
     if (isTileRegister(name)) {
       const tiles = this.emulator.readRegister(GLOBAL_REGISTERS.TILE_COUNT);
+      if (tiles === 0) throw new ConfigError(`register ${name} is per tile, but the board has no tiles enabled (no firmware booted: flash one, then reset)`);
       if (tile === undefined || !Number.isInteger(tile) || tile < 0 || tile >= tiles) {
         throw new ConfigError(`register ${name} is per tile: give a tile index 0..${tiles - 1} (got ${tile})`);
       }

@@ -245,7 +245,7 @@ export class Tile {
   /** Decodes and issues the next instruction; false when it has to wait for the queues. */
   private issue(now: number): boolean {
     const prog = this.prog!;
-    if (prog.pc >= prog.view.byteLength) return this.finishProgram(now);
+    if (prog.pc >= prog.view.byteLength) return this.idleQueues() && this.finishProgram(now); // running off the end = END
     const at = prog.addr + prog.pc;
     const ins = decodeAt(prog.view, prog.pc);
     if (ins === undefined) {

@@ -126,3 +126,33 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
   t.is(b.cycle, 600, 'a busy flash command advances the board clock');
   t.is(reg(b, 'FLASH_STATUS'), 0x55);
 });
+
+test('running off the end of CMD_LEN is END: it waits for queued ops, then raises done', (t) => {
+  const b = board();
+  // No END word: an MVIN in the load queue must finish before the program is done.
+  launch(b, 0, DRAM, [instr('CFG_LOAD', { b: 16 }), instr('MVIN', { a: 64, b: DRAM + 4096, c: 0, d: 16 })]);
+  const r = b.advance(1e9);
+  const d = MOCA_8T;
+  // fetch (32 B) then the MVIN: one latency + 64 rows of 16 B, one request each, at
+  // 16 requests in flight per latency (Little's law).
+  const mvin = d.dramLatencyCycles + Math.ceil((64 * d.dramLatencyCycles) / d.dmaMaxInflight);
+  t.deepEqual(r.events, [{ kind: 'done', tile: 0, cycle: fetchCycles(32) + mvin, tag: 0 }]);
+  t.is(reg(b, 'PERF_RD_BEATS_LO', 0), 2 + 64, 'program words and MVIN rows, in 16-byte beats');
+});
+
+test('reset clears tiles, registers, counters and pending events; DRAM and the clock stay', (t) => {
+  const b = board();
+  setReg(b, 'REGION_BASE', DRAM + 4096, 1);
+  launch(b, 1, DRAM + 8192, [instr('GRANULE_END', { b: 5 }), instr('END')]);
+  b.advance(1e6);
+  launch(b, 1, DRAM + 8192, [instr('END')]);
+  const cycle = b.cycle;
+  b.reset();
+  t.is(b.cycle, cycle);
+  t.is(reg(b, 'GRANULES', 1), 0);
+  t.is(reg(b, 'STATUS', 1), 0, 'the queued program is gone');
+  t.is(reg(b, 'REGION_BASE', 1), DRAM);
+  t.is(reg(b, 'DRAM_RD_LO'), 0);
+  t.deepEqual(b.advance(cycle + 10), { cycle: cycle + 10, events: [] });
+  t.is(b.readMemory(DRAM + 8192, 1)[0], 0x3f, 'DRAM kept (the END opcode written last)');
+});
