@@ -287,10 +287,11 @@ export class NpuBoard implements EmulatedBoard {
   }
 
   private flush(): AdvanceResult {
-    const events = this.pending.map((e, i) => ({ e, i }));
-    events.sort((a, b) => a.e.cycle - b.e.cycle || tileOf(a.e) - tileOf(b.e) || KIND_RANK[a.e.kind] - KIND_RANK[b.e.kind] || a.i - b.i);
+    const events = this.pending;
     this.pending = [];
-    return { cycle: this.now, events: events.map((x) => x.e) };
+    // Array.prototype.sort is stable, so equal keys keep the order they were raised in.
+    if (events.length > 1) events.sort(compareEvents);
+    return { cycle: this.now, events };
   }
 }
 
@@ -300,6 +301,10 @@ function inside(r: { base: number; bytes: number }, address: number, length: num
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
+}
+
+function compareEvents(a: BoardEvent, b: BoardEvent): number {
+  return a.cycle - b.cycle || tileOf(a) - tileOf(b) || KIND_RANK[a.kind] - KIND_RANK[b.kind];
 }
 
 function tileOf(e: BoardEvent): number {

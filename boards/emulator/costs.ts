@@ -61,9 +61,14 @@ function split(whole: number, tile: number): Split {
   return { first: t, n, last: whole - (n - 1) * t };
 }
 
-/** Σ over the tiles of a split of f(tile size). */
-function sumOver(s: Split, f: (size: number) => number): number {
-  return s.n === 0 ? 0 : (s.n - 1) * f(s.first) + f(s.last);
+// Σ over the tiles of a split of a per-tile quantity (plain functions, no closures: this
+// runs for every loop the tiles issue).
+function sumRows(s: Split, dim: number): number {
+  return s.n === 0 ? 0 : (s.n - 1) * Math.max(s.first, dim) + Math.max(s.last, dim);
+}
+
+function sumBlocks(s: Split, dim: number): number {
+  return s.n === 0 ? 0 : (s.n - 1) * Math.ceil(s.first / dim) + Math.ceil(s.last / dim);
 }
 
 interface LoopTraffic {
@@ -126,9 +131,9 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   const sk = split(d.K, cfg.tileK);
   if (si.n === 0 || sj.n === 0 || sk.n === 0) return { segments: [], dramRead: 0, l2Read: 0, write: 0, macs: 0 };
   const bias = (ins.flags & FLAG_BIAS) !== 0 && cfg.addrBias !== 0;
-  const rows = sumOver(si, (t) => Math.max(t, dim));
-  const colBlocks = sumOver(sj, (t) => Math.ceil(t / dim));
-  const kBlocks = sumOver(sk, (t) => Math.ceil(t / dim));
+  const rows = sumRows(si, dim);
+  const colBlocks = sumBlocks(sj, dim);
+  const kBlocks = sumBlocks(sk, dim);
   let compute: number;
   let lastCompute: number;
   if (d.depthwise) {
@@ -153,7 +158,7 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     aRow = sk.first;
   } else {
     const channels = cfg.inC;
-    const perJ = sumOver(si, (t) => convInputBlock(cfg, t, channels));
+    const perJ = (si.n - 1) * convInputBlock(cfg, si.first, channels) + convInputBlock(cfg, si.last, channels);
     aTotal = d.depthwise ? perJ : perJ * sj.n;
     aFirst = Math.min(perJ, cfg.inH * cfg.inW * channels);
     aBlock = convInputBlock(cfg, si.first, channels);

@@ -69,9 +69,12 @@ export class LocalState {
   }
 }
 
+function inside(start: number, n: number, rows: number): boolean {
+  return start + n <= rows;
+}
+
 /** Why a fine-grained op's local rows or column count are out of range, if they are. */
 export function localRangeProblem(ins: Instruction, dim: number, spadRows: number, accRows: number, preloadAccRow: number): { code: 'range' | 'illegal'; why: string } | undefined {
-  const inside = (start: number, n: number, rows: number) => start + n <= rows;
   switch (ins.op) {
     case 'MVIN': {
       if (ins.d > dim) return { code: 'illegal', why: `MVIN of ${ins.d} columns exceeds DIM ${dim}` };
