@@ -32,6 +32,10 @@ export interface CostContext extends MemoryTiming {
 
 export interface OpCost {
   readonly segments: readonly Segment[];
+  /** segments[0] is the wait for the first bytes (one DRAM latency). A load that follows
+   *  another back to back skips it: its requests were issued while the previous load's
+   *  were still in flight. */
+  readonly leadLatency: boolean;
   readonly dramRead: number;
   readonly l2Read: number;
   readonly write: number;
@@ -94,7 +98,7 @@ function loopCost(ctx: CostContext, t: LoopTraffic): OpCost {
     segment(ctx, 0, 0, 0, t.lastCompute + fillDrain, t.requestBytes),
     segment(ctx, 0, 0, t.lastStore, 0, t.requestBytes),
   ];
-  return { segments, dramRead: t.dramRead, l2Read: t.l2Read, write: t.write, macs: t.macs };
+  return { segments, leadLatency: first > 0, dramRead: t.dramRead, l2Read: t.l2Read, write: t.write, macs: t.macs };
 }
 
 /** The wait for the first bytes of a transfer to come back (one DRAM load-to-use latency)
@@ -129,7 +133,7 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   const si = split(d.I, cfg.tileI);
   const sj = split(d.J, cfg.tileJ);
   const sk = split(d.K, cfg.tileK);
-  if (si.n === 0 || sj.n === 0 || sk.n === 0) return { segments: [], dramRead: 0, l2Read: 0, write: 0, macs: 0 };
+  if (si.n === 0 || sj.n === 0 || sk.n === 0) return { segments: [], leadLatency: false, dramRead: 0, l2Read: 0, write: 0, macs: 0 };
   const bias = (ins.flags & FLAG_BIAS) !== 0 && cfg.addrBias !== 0;
   const rows = sumRows(si, dim);
   const colBlocks = sumBlocks(sj, dim);
@@ -203,7 +207,7 @@ function streamCost(ctx: CostContext, read: number, write: number, compute: numb
 }
 
 function single(ctx: CostContext, s: Segment, dramRead: number, write: number, macs: number): OpCost {
-  return { segments: [...firstAccess(ctx, dramRead), s], dramRead, l2Read: 0, write, macs };
+  return { segments: [...firstAccess(ctx, dramRead), s], leadLatency: dramRead > 0, dramRead, l2Read: 0, write, macs };
 }
 
 /** Cost of one instruction; configuration and control instructions cost nothing here

@@ -71,6 +71,9 @@ export class Tile {
   /** An exclusive job issued but waiting for the queues to drain. */
   private exclusive: Job | undefined;
   private preloadAccRow = 0;
+  /** Cycle at which the load queue last finished a job with the DMA still streaming
+   *  (−1 after a fence): a ready load starting then pipelines behind it. */
+  private loadStreamingAt = -1;
   private local: LocalState | undefined;
   private prog: Program | undefined;
   /** Read beats per cycle the DMA issues now (sum over running jobs; set by the solver). */
@@ -158,8 +161,8 @@ export class Tile {
   /** Runs the tile at `now` until nothing more can start or issue without time passing. */
   private pump(now: number): void {
     for (let changed = true; changed; ) {
-      changed = this.advanceJobs();
-      changed = this.startJobs() || changed;
+      changed = this.advanceJobs(now);
+      changed = this.startJobs(now) || changed;
       if (this.prog === undefined) {
         const cmd = this.queue.shift();
         if (cmd !== undefined) {
@@ -175,7 +178,7 @@ export class Tile {
   }
 
   /** Moves finished segments on; completes jobs whose last segment ended. */
-  private advanceJobs(): boolean {
+  private advanceJobs(now: number): boolean {
     let changed = false;
     for (let q = 0; q < 3; q++) {
       const j = this.running[q];
@@ -187,6 +190,7 @@ export class Tile {
         if (s === undefined) {
           this.complete(j);
           this.running[q] = undefined;
+          if (q === LOAD_QUEUE) this.loadStreamingAt = now;
           break;
         }
         j.remaining = isEmpty(s) ? 0 : 1;
@@ -196,7 +200,7 @@ export class Tile {
     return changed;
   }
 
-  private startJobs(): boolean {
+  private startJobs(now: number): boolean {
     let changed = false;
     const ex = this.exclusive;
     if (ex !== undefined) {
@@ -212,6 +216,7 @@ export class Tile {
       if (this.running[q] === undefined && head !== undefined && head.ready) {
         this.waiting[q]!.shift();
         this.running[q] = head;
+        if (q === LOAD_QUEUE && head.cost.leadLatency && this.loadStreamingAt === now) head.seg = 0; // skip the latency wait
         changed = true;
       }
     }
@@ -261,6 +266,8 @@ export class Tile {
       if (this.waiting[fine]!.length >= OP_QUEUE_DEPTH) return false;
     } else if (!this.idleQueues()) {
       return false; // FENCE, GRANULE_END, END and loops wait for every queue to drain
+    } else {
+      this.loadStreamingAt = -1; // drained: the next load starts a new stream
     }
     prog.pc += WORD_BYTES;
     switch (ins.op) {

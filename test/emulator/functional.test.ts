@@ -234,3 +234,50 @@ test('MVIN / PRELOAD / COMPUTE / MVOUT', (t) => {
   }
   t.deepEqual(readI8(b, out, 20 * 16), want);
 });
+
+test('fine-grained double-buffered tiled matmul: queues overlap, row hazards keep results right', (t) => {
+  // C (32×32) = A (32×64) · B (64×32), blocks of DIM = 16. A and B blocks alternate between
+  // two scratchpad buffers, so a load into a buffer must wait for the COMPUTE / PRELOAD
+  // that still reads it (write-after-read), and MVOUT for the last COMPUTE (read-after-write).
+  const [I, J, K, D] = [32, 32, 64, 16];
+  const a = int8Data(I * K, 41);
+  const w = int8Data(K * J, 42);
+  const out = DRAM + 10 * MiB;
+  const prog: Instruction[] = [instr('CFG_STORE', { b: J }), instr('CFG_QUANT', { b: 1, c: 8 })];
+  for (let ib = 0; ib < I / D; ib++) {
+    for (let jb = 0; jb < J / D; jb++) {
+      const accRow = (ib * (J / D) + jb) * D;
+      for (let kb = 0; kb < K / D; kb++) {
+        const buf = (kb % 2) * D;
+        prog.push(
+          instr('CFG_LOAD', { b: K }),
+          instr('MVIN', { a: D, b: A + ib * D * K + kb * D, c: buf, d: D }),
+          instr('CFG_LOAD', { b: J }),
+          instr('MVIN', { a: D, b: B + kb * D * J + jb * D, c: 64 + buf, d: D }),
+          instr('PRELOAD', { b: 64 + buf, c: accRow }),
+          instr('COMPUTE', { flags: kb > 0 ? 1 : 0, a: D, b: buf }),
+        );
+      }
+      prog.push(instr('MVOUT', { a: D, b: out + ib * D * J + jb * D, c: accRow, d: D }));
+    }
+  }
+  const setup = (x: EmulatedBoard) => {
+    x.writeMemory(A, bytesOf(a));
+    x.writeMemory(B, bytesOf(w));
+  };
+  const b = both(t, setup, prog);
+  // The same ops with a FENCE after each run strictly one at a time: slower.
+  const fenced = board();
+  setup(fenced);
+  const overlapped = run(board(), prog);
+  t.true(run(fenced, prog.flatMap((ins) => [ins, instr('FENCE')])) > overlapped * 1.2);
+  const want: number[] = [];
+  for (let i = 0; i < I; i++) {
+    for (let j = 0; j < J; j++) {
+      let acc = 0;
+      for (let k = 0; k < K; k++) acc += a[i * K + k]! * w[k * J + j]!;
+      want.push(requant(acc, 1, 8));
+    }
+  }
+  t.deepEqual(readI8(b, out, I * J), want);
+});
