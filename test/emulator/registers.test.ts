@@ -19,7 +19,7 @@ test('identity registers: BOARD_ID, FW_VERSION, CAPS, TILE_COUNT, region reset v
   const b = board();
   t.is(reg(b, 'BOARD_ID'), 0x4d | (0x4f << 8) | (0x43 << 16) | (0x38 << 24)); // "MOC8" little-endian
   t.is(reg(b, 'FW_VERSION'), 0x010000);
-  t.is(reg(b, 'CAPS'), CAPS_THROTTLE | CAPS_FUNCTIONAL);
+  t.is(reg(b, 'CAPS'), CAPS_THROTTLE | CAPS_FUNCTIONAL | CAPS_FLASH); // default board carries factory flash
   t.is(reg(b, 'TILE_COUNT'), 8);
   t.is(reg(b, 'REGION_BASE', 3), MOCA_8T.dram.base);
   t.is(reg(b, 'REGION_LIMIT', 3), MOCA_8T.dram.base + MOCA_8T.dram.bytes);
