@@ -1,22 +1,15 @@
 // The cotenant command line: the one composition root that picks a board, a transport and
 // the runtime. Library code never prints; commands here do. Each command lives in its own
-// file under commands/ and registers itself on the program.
-import { Command, CommanderError } from 'commander';
+// file under commands/ and registers itself on the program (program.ts).
+import { CommanderError } from 'commander';
 import { CotenantError } from '../../boards/errors.ts';
-import { registerAll } from './commands/index.ts';
+import { buildProgram } from './program.ts';
 
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = new Command();
-  program
-    .name('cotenant')
-    .description('Multi-tenant DNN runtime for edge NPU boards: profile, run, analyze, flash, test.')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
-  registerAll(program);
+  const program = buildProgram();
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
