@@ -11,6 +11,8 @@ export interface TileConfig {
   inH: number; inW: number; inC: number;
   outH: number; outW: number; outC: number;
   kernel: number; convStride: number; padding: number;
+  /** First row (of the written map) that a row-sliced LOOP_CONV / max LOOP_POOL produces. */
+  firstRow: number;
   poolSize: number; poolStride: number; poolPadding: number; pooledH: number; pooledW: number;
   loadStride: number; storeStride: number;
 }
@@ -22,7 +24,7 @@ export function resetConfig(): TileConfig {
     strideA: 0, strideB: 0, strideC: 0,
     relu: false, multiplier: 1, shift: 0,
     inH: 0, inW: 0, inC: 0, outH: 0, outW: 0, outC: 0,
-    kernel: 1, convStride: 1, padding: 0,
+    kernel: 1, convStride: 1, padding: 0, firstRow: 0,
     poolSize: 1, poolStride: 1, poolPadding: 0, pooledH: 0, pooledW: 0,
     loadStride: 0, storeStride: 0,
   };
@@ -39,7 +41,7 @@ export function applyConfig(cfg: TileConfig, ins: Instruction): boolean {
     case 'CFG_QUANT': cfg.relu = (ins.flags & 1) !== 0; cfg.multiplier = ins.b; cfg.shift = ins.c; return true;
     case 'CFG_CONV_IN': cfg.inH = ins.b; cfg.inW = ins.c; cfg.inC = ins.d; return true;
     case 'CFG_CONV_OUT': cfg.outH = ins.b; cfg.outW = ins.c; cfg.outC = ins.d; return true;
-    case 'CFG_CONV_KERNEL': cfg.kernel = ins.a; cfg.convStride = ins.b; cfg.padding = ins.c; return true;
+    case 'CFG_CONV_KERNEL': cfg.kernel = ins.a; cfg.convStride = ins.b; cfg.padding = ins.c; cfg.firstRow = ins.d; return true;
     case 'CFG_POOL':
       cfg.poolSize = ins.a; cfg.poolStride = ins.b; cfg.poolPadding = ins.c;
       cfg.pooledH = ins.d >>> 16; cfg.pooledW = ins.d & 0xffff;

@@ -19,7 +19,7 @@
 import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
 import type { TileConfig } from './config.ts';
-import { convDims, tileOf } from './footprint.ts';
+import { convDims, convRowWindow, poolRowWindow, tileOf } from './footprint.ts';
 import { segment, type MemoryTiming, type Segment } from './segment.ts';
 
 export interface CostContext extends MemoryTiming {
@@ -117,14 +117,16 @@ function harmonicRequest(streams: readonly { bytes: number; req: number }[]): nu
   return requests > 0 ? bytes / requests : 1;
 }
 
-/** Bytes of input a conv step needs for `pixels` consecutive output pixels (all channels). */
-function convInputBlock(cfg: TileConfig, pixels: number, channels: number): number {
+/** Bytes of input a conv step needs for `pixels` consecutive output pixels (all channels);
+ *  `inRows` = the input rows the whole loop reads (its row window: a row slice reads only
+ *  its rows and their halo, never the padding). */
+function convInputBlock(cfg: TileConfig, inRows: number, pixels: number, channels: number): number {
   const k = cfg.kernel;
   const s = cfg.convStride;
   if (cfg.outW === 0 || pixels === 0) return 0;
-  if (pixels < cfg.outW) return Math.min(cfg.inH, k) * Math.min(cfg.inW, (pixels - 1) * s + k) * channels;
+  if (pixels < cfg.outW) return Math.min(inRows, k) * Math.min(cfg.inW, (pixels - 1) * s + k) * channels;
   const rowsOut = Math.ceil(pixels / cfg.outW);
-  return Math.min(cfg.inH, (rowsOut - 1) * s + k) * cfg.inW * channels;
+  return Math.min(inRows, (rowsOut - 1) * s + k) * cfg.inW * channels;
 }
 
 function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: boolean): OpCost {
@@ -162,10 +164,12 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     aRow = sk.first;
   } else {
     const channels = cfg.inC;
-    const perJ = (si.n - 1) * convInputBlock(cfg, si.first, channels) + convInputBlock(cfg, si.last, channels);
+    const win = convRowWindow(cfg, ins.flags);
+    const inRows = win.iy1 - win.iy0;
+    const perJ = (si.n - 1) * convInputBlock(cfg, inRows, si.first, channels) + convInputBlock(cfg, inRows, si.last, channels);
     aTotal = d.depthwise ? perJ : perJ * sj.n;
-    aFirst = Math.min(perJ, cfg.inH * cfg.inW * channels);
-    aBlock = convInputBlock(cfg, si.first, channels);
+    aFirst = Math.min(perJ, inRows * cfg.inW * channels);
+    aBlock = convInputBlock(cfg, inRows, si.first, channels);
     aRow = cfg.strideA === cfg.inC ? cfg.inW * cfg.inC : cfg.inC;
   }
   const bTotal = d.K * d.J * si.n;
@@ -222,8 +226,12 @@ export function opCost(ctx: CostContext, ins: Instruction, cfg: TileConfig): OpC
     case 'LOOP_RESADD':
       return streamCost(ctx, 2 * cfg.I * cfg.J, cfg.I * cfg.J, Math.ceil((cfg.I * cfg.J) / dim), cfg.J);
     case 'LOOP_POOL': {
-      const input = cfg.inH * cfg.inW * cfg.inC;
-      if ((ins.flags & FLAG_GLOBAL_AVG) !== 0) return streamCost(ctx, input, cfg.inC, Math.ceil(input / dim), cfg.inC);
+      if ((ins.flags & FLAG_GLOBAL_AVG) !== 0) {
+        const input = cfg.inH * cfg.inW * cfg.inC;
+        return streamCost(ctx, input, cfg.inC, Math.ceil(input / dim), cfg.inC);
+      }
+      const win = poolRowWindow(cfg);
+      const input = (win.iy1 - win.iy0) * cfg.inW * cfg.inC;
       const out = cfg.pooledH * cfg.pooledW * cfg.inC;
       return streamCost(ctx, input, out, Math.ceil((out * cfg.poolSize * cfg.poolSize) / dim), cfg.inC);
     }

@@ -17,10 +17,46 @@ export function tileOf(tile: number, whole: number): number {
   return tile === 0 || tile > whole ? whole : tile;
 }
 
+/** Rows a row-sliced loop computes and reads (docs/isa.md, CFG_CONV_KERNEL.d = f):
+ *  conv-map rows [cy0, cy1) and input-image rows [iy0, iy1). Without a fused pool the
+ *  conv rows are f … f+outH−1; with one, CFG_CONV_OUT is the whole conv map and the rows
+ *  computed are those the pooled rows f … f+pooledH−1 overlap. Input rows outside the
+ *  image are padding (zeros) and are never read. */
+export interface RowWindow { readonly cy0: number; readonly cy1: number; readonly iy0: number; readonly iy1: number }
+
+export function convRowWindow(cfg: TileConfig, flags: number): RowWindow {
+  const f = cfg.firstRow;
+  let cy0: number;
+  let cy1: number;
+  if ((flags & FLAG_FUSED_POOL) !== 0) {
+    cy0 = Math.max(0, f * cfg.poolStride - cfg.poolPadding);
+    cy1 = Math.min(cfg.outH, (f + cfg.pooledH - 1) * cfg.poolStride - cfg.poolPadding + cfg.poolSize);
+    if (cfg.pooledH === 0 || cy1 < cy0) cy1 = cy0;
+  } else {
+    cy0 = f;
+    cy1 = f + cfg.outH;
+  }
+  if (cy1 === cy0) return { cy0, cy1, iy0: 0, iy1: 0 };
+  const iy0 = Math.max(0, cy0 * cfg.convStride - cfg.padding);
+  const iy1 = Math.min(cfg.inH, (cy1 - 1) * cfg.convStride - cfg.padding + cfg.kernel);
+  return { cy0, cy1, iy0: Math.min(iy0, iy1), iy1: Math.max(iy0, iy1) };
+}
+
+/** Input rows a max LOOP_POOL reads for pooled rows f … f+pooledH−1. */
+export function poolRowWindow(cfg: TileConfig): { readonly iy0: number; readonly iy1: number } {
+  if (cfg.pooledH === 0) return { iy0: 0, iy1: 0 };
+  const f = cfg.firstRow;
+  const iy0 = Math.max(0, f * cfg.poolStride - cfg.poolPadding);
+  const iy1 = Math.min(cfg.inH, (f + cfg.pooledH - 1) * cfg.poolStride - cfg.poolPadding + cfg.poolSize);
+  return iy1 > iy0 ? { iy0, iy1 } : { iy0: 0, iy1: 0 };
+}
+
+/** The im2col matmul a conv runs: I = conv pixels computed (the row window), J = outC. */
 export function convDims(cfg: TileConfig, flags: number): { I: number; J: number; K: number; depthwise: boolean } {
   const depthwise = (flags & FLAG_DEPTHWISE) !== 0;
   const kk = cfg.kernel * cfg.kernel;
-  return { I: cfg.outH * cfg.outW, J: cfg.outC, K: depthwise ? kk : kk * cfg.inC, depthwise };
+  const w = convRowWindow(cfg, flags);
+  return { I: (w.cy1 - w.cy0) * cfg.outW, J: cfg.outC, K: depthwise ? kk : kk * cfg.inC, depthwise };
 }
 
 function rowsAccess(addr: number, rows: number, rowBytes: number, stride: number): Access[] {
@@ -44,9 +80,10 @@ export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]
       const { K, J } = convDims(cfg, f);
       const pooled = (f & FLAG_FUSED_POOL) !== 0;
       const outPixels = pooled ? cfg.pooledH * cfg.pooledW : cfg.outH * cfg.outW;
+      const w = convRowWindow(cfg, f);
       return {
         reads: [
-          ...rowsAccess(cfg.addrA, cfg.inH * cfg.inW, cfg.inC, cfg.strideA),
+          ...rowsAccess(cfg.addrA + w.iy0 * cfg.inW * cfg.strideA, (w.iy1 - w.iy0) * cfg.inW, cfg.inC, cfg.strideA),
           ...rowsAccess(cfg.addrB, K, J, cfg.strideB),
           ...((f & FLAG_BIAS) !== 0 && cfg.addrBias !== 0 ? rowsAccess(cfg.addrBias, 1, 4 * J, 4 * J) : []),
         ],
@@ -60,8 +97,9 @@ export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]
       };
     case 'LOOP_POOL': {
       const global = (f & FLAG_GLOBAL_AVG) !== 0;
+      const w = global ? { iy0: 0, iy1: cfg.inH } : poolRowWindow(cfg);
       return {
-        reads: rowsAccess(cfg.addrA, cfg.inH * cfg.inW, cfg.inC, cfg.strideA),
+        reads: rowsAccess(cfg.addrA + w.iy0 * cfg.inW * cfg.strideA, (w.iy1 - w.iy0) * cfg.inW, cfg.inC, cfg.strideA),
         writes: global ? rowsAccess(cfg.addrC, 1, cfg.inC, cfg.inC) : rowsAccess(cfg.addrC, cfg.pooledH * cfg.pooledW, cfg.inC, cfg.strideC),
       };
     }

@@ -6,6 +6,7 @@
 import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_DEPTHWISE, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG } from '../isa/index.ts';
 import type { TileConfig } from './config.ts';
+import { convRowWindow, poolRowWindow, type RowWindow } from './footprint.ts';
 import { requantOne, requantRow, type Quant } from './requant.ts';
 import type { SparseMemory } from './sparse-memory.ts';
 
@@ -76,43 +77,52 @@ export function runMatmul(mem: SparseMemory, ins: Instruction, cfg: TileConfig):
   mem.writeRows(cfg.addrC, u8(out), I, J, cfg.strideC);
 }
 
-/** Conv (normal or depthwise) into a dense outH×outW×outC int8 map, activation applied. */
-function convMap(mem: SparseMemory, ins: Instruction, cfg: TileConfig): Int8Array {
-  const { inH, inW, inC, outH, outW, outC, kernel: k, convStride: s, padding: p } = cfg;
+/** Conv (normal or depthwise) rows [w.cy0, w.cy1) of the conv map, as a dense
+ *  (cy1−cy0)×outW×outC int8 map with the activation applied. Only the input rows of the
+ *  window are read; rows outside the image are padding (zero). */
+function convMap(mem: SparseMemory, ins: Instruction, cfg: TileConfig, w: RowWindow): Int8Array {
+  const { inW, inC, outW, outC, kernel: k, convStride: s, padding: p } = cfg;
   const depthwise = (ins.flags & FLAG_DEPTHWISE) !== 0;
-  const input = i8(mem.readRows(cfg.addrA, inH * inW, inC, cfg.strideA));
+  const inRows = w.iy1 - w.iy0;
+  const input = i8(mem.readRows(cfg.addrA + w.iy0 * inW * cfg.strideA, inRows * inW, inC, cfg.strideA));
   const wRows = depthwise ? k * k : k * k * inC;
-  const w = i8(mem.readRows(cfg.addrB, wRows, outC, cfg.strideB));
+  const wt = i8(mem.readRows(cfg.addrB, wRows, outC, cfg.strideB));
   const bias = readBias(mem, ins, cfg, outC);
   const acc = new Int32Array(outC);
-  const out = new Int8Array(outH * outW * outC);
+  const rows = w.cy1 - w.cy0;
+  const out = new Int8Array(rows * outW * outC);
   const q = quantOf(cfg);
-  for (let oy = 0; oy < outH; oy++) {
+  for (let r = 0; r < rows; r++) {
+    const oy = w.cy0 + r;
     for (let ox = 0; ox < outW; ox++) {
       acc.set(bias);
       for (let ky = 0; ky < k; ky++) {
         const iy = oy * s + ky - p;
-        if (iy < 0 || iy >= inH) continue;
+        if (iy < w.iy0 || iy >= w.iy1) continue;
         for (let kx = 0; kx < k; kx++) {
           const ix = ox * s + kx - p;
           if (ix < 0 || ix >= inW) continue;
-          const inBase = (iy * inW + ix) * inC;
+          const inBase = ((iy - w.iy0) * inW + ix) * inC;
           if (depthwise) {
             const wBase = (ky * k + kx) * outC;
-            for (let c = 0; c < outC; c++) acc[c]! += input[inBase + c]! * w[wBase + c]!;
+            for (let c = 0; c < outC; c++) acc[c]! += input[inBase + c]! * wt[wBase + c]!;
           } else {
-            accumulateRows(acc, outC, input, inBase, inC, w, (ky * k + kx) * inC * outC);
+            accumulateRows(acc, outC, input, inBase, inC, wt, (ky * k + kx) * inC * outC);
           }
         }
       }
-      requantRow(acc, outC, q, out, (oy * outW + ox) * outC);
+      requantRow(acc, outC, q, out, (r * outW + ox) * outC);
     }
   }
   return out;
 }
 
-/** Max-pool of a dense H×W×C int8 map; window positions outside the map are ignored. */
-function maxPool(map: Int8Array, h: number, w: number, c: number, size: number, stride: number, pad: number, ph: number, pw: number): Int8Array {
+/**
+ * Max-pool rows first … first+ph−1 of an image `boundH` rows high, of which `map` holds
+ * rows [y0, y0 + rows) densely (w pixels × c channels). Window positions outside the image
+ * are ignored; the caller's row window guarantees every position inside it is in `map`.
+ */
+function maxPool(map: Int8Array, y0: number, boundH: number, w: number, c: number, size: number, stride: number, pad: number, first: number, ph: number, pw: number): Int8Array {
   const out = new Int8Array(ph * pw * c);
   for (let py = 0; py < ph; py++) {
     for (let px = 0; px < pw; px++) {
@@ -120,12 +130,12 @@ function maxPool(map: Int8Array, h: number, w: number, c: number, size: number, 
       for (let ch = 0; ch < c; ch++) {
         let best = -129;
         for (let wy = 0; wy < size; wy++) {
-          const y = py * stride + wy - pad;
-          if (y < 0 || y >= h) continue;
+          const y = (py + first) * stride + wy - pad;
+          if (y < 0 || y >= boundH) continue;
           for (let wx = 0; wx < size; wx++) {
             const x = px * stride + wx - pad;
             if (x < 0 || x >= w) continue;
-            const v = map[(y * w + x) * c + ch]!;
+            const v = map[((y - y0) * w + x) * c + ch]!;
             if (v > best) best = v;
           }
         }
@@ -138,14 +148,16 @@ function maxPool(map: Int8Array, h: number, w: number, c: number, size: number, 
 }
 
 export function runConv(mem: SparseMemory, ins: Instruction, cfg: TileConfig): void {
-  if (cfg.outH * cfg.outW * cfg.outC === 0) return;
-  const map = convMap(mem, ins, cfg);
-  if ((ins.flags & FLAG_FUSED_POOL) === 0) {
+  const pooled = (ins.flags & FLAG_FUSED_POOL) !== 0;
+  if ((pooled ? cfg.pooledH * cfg.pooledW : cfg.outH * cfg.outW) * cfg.outC === 0) return;
+  const w = convRowWindow(cfg, ins.flags);
+  const map = convMap(mem, ins, cfg, w);
+  if (!pooled) {
     mem.writeRows(cfg.addrC, u8(map), cfg.outH * cfg.outW, cfg.outC, cfg.strideC);
     return;
   }
-  const pooled = maxPool(map, cfg.outH, cfg.outW, cfg.outC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.pooledH, cfg.pooledW);
-  mem.writeRows(cfg.addrC, u8(pooled), cfg.pooledH * cfg.pooledW, cfg.outC, cfg.strideC);
+  const out = maxPool(map, w.cy0, cfg.outH, cfg.outW, cfg.outC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.firstRow, cfg.pooledH, cfg.pooledW);
+  mem.writeRows(cfg.addrC, u8(out), cfg.pooledH * cfg.pooledW, cfg.outC, cfg.strideC);
 }
 
 export function runResadd(mem: SparseMemory, cfg: TileConfig): void {
@@ -161,8 +173,8 @@ export function runResadd(mem: SparseMemory, cfg: TileConfig): void {
 
 export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): void {
   const { inH, inW, inC } = cfg;
-  const input = i8(mem.readRows(cfg.addrA, inH * inW, inC, cfg.strideA));
   if ((ins.flags & FLAG_GLOBAL_AVG) !== 0) {
+    const input = i8(mem.readRows(cfg.addrA, inH * inW, inC, cfg.strideA));
     const sums = new Int32Array(inC);
     for (let px = 0; px < inH * inW; px++) for (let c = 0; c < inC; c++) sums[c]! += input[px * inC + c]!;
     const out = new Int8Array(inC);
@@ -172,7 +184,10 @@ export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): v
     mem.write(cfg.addrC, u8(out));
     return;
   }
-  const pooled = maxPool(input, inH, inW, inC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.pooledH, cfg.pooledW);
+  if (cfg.pooledH * cfg.pooledW * inC === 0) return;
+  const w = poolRowWindow(cfg);
+  const input = i8(mem.readRows(cfg.addrA + w.iy0 * inW * cfg.strideA, (w.iy1 - w.iy0) * inW, inC, cfg.strideA));
+  const pooled = maxPool(input, w.iy0, inH, inW, inC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.firstRow, cfg.pooledH, cfg.pooledW);
   mem.writeRows(cfg.addrC, u8(pooled), cfg.pooledH * cfg.pooledW, inC, cfg.strideC);
 }
 

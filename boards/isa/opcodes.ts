@@ -24,7 +24,7 @@ export const OPS = {
   CFG_QUANT: { code: 0x06, fields: ['b', 'c'], flagMask: 0x1 }, //           flags.0=relu b=multiplier c=shift
   CFG_CONV_IN: { code: 0x07, fields: ['b', 'c', 'd'], flagMask: 0 }, //      b=inH c=inW d=inC
   CFG_CONV_OUT: { code: 0x08, fields: ['b', 'c', 'd'], flagMask: 0 }, //     b=outH c=outW d=outC
-  CFG_CONV_KERNEL: { code: 0x09, fields: ['a', 'b', 'c'], flagMask: 0 }, //  a=kernel b=stride c=padding
+  CFG_CONV_KERNEL: { code: 0x09, fields: ['a', 'b', 'c', 'd'], flagMask: 0 }, // a=kernel b=stride c=padding d=first row of a row slice
   CFG_POOL: { code: 0x0a, fields: ['a', 'b', 'c', 'd'], flagMask: 0 }, //    a=size b=stride c=padding d=outH<<16|outW
   CFG_LOAD: { code: 0x0b, fields: ['b'], flagMask: 0 }, //                   b=DRAM row stride of MVIN
   CFG_STORE: { code: 0x0c, fields: ['b'], flagMask: 0 }, //                  b=DRAM row stride of MVOUT

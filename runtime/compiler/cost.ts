@@ -3,7 +3,7 @@
 import { CompileError } from '../../boards/errors.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { LoopOp } from './types.ts';
-import { opMacs } from './ops.ts';
+import { convRows, opMacs, poolRows } from './ops.ts';
 
 export interface Tiles { readonly tI: number; readonly tJ: number; readonly tK: number }
 
@@ -31,6 +31,19 @@ function candidates(n: number, dim: number): number[] {
  *  block (tK×tJ) in half the scratchpad, one C block (tI×tJ int32) in half the
  *  accumulator; minimises DRAM traffic A·nJ + B·nI (k innermost, loop order i, j, k). */
 export function chooseTiles(I: number, J: number, K: number, board: BoardDefinition, what: string, aBytesPerElem = 1): Tiles {
+  // planning evaluates the same shapes many times (split and chunk searches): memoise
+  const key = `${I},${J},${K},${aBytesPerElem},${board.dim},${board.scratchpadBytes},${board.accumulatorBytes}`;
+  const hit = TILE_CACHE.get(key);
+  if (hit !== undefined) return hit;
+  const t = searchTiles(I, J, K, board, what, aBytesPerElem);
+  if (TILE_CACHE.size > 50_000) TILE_CACHE.clear();
+  TILE_CACHE.set(key, t);
+  return t;
+}
+
+const TILE_CACHE = new Map<string, Tiles>();
+
+function searchTiles(I: number, J: number, K: number, board: BoardDefinition, what: string, aBytesPerElem: number): Tiles {
   const spadHalf = board.scratchpadBytes / 2;
   const accHalf = board.accumulatorBytes / 2;
   let best: { t: Tiles; traffic: number } | null = null;
@@ -54,7 +67,8 @@ export function tilesFor(op: LoopOp, board: BoardDefinition, what: string): Tile
     case 'matmul':
       return chooseTiles(op.I, op.J, op.K, board, what);
     case 'conv': {
-      const outPix = op.outH * op.outW;
+      const r = convRows(op);
+      const outPix = (r.cy1 - r.cy0) * op.outW;
       if (op.depthwise) return chooseTiles(outPix, op.outC, op.k * op.k, board, what);
       return chooseTiles(outPix, op.outC, op.k * op.k * op.inC, board, what);
     }
@@ -88,9 +102,11 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
     }
     case 'conv': {
       const t = tiles!;
-      const outPix = op.outH * op.outW;
+      const r = convRows(op);
+      const outPix = (r.cy1 - r.cy0) * op.outW;
       const kRows = op.depthwise ? op.k * op.k : op.k * op.k * op.inC;
-      const inBytes = op.inH * op.inW * op.inC;
+      // a row slice reads only its input rows and their halo (docs/isa.md)
+      const inBytes = (r.iy1 - r.iy0) * op.inW * op.inC;
       const nJ = op.depthwise ? 1 : cdiv(op.outC, t.tJ);
       readBytes = inBytes * nJ + kRows * op.outC * cdiv(outPix, t.tI) + (op.bias ? 4 * op.outC * cdiv(outPix, t.tI) : 0);
       writeBytes = (op.pool ? op.pool.h * op.pool.w : outPix) * op.outC;
@@ -105,11 +121,13 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       writeBytes = op.I * op.J;
       compute = cdiv(op.I * op.J, D);
       break;
-    case 'pool':
-      readBytes = op.inH * op.inW * op.C;
+    case 'pool': {
+      const r = poolRows(op);
+      readBytes = (r.iy1 - r.iy0) * op.inW * op.C;
       writeBytes = op.global ? op.C : op.outH * op.outW * op.C;
       compute = op.global ? cdiv(readBytes, D) : cdiv(op.outH * op.outW * op.C * op.size * op.size, D);
       break;
+    }
     case 'vec':
       readBytes = op.rows * op.cols;
       writeBytes = readBytes;

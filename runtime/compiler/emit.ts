@@ -21,7 +21,7 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
       const flags = (op.bias !== null ? FLAG_BIAS : 0) | (op.depthwise ? FLAG_DEPTHWISE : 0) | (op.pool ? FLAG_FUSED_POOL : 0);
       return [
         instr('CFG_CONV_IN', { b: op.inH, c: op.inW, d: op.inC }), instr('CFG_CONV_OUT', { b: op.outH, c: op.outW, d: op.outC }),
-        instr('CFG_CONV_KERNEL', { a: op.k, b: op.s, c: op.p }), ...pool, ...tile,
+        instr('CFG_CONV_KERNEL', { a: op.k, b: op.s, c: op.p, d: op.row0 }), ...pool, ...tile,
         instr('CFG_ADDR_IN', { b: op.a, c: op.b, d: op.bias ?? 0 }), instr('CFG_ADDR_OUT', { b: op.c }),
         instr('CFG_STRIDE', { b: op.sA, c: op.sB, d: op.sC }), quant(op.q),
         instr('LOOP_CONV', { flags }),
@@ -35,7 +35,8 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
     case 'pool':
       return [
         instr('CFG_CONV_IN', { b: op.inH, c: op.inW, d: op.C }),
-        ...(op.global ? [] : [instr('CFG_POOL', { a: op.size, b: op.stride, c: op.padding, d: ((op.outH << 16) | op.outW) >>> 0 })]),
+        // a max pool reads its row slice's first row from CFG_CONV_KERNEL.d (docs/isa.md)
+        ...(op.global ? [] : [instr('CFG_CONV_KERNEL', { d: op.row0 }), instr('CFG_POOL', { a: op.size, b: op.stride, c: op.padding, d: ((op.outH << 16) | op.outW) >>> 0 })]),
         instr('CFG_ADDR_IN', { b: op.a }), instr('CFG_ADDR_OUT', { b: op.c }), instr('CFG_STRIDE', { b: op.sA, d: op.sC }),
         quant(op.q), instr('LOOP_POOL', { flags: op.global ? FLAG_GLOBAL_AVG : 0 }),
       ];

@@ -118,7 +118,7 @@ export function lowerModel(model: ModelTable): Lowered {
         const kRed = dw ? l.kernel * l.kernel : l.kernel * l.kernel * l.in[2];
         ops.push({
           kind: 'conv', depthwise: dw, inH: l.in[0], inW: l.in[1], inC: l.in[2], outH: l.out[0], outW: l.out[1], outC: l.out[2],
-          k: l.kernel, s: l.stride, p: l.padding, pool: l.pool ? { ...l.pool } : null,
+          k: l.kernel, s: l.stride, p: l.padding, row0: 0, pool: l.pool ? { ...l.pool } : null,
           a: A(src), b: wAddr(), bias: biasAddr, c, sA: src.width, sB: l.out[2], sC: out.width, q: reductionQuant(kRed, l.relu),
         });
         break;
@@ -154,7 +154,7 @@ export function lowerModel(model: ModelTable): Lowered {
       case 'pool': {
         const src = inBuf(0);
         ops.push({
-          kind: 'pool', global: false, inH: l.in[0], inW: l.in[1], C: l.in[2], size: l.kernel, stride: l.stride, padding: l.padding,
+          kind: 'pool', global: false, inH: l.in[0], inW: l.in[1], C: l.in[2], size: l.kernel, stride: l.stride, padding: l.padding, row0: 0,
           outH: l.out[0], outW: l.out[1], a: A(src), c, sA: src.width, sC: out.width, q: { relu: false, M: 1, S: 0 },
         });
         break;
@@ -162,7 +162,7 @@ export function lowerModel(model: ModelTable): Lowered {
       case 'global_avgpool': {
         const src = inBuf(0);
         ops.push({
-          kind: 'pool', global: true, inH: l.in[0], inW: l.in[1], C: l.in[2], size: 0, stride: 0, padding: 0, outH: 1, outW: 1,
+          kind: 'pool', global: true, inH: l.in[0], inW: l.in[1], C: l.in[2], size: 0, stride: 0, padding: 0, row0: 0, outH: 1, outW: 1,
           a: A(src), c, sA: src.width, sC: out.width, q: averageQuant(l.in[0] * l.in[1]),
         });
         break;

@@ -66,6 +66,11 @@ export interface ConvOp<A = SymAddr> {
   readonly inH: number; readonly inW: number; readonly inC: number;
   readonly outH: number; readonly outW: number; readonly outC: number;
   readonly k: number; readonly s: number; readonly p: number;
+  /** Row slice (CFG_CONV_KERNEL.d): index of the first row of the written map (the conv
+   *  map, or the pooled map with a fused pool) this op produces; 0 for a whole layer.
+   *  inH/a always describe the whole input image. Rows produced: outH without a pool
+   *  (outH is then the slice's height), pool.h with one (outH is then the whole conv map). */
+  readonly row0: number;
   readonly pool: { readonly size: number; readonly stride: number; readonly padding: number; readonly h: number; readonly w: number } | null;
   readonly a: A; readonly b: A; readonly bias: A | null; readonly c: A;
   readonly sA: number; readonly sB: number; readonly sC: number;
@@ -86,6 +91,9 @@ export interface PoolOp<A = SymAddr> {
   readonly global: boolean;
   readonly inH: number; readonly inW: number; readonly C: number;
   readonly size: number; readonly stride: number; readonly padding: number;
+  /** Max pool row slice: first pooled row produced (outH rows from there); inH/a are the
+   *  whole input. 0 for a whole layer and for global average. */
+  readonly row0: number;
   readonly outH: number; readonly outW: number;
   readonly a: A; readonly c: A;
   readonly sA: number; readonly sC: number;

@@ -39,40 +39,55 @@ function matmul(m: MemoryImage, op: MatmulOp<number>): void {
   for (let i = 0; i < op.I; i++) for (let j = 0; j < op.J; j++) m.setI8(op.c + i * op.sC + j, out[n++]!);
 }
 
-function conv(m: MemoryImage, op: ConvOp<number>): void {
-  const conv = new Int8Array(op.outH * op.outW * op.outC);
-  for (let oy = 0; oy < op.outH; oy++) for (let ox = 0; ox < op.outW; ox++) for (let co = 0; co < op.outC; co++) {
-    let acc = op.bias !== null ? m.i32(op.bias + 4 * co) : 0;
-    for (let ky = 0; ky < op.k; ky++) {
-      const iy = oy * op.s + ky - op.p;
-      if (iy < 0 || iy >= op.inH) continue;
-      for (let kx = 0; kx < op.k; kx++) {
-        const ix = ox * op.s + kx - op.p;
-        if (ix < 0 || ix >= op.inW) continue;
-        const px = op.a + (iy * op.inW + ix) * op.sA;
-        if (op.depthwise) {
-          acc += m.i8(px + co) * m.i8(op.b + (ky * op.k + kx) * op.sB + co);
-        } else {
-          for (let ci = 0; ci < op.inC; ci++) acc += m.i8(px + ci) * m.i8(op.b + ((ky * op.k + kx) * op.inC + ci) * op.sB + co);
-        }
+/** One conv-map value (docs/isa.md LOOP_CONV): input rows/columns outside the image read 0. */
+function convAt(m: MemoryImage, op: ConvOp<number>, cy: number, cx: number, co: number): number {
+  let acc = op.bias !== null ? m.i32(op.bias + 4 * co) : 0;
+  for (let ky = 0; ky < op.k; ky++) {
+    const iy = cy * op.s + ky - op.p;
+    if (iy < 0 || iy >= op.inH) continue;
+    for (let kx = 0; kx < op.k; kx++) {
+      const ix = cx * op.s + kx - op.p;
+      if (ix < 0 || ix >= op.inW) continue;
+      const px = op.a + (iy * op.inW + ix) * op.sA;
+      if (op.depthwise) {
+        acc += m.i8(px + co) * m.i8(op.b + (ky * op.k + kx) * op.sB + co);
+      } else {
+        for (let ci = 0; ci < op.inC; ci++) acc += m.i8(px + ci) * m.i8(op.b + ((ky * op.k + kx) * op.inC + ci) * op.sB + co);
       }
     }
-    conv[(oy * op.outW + ox) * op.outC + co] = act(requant(acc, op.q.M, op.q.S), op.q.relu);
   }
+  return act(requant(acc, op.q.M, op.q.S), op.q.relu);
+}
+
+function conv(m: MemoryImage, op: ConvOp<number>): void {
+  const out: number[] = [];
   if (op.pool === null) {
-    for (let p = 0; p < op.outH * op.outW; p++) for (let co = 0; co < op.outC; co++) m.setI8(op.c + p * op.sC + co, conv[p * op.outC + co]!);
+    // rows row0 … row0+outH−1 of the conv map, written from C
+    for (let oy = 0; oy < op.outH; oy++) for (let ox = 0; ox < op.outW; ox++) for (let co = 0; co < op.outC; co++) out.push(convAt(m, op, oy + op.row0, ox, co));
+    let n = 0;
+    for (let p = 0; p < op.outH * op.outW; p++) for (let co = 0; co < op.outC; co++) m.setI8(op.c + p * op.sC + co, out[n++]!);
     return;
   }
+  // pooled rows row0 … row0+h−1 of max-pool(conv map of outH×outW); conv values memoised
   const pl = op.pool;
+  const memo = new Map<number, number>();
+  const conv = (y: number, x: number, co: number): number => {
+    const key = (y * op.outW + x) * op.outC + co;
+    let v = memo.get(key);
+    if (v === undefined) memo.set(key, (v = convAt(m, op, y, x, co)));
+    return v;
+  };
   for (let py = 0; py < pl.h; py++) for (let px = 0; px < pl.w; px++) for (let co = 0; co < op.outC; co++) {
     let best = -Infinity;
     for (let wy = 0; wy < pl.size; wy++) for (let wx = 0; wx < pl.size; wx++) {
-      const y = py * pl.stride - pl.padding + wy, x = px * pl.stride - pl.padding + wx;
+      const y = (py + op.row0) * pl.stride - pl.padding + wy, x = px * pl.stride - pl.padding + wx;
       if (y < 0 || y >= op.outH || x < 0 || x >= op.outW) continue;
-      best = Math.max(best, conv[(y * op.outW + x) * op.outC + co]!);
+      best = Math.max(best, conv(y, x, co));
     }
-    m.setI8(op.c + (py * pl.w + px) * op.sC + co, best === -Infinity ? 0 : best);
+    out.push(best === -Infinity ? -128 : best);
   }
+  let n = 0;
+  for (let p = 0; p < pl.h * pl.w; p++) for (let co = 0; co < op.outC; co++) m.setI8(op.c + p * op.sC + co, out[n++]!);
 }
 
 function resadd(m: MemoryImage, op: ResaddOp<number>): void {
@@ -97,11 +112,11 @@ function pool(m: MemoryImage, op: PoolOp<number>): void {
   for (let py = 0; py < op.outH; py++) for (let px = 0; px < op.outW; px++) for (let c = 0; c < op.C; c++) {
     let best = -Infinity;
     for (let wy = 0; wy < op.size; wy++) for (let wx = 0; wx < op.size; wx++) {
-      const y = py * op.stride - op.padding + wy, x = px * op.stride - op.padding + wx;
+      const y = (py + op.row0) * op.stride - op.padding + wy, x = px * op.stride - op.padding + wx;
       if (y < 0 || y >= op.inH || x < 0 || x >= op.inW) continue;
       best = Math.max(best, m.i8(op.a + (y * op.inW + x) * op.sA + c));
     }
-    out.push(best === -Infinity ? 0 : best);
+    out.push(best === -Infinity ? -128 : best);
   }
   let n = 0;
   for (let p = 0; p < op.outH * op.outW; p++) for (let c = 0; c < op.C; c++) m.setI8(op.c + p * op.sC + c, out[n++]!);
