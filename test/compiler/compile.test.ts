@@ -52,17 +52,13 @@ for (const name of modelNames()) {
   });
 }
 
-test('cycle granules respect the budget wherever a layer is splittable', (t) => {
+test('cycle granules respect the budget on every step of resnet50', (t) => {
   const model = loadModel('resnet50');
   const max = 100_000;
   const c = compileModel(model, EMU, { tiles: 2, granule: { kind: 'cycles', max }, regionBase: EMU.dram.base });
-  // a step may exceed the budget only when its pieces are already one split unit wide
-  // (one output row, or DIM output channels/columns) and cannot be cut further
-  const unsplittable = (bytes: Uint8Array): boolean => decodeProgram(bytes).every((ins) =>
-    (ins.op !== 'CFG_CONV_OUT' || ins.b === 1 || ins.d <= EMU.dim) && (ins.op !== 'CFG_GEMM' || ins.b === 1 || ins.c <= EMU.dim));
-  const over = c.steps.filter((s) => s.estCycles > max);
-  t.true(over.length < c.steps.length / 4);
-  t.deepEqual(over.filter((s) => !s.programs.every((p) => unsplittable(p.bytes))).map((s) => s.index), []);
+  // every layer can now be cut (convs and pools by rows too, docs/isa.md row slices), so
+  // no step is over the budget
+  t.deepEqual(c.steps.filter((s) => s.estCycles > max).map((s) => s.index), []);
   const byLayer = compileModel(model, EMU, { tiles: 2, granule: { kind: 'layer' }, regionBase: EMU.dram.base });
   t.true(Math.max(...byLayer.steps.map((s) => s.estCycles)) > max, 'the test budget must actually force splits');
   t.true(c.steps.length > byLayer.steps.length);
