@@ -5,6 +5,7 @@ import { registerModels } from './models.ts';
 import { registerProfile } from './profile.ts';
 import { registerRun } from './run.ts';
 import { registerAnalyze } from './analyze.ts';
+import { registerCompare } from './compare.ts';
 import { registerEmu } from './emu.ts';
 import { registerPorts } from './ports.ts';
 import { registerHello } from './hello.ts';
@@ -21,6 +22,7 @@ export function registerAll(program: Command): void {
   registerProfile(program);
   registerRun(program);
   registerAnalyze(program);
+  registerCompare(program);
   registerKeygen(program);
   registerImage(program);
   registerFlash(program);
