@@ -51,7 +51,8 @@ interface Pending {
   readonly seq: number;
   readonly type: number;
   readonly payload: Uint8Array;
-  readonly deadline: number;
+  /** Set when first sent: time queued behind the window does not count against it. */
+  deadline: number;
   readonly timeoutMs: number;
   readonly resolve: (payload: Uint8Array) => void;
   readonly reject: (err: Error) => void;
@@ -81,6 +82,7 @@ export class LinkSession {
   private syncWaiter: { nonce: number; resolve: (r: SyncReply) => void; reject: (e: Error) => void } | undefined;
   private closedErr: Error | undefined;
   private srtt: number | undefined;
+  private lastProgress = 0;
   private rttvar = 0;
   // events
   private nextEvent = 0;
@@ -128,7 +130,7 @@ export class LinkSession {
     const t = timeoutMs ?? this.opts.timeoutMs?.command ?? 5000;
     this.stats.requests++;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ seq: -1, type, payload, deadline: this.clock.now() + t, timeoutMs: t, resolve, reject, sentAt: 0, sendOrder: 0, retransmitted: false, rto: 0 });
+      this.waiting.push({ seq: -1, type, payload, deadline: 0, timeoutMs: t, resolve, reject, sentAt: 0, sendOrder: 0, retransmitted: false, rto: 0 });
       this.pump();
     });
   }
@@ -206,7 +208,7 @@ export class LinkSession {
       const p = this.waiting.shift()!;
       const seq = this.seq;
       this.seq = nextSeq(this.seq);
-      const q: Pending = { ...p, seq };
+      const q: Pending = { ...p, seq, deadline: this.clock.now() + p.timeoutMs };
       q.frame = encodeFrame(q.type, seq, q.payload);
       this.inflight.set(seq, q);
       this.transmit(q, false);
@@ -248,7 +250,15 @@ export class LinkSession {
   private onTimer(p: Pending): void {
     p.timer = undefined;
     if (this.inflight.get(p.seq) !== p) return;
-    if (this.clock.now() >= p.deadline) {
+    const now = this.clock.now();
+    // Replies are still arriving: the board is busy working through the window, not deaf.
+    // A frame lost in between is NAKed by the board or exposed by a later reply, so wait.
+    const quietFor = now - this.lastProgress;
+    if (quietFor < p.rto && now < p.deadline) {
+      p.timer = this.clock.setTimer(() => this.onTimer(p), Math.max(1, Math.min(p.rto - quietFor, p.deadline - now)));
+      return;
+    }
+    if (now >= p.deadline) {
       this.inflight.delete(p.seq);
       this.stats.timeouts++;
       p.reject(new TimeoutError(`${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq}) got no reply from ${this.channel.name} within ${p.timeoutMs} ms after ${this.stats.retransmits} retransmissions on this link; check the cable and that the board is running`, p.timeoutMs));
@@ -326,6 +336,7 @@ export class LinkSession {
       this.complete(p);
       p.reject(new ProtocolError(`reply type 0x${f.type.toString(16)} to ${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq})`));
     } else {
+      this.lastProgress = this.clock.now();
       if (!p.retransmitted) this.sampleRtt(this.clock.now() - p.sentAt);
       this.complete(p);
       p.resolve(f.payload);
@@ -354,7 +365,8 @@ export class LinkSession {
     let seq: number;
     try { seq = decodeNak(f.payload); } catch { this.stats.badFrames++; return; }
     const p = this.inflight.get(seq);
-    if (p !== undefined) this.transmit(p, true);
+    // several NAKs for one gap arrive while the resend is on its way: answer one per round trip
+    if (p !== undefined && this.clock.now() - p.sentAt >= Math.max(1, this.srtt ?? 0)) this.transmit(p, true);
   }
 
   private onBoardReboot(): void {

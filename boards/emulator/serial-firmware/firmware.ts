@@ -12,7 +12,7 @@ import type { BoardEvent } from '../../events.ts';
 import type { EmulatedBoard } from '../api.ts';
 import { FrameDecoder, encodeFrame, type Frame } from '../../wire/frame.ts';
 import {
-  EVENT_QUEUE_DEPTH, LinkCaps, MAX_PAYLOAD_BYTES, MsgType, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, REORDER_DEPTH, REPLY_CACHE_DEPTH, Status, nextSeq, seqDistance,
+  EVENT_QUEUE_DEPTH, FLAG_RETRANSMIT, LinkCaps, MAX_PAYLOAD_BYTES, MsgType, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, REORDER_DEPTH, REPLY_CACHE_DEPTH, Status, nextSeq, seqDistance,
 } from '../../wire/protocol.ts';
 import {
   decodeEventAck, decodeSyncRequest, encodeAdvanceReply, encodeError, encodeEventFrame, encodeEventsInto, encodeNak, encodeSyncReply, eventRecordBytes,
@@ -129,7 +129,9 @@ export class SerialFirmware {
       }
     } else if (d < REORDER_DEPTH) {
       if (!s.held.has(f.seq)) s.held.set(f.seq, f);
-      if (s.nakedFor !== s.expected) {
+      // NAK a gap once, and again whenever the host is retransmitting (its first resend of
+      // the missing request may itself have been lost): never fall silent while held.
+      if (s.nakedFor !== s.expected || (f.flags & FLAG_RETRANSMIT) !== 0) {
         s.nakedFor = s.expected;
         this.stats.naks++;
         this.send(encodeFrame(MsgType.NAK, 0, encodeNak(s.expected)));
