@@ -254,7 +254,8 @@ export class LinkSession {
     // Replies are still arriving: the board is busy working through the window, not deaf.
     // A frame lost in between is NAKed by the board or exposed by a later reply, so wait.
     const quietFor = now - this.lastProgress;
-    if (quietFor < p.rto && now < p.deadline) {
+    // (bounded: a request whose own reply keeps getting lost must not wait forever)
+    if (quietFor < p.rto && now - p.sentAt < 4 * p.rto && now < p.deadline) {
       p.timer = this.clock.setTimer(() => this.onTimer(p), Math.max(1, Math.min(p.rto - quietFor, p.deadline - now)));
       return;
     }
@@ -366,7 +367,7 @@ export class LinkSession {
     try { seq = decodeNak(f.payload); } catch { this.stats.badFrames++; return; }
     const p = this.inflight.get(seq);
     // several NAKs for one gap arrive while the resend is on its way: answer one per round trip
-    if (p !== undefined && this.clock.now() - p.sentAt >= Math.max(1, this.srtt ?? 0)) this.transmit(p, true);
+    if (p !== undefined && this.clock.now() - p.sentAt >= 1) this.transmit(p, true);
   }
 
   private onBoardReboot(): void {
