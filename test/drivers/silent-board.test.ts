@@ -1,0 +1,30 @@
+// A board that stops answering must surface as a TimeoutError after the per-command
+// timeout (with retransmissions in between), never as a hang.
+import test from 'ava';
+import { BOARDS } from '../../boards/definitions.ts';
+import { createEmulatedBoard } from '../../boards/emulator/index.ts';
+import { SerialFirmware } from '../../boards/emulator/serial-firmware/firmware.ts';
+import { TimeoutError } from '../../boards/errors.ts';
+import { createPipe } from '../../drivers/link/memory-pipe.ts';
+import { SerialDevice } from '../../drivers/serial/device.ts';
+
+test('a board that goes silent mid-session gives TimeoutError, not a hang', async (t) => {
+  const board = createEmulatedBoard(BOARDS.emu);
+  const pipe = createPipe();
+  let answering = true;
+  const firmware = new SerialFirmware(board, (b) => { if (answering) pipe.board.write(b); });
+  pipe.board.onData((c) => firmware.receive(c));
+  const device = await SerialDevice.connect(pipe.host, { timeoutMs: { command: 400 } });
+  t.is(await device.readRegister('TILE_COUNT'), 4);
+
+  answering = false;
+  const err = await t.throwsAsync(device.writeRegister('SCRATCH', 7), { instanceOf: TimeoutError });
+  t.regex(err.message, /no reply .* within 400 ms/);
+  t.true(device.link.stats.retransmits > 0, 'the host retried before giving up');
+  // the board did apply the write once (only its replies were lost): exactly-once still holds
+  t.is(board.readRegister(0x018), 7);
+
+  answering = true;
+  t.is(await device.readRegister('SCRATCH'), 7, 'the session recovers when the board answers again');
+  await device.close();
+});
