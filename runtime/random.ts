@@ -3,6 +3,8 @@
 // Math.random. Same seed → same sequence on every machine (only 32-bit integer ops and
 // one division by 2^32).
 
+import { mulberry32Unit } from '../boards/prng.ts';
+
 export interface Random {
   /** Uniform in [0, 1). */
   next(): number;
@@ -17,14 +19,7 @@ export interface Random {
 }
 
 export function createRandom(seed: number): Random {
-  let state = (seed >>> 0) ^ 0x9e3779b9;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32Unit((seed >>> 0) ^ 0x9e3779b9);
   return {
     next,
     int(lo, hi) {

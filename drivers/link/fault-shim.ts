@@ -3,7 +3,7 @@
 // host ByteChannel, so any transport's link layer can be tested against a bad line.
 // Reproducible from its seed (given the same chunking).
 import type { ByteChannel } from '../serial/channel.ts';
-import { mulberry32 } from './prng.ts';
+import { mulberry32Unit } from '../../boards/prng.ts';
 
 export interface FaultProfile {
   /** Probability each bit is inverted. */
@@ -34,7 +34,7 @@ export class FaultInjector {
   private readonly rand: () => number;
 
   constructor(private readonly p: FaultProfile) {
-    this.rand = mulberry32(p.seed ?? 1);
+    this.rand = mulberry32Unit(p.seed ?? 1);
   }
 
   apply(chunk: Uint8Array): Uint8Array[] {

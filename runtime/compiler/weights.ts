@@ -3,6 +3,7 @@
 import type { ModelTable } from '../models/types.ts';
 import { layerBiasCount, layerWeightBytes } from '../models/metrics.ts';
 import type { CompiledModel } from './types.ts';
+import { mulberry32 } from '../../boards/prng.ts';
 
 export interface ModelData {
   readonly seed: number;
@@ -10,17 +11,6 @@ export interface ModelData {
   readonly input: Int8Array;
   /** Per layer: weights (row-major K×J, or I×K when the weights are operand A) and biases. */
   readonly layers: readonly ({ readonly weights: Int8Array; readonly bias: Int32Array } | null)[];
-}
-
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
 }
 
 /** Weights uniform in [−32, 31], biases in [−512, 511], input over the full int8 range. */
