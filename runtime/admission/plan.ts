@@ -29,6 +29,8 @@ export interface AdmissionTenant {
 
 /** Worst-case per-step costs of tenant i's model in a variant on a lane (contended: other lanes may run). */
 export type CostProvider = (tenant: number, variant: VariantRequest, contended: boolean) => Promise<readonly number[]>;
+/** The compiler's per-step estimates of a variant (cheap: nothing placed on the board). */
+export type EstimateProvider = (tenant: number, variant: VariantRequest) => readonly number[];
 
 export interface TenantVerdict {
   readonly name: string;
@@ -56,6 +58,13 @@ export interface AdmissionResult {
   readonly layouts: readonly { readonly laneTiles: number; readonly lanes: number; readonly feasible: boolean; readonly peakUtilization: number }[];
 }
 
+/** Share of a best-effort co-tenant's deadline a best-effort granule may block it for. */
+export const BEST_EFFORT_BLOCKING_SHARE = 0.25;
+
+/** A layout with fewer lanes is preferred while its peak lane utilization is at most this
+ *  factor above the lowest (see planAdmission). */
+export const POOLING_MARGIN = 1.1;
+
 interface Placed { tenant: number; variant: VariantRequest; costs: readonly number[] }
 
 /** Candidate granules for a lane, coarsest first, plus cycle-bounded ones below `q`. */
@@ -78,21 +87,33 @@ function order(ts: readonly AdmissionTenant[]): number[] {
 }
 
 /** Chooses granules top-down in one lane; returns the placed tasks (priority order). */
-async function sizeLane(ts: readonly AdmissionTenant[], members: readonly number[], laneTiles: number, contended: boolean, cost: CostProvider): Promise<Placed[]> {
+async function sizeLane(ts: readonly AdmissionTenant[], members: readonly number[], laneTiles: number, contended: boolean, cost: CostProvider, estimate: EstimateProvider | undefined): Promise<Placed[]> {
   const placed: Placed[] = [];
-  for (const i of members) {
+  for (const [pos, i] of members.entries()) {
     let q = Number.POSITIVE_INFINITY;
     const tasks = placed.map((p) => rtaTask(ts, p));
     placed.forEach((p, k) => {
       if (!ts[p.tenant]!.guaranteed) return;
       q = Math.min(q, maxTolerableBlocking(tasks.slice(0, k + 1), k) + 1);
     });
+    // A best-effort tenant below every guaranteed tenant of the lane only blocks others:
+    // also keep its granules short against the lane's best-effort deadlines, so urgent
+    // requests are not stuck behind a whole model (it interferes with no guarantee, and
+    // a granule ≤ q keeps every blocking tolerance above it).
+    let beCap = Number.POSITIVE_INFINITY;
+    if (!ts[i]!.guaranteed && !members.slice(pos + 1).some((m) => ts[m]!.guaranteed)) {
+      for (const m of members) if (m !== i && !ts[m]!.guaranteed) beCap = Math.min(beCap, Math.floor(BEST_EFFORT_BLOCKING_SHARE * ts[m]!.deadline));
+    }
     let chosen: Placed | undefined;
-    for (const g of ladder(ts[i]!, q)) {
+    const candidates = ladder(ts[i]!, Math.min(q, beCap));
+    for (const [c, g] of candidates.entries()) {
       const variant = { tiles: laneTiles, granule: g };
+      // The best-effort cap is an average-case goal: judged on the compiler's estimate
+      // (nothing to compile into DRAM and measure); the guarantee part (q) on measurements.
+      if (beCap < q && estimate !== undefined && c < candidates.length - 1 && Math.max(...estimate(i, variant)) > beCap) continue;
       const costs = await cost(i, variant, contended);
       chosen = { tenant: i, variant, costs };
-      if (Math.max(...costs) <= q) break;
+      if (Math.max(...costs) <= Math.min(q, estimate === undefined ? beCap : q)) break;
     }
     placed.push(chosen!);
   }
@@ -111,7 +132,7 @@ function utilization(ts: readonly AdmissionTenant[], placed: readonly Placed[]):
   }, 0);
 }
 
-async function tryLayout(ts: readonly AdmissionTenant[], boardTiles: number, laneTiles: number, cost: CostProvider) {
+async function tryLayout(ts: readonly AdmissionTenant[], boardTiles: number, laneTiles: number, cost: CostProvider, estimate: EstimateProvider | undefined) {
   const lanes = Math.floor(boardTiles / laneTiles);
   const contended = lanes > 1;
   const members: number[][] = Array.from({ length: lanes }, () => []);
@@ -120,29 +141,33 @@ async function tryLayout(ts: readonly AdmissionTenant[], boardTiles: number, lan
     const byLoad = members.map((_, l) => l).sort((a, b) => utilization(ts, sized[a]!) - utilization(ts, sized[b]!) || a - b);
     let done = false;
     for (const l of byLoad) {
-      const trial = await sizeLane(ts, [...members[l]!, i], laneTiles, contended, cost);
+      const trial = await sizeLane(ts, [...members[l]!, i], laneTiles, contended, cost, estimate);
       if (laneOk(ts, trial)) { members[l]!.push(i); sized[l] = trial; done = true; break; }
     }
     if (!done) {
       const l = byLoad[0]!;
       members[l]!.push(i);
-      sized[l] = await sizeLane(ts, members[l]!, laneTiles, contended, cost);
+      sized[l] = await sizeLane(ts, members[l]!, laneTiles, contended, cost, estimate);
     }
   }
-  sized = await Promise.all(members.map((m) => sizeLane(ts, m, laneTiles, contended, cost)));
+  sized = await Promise.all(members.map((m) => sizeLane(ts, m, laneTiles, contended, cost, estimate)));
   const feasible = sized.every((p) => laneOk(ts, p));
   const peak = Math.max(...sized.map((p) => utilization(ts, p)));
   return { laneTiles, lanes, sized, feasible, peak };
 }
 
-export async function planAdmission(ts: readonly AdmissionTenant[], boardTiles: number, cost: CostProvider): Promise<AdmissionResult> {
+export async function planAdmission(ts: readonly AdmissionTenant[], boardTiles: number, cost: CostProvider, estimate?: EstimateProvider): Promise<AdmissionResult> {
   const forced = ts.find((t) => t.tiles !== undefined)?.tiles;
   const sizes: number[] = [];
   for (let n = boardTiles; n >= 1; n = Math.floor(n / 2)) if (boardTiles % n === 0 && (forced === undefined || n === forced)) sizes.push(n);
   if (sizes.length === 0) sizes.push(Math.min(boardTiles, forced ?? boardTiles));
   const layouts = [];
-  for (const n of sizes) layouts.push(await tryLayout(ts, boardTiles, n, cost));
-  const best = [...layouts].sort((a, b) => Number(b.feasible) - Number(a.feasible) || a.peak - b.peak || a.lanes - b.lanes)[0]!;
+  for (const n of sizes) layouts.push(await tryLayout(ts, boardTiles, n, cost, estimate));
+  const ranked = [...layouts].sort((a, b) => Number(b.feasible) - Number(a.feasible) || a.peak - b.peak || a.lanes - b.lanes);
+  // Pooling: fewer, wider lanes share one queue (one busy lane never idles while another
+  // is overloaded), so among layouts as feasible as the best, the one with the fewest
+  // lanes whose peak utilization is within POOLING_MARGIN of the lowest wins.
+  const best = ranked.filter((x) => x.feasible === ranked[0]!.feasible && x.peak <= ranked[0]!.peak * POOLING_MARGIN).sort((a, b) => a.lanes - b.lanes)[0]!;
   const lanes = Array.from({ length: best.lanes }, (_, l) => Array.from({ length: best.laneTiles }, (_, k) => l * best.laneTiles + k));
   const verdicts = new Array<TenantVerdict>(ts.length);
   best.sized.forEach((placed, l) => {

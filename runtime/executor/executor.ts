@@ -69,6 +69,7 @@ export async function execute(device: Device, tenants: readonly ExecTenant[], ar
     opts.onProgress?.(records.length, arrivals.length);
   };
 
+  const anyDrop = tenants.some((t) => t.late === 'drop');
   const state = (): SchedState => ({ now, tileCount, tileJob, queues, tenants, dramBytesPerCycle: device.board.dramBytesPerCycle });
 
   for (;;) {
@@ -86,7 +87,11 @@ export async function execute(device: Device, tenants: readonly ExecTenant[], ar
       if (tenants[i]!.late !== 'drop') continue;
       for (const j of [...queues[i]!]) if (!j.running && now >= j.deadline) end(j, 'dropped');
     }
-    // 3. Decide and launch.
+    // 3. Requests of `drop` tenants the policy predicts to be hopeless (not on the board).
+    if (anyDrop && policy.abandon !== undefined) {
+      for (const j of policy.abandon(state())) if (!j.running && tenants[j.tenant]!.late === 'drop' && queues[j.tenant]!.includes(j)) end(j, 'dropped');
+    }
+    // 4. Decide and launch.
     const st = state();
     const plan = policy.decide(st);
     decisions++;

@@ -46,6 +46,7 @@ export interface SessionTenant {
 class VariantStore {
   private readonly prepared = new Map<string, PreparedVariant>();
   private readonly costs = new Map<string, readonly number[]>();
+  private readonly estimates = new Map<string, readonly number[]>();
   private readonly regions: RegionAllocator;
   constructor(private readonly device: Device, private readonly compile: CompileFn, private readonly models: readonly string[], private readonly names: readonly string[]) {
     this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
@@ -59,6 +60,17 @@ class VariantStore {
       this.prepared.set(key, v);
     }
     return v;
+  }
+  /** The compiler's per-step estimates (compiled at the free cursor, nothing committed or uploaded). */
+  estimate(tenant: number, req: VariantRequest): readonly number[] {
+    const key = `${tenant}|${variantKey(req)}`;
+    let e = this.estimates.get(key);
+    if (e === undefined) {
+      const known = this.prepared.get(key);
+      e = (known?.compiled ?? this.compile(this.models[tenant]!, req.tiles, req.granule, this.regions.cursor)).steps.map((s) => s.estCycles);
+      this.estimates.set(key, e);
+    }
+    return e;
   }
   /** Per-step costs on tiles 0..n-1; contended = every other tile streams DRAM. */
   async stepCosts(tenant: number, req: VariantRequest, contended: boolean): Promise<readonly number[]> {
@@ -111,7 +123,7 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
 export async function analyzeLoaded(loaded: LoadedScenario, opts: SessionOptions): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
   const p = await prepare(loaded, opts);
   opts.onPhase?.('analysing (measuring worst-case granule costs)');
-  const admission = await planAdmission(p.admissionTenants, opts.device.board.tiles, (i, v, c) => p.store.stepCosts(i, v, c));
+  const admission = await planAdmission(p.admissionTenants, opts.device.board.tiles, (i, v, c) => p.store.stepCosts(i, v, c), (i, v) => p.store.estimate(i, v));
   return { admission, tenants: p.tenants };
 }
 
@@ -134,7 +146,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   let admission: AdmissionResult | undefined;
   if (policyName === 'cotenant') {
     opts.onPhase?.('admission (measuring worst-case granule costs)');
-    admission = await planAdmission(p.admissionTenants, def.tiles, (i, v, c) => p.store.stepCosts(i, v, c));
+    admission = await planAdmission(p.admissionTenants, def.tiles, (i, v, c) => p.store.stepCosts(i, v, c), (i, v) => p.store.estimate(i, v));
     if (!admission.feasible && opts.admission !== false) {
       const bad = admission.tenants.filter((t) => t.verdict === 'rejected');
       throw new AdmissionError(`admission rejects ${bad.map((t) => t.name).join(', ')}: ${bad.map((t) => `${t.name} bound ${fmt(t.bound)} > deadline ${t.deadline} cycles; try ${t.suggestions.join('; or ')}`).join('. ')}. Run \`cotenant analyze\` for details or pass --no-admission to run anyway.`);

@@ -96,6 +96,11 @@ export interface Policy {
   variants(tenants: readonly { readonly name: string; readonly priority: number }[], boardTiles: number): VariantRequest[][];
   /** Steps to start now on idle tiles. Called at every decision point. */
   decide(state: SchedState): Dispatch[];
+  /** Optional: waiting requests the policy predicts cannot meet their deadline any more.
+   *  The executor ends those of `late: drop` tenants as dropped before deciding (not
+   *  those of `finish` tenants, nor requests on the board), so the board is not spent on
+   *  them. Must never name a request whose deadline is guaranteed. */
+  abandon?(state: SchedState): readonly Job[];
 }
 
 export function variantKey(v: VariantRequest): string {

@@ -39,7 +39,7 @@ async function run(def: BoardDefinition, ts: readonly T[], arrivals: readonly Ar
 
 const ONE_TILE: BoardDefinition = { ...EMU, tiles: 1 };
 
-test('cotenant: a tile switches tenant only at a granule boundary, highest priority first', async (t) => {
+test('cotenant: a tile switches tenant only at a granule boundary, then runs the most urgent ready granule', async (t) => {
   // L (prio 1, layers 4+4) arrives at 0 and starts; H (prio 5, one layer of 3) arrives at 1
   // and waits for L's first granule: H runs [4,7], L's second granule [7,11].
   const ts: T[] = [{ name: 'L', model: 'L:4,4', priority: 1, deadline: 100 }, { name: 'H', model: 'L:3', priority: 5, deadline: 6 }];
@@ -52,16 +52,56 @@ test('cotenant: a tile switches tenant only at a granule boundary, highest prior
 });
 
 test('late requests: finish → missed, drop → dropped at the next boundary or while waiting; full queue → rejected', async (t) => {
+  // A is guaranteed (static place above the best-effort band), so A goes first whatever
+  // the deadlines say. The policy's early abandonment is switched off here to exercise the
+  // executor's own deadline rule; the next test covers abandonment.
   const ts: T[] = [
-    { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish' },
+    { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish', guaranteed: true },
+    { name: 'B', model: 'L:5,5', priority: 2, deadline: 12, late: 'drop', queueLimit: 1 },
+  ];
+  const plan = { lanes: [[0]], assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })) };
+  const arrivals: Arrival[] = [{ id: 0, tenant: 0, seq: 0, cycle: 0 }, { id: 1, tenant: 1, seq: 0, cycle: 0 }, { id: 2, tenant: 1, seq: 1, cycle: 2 }];
+  const { abandon: _unused, ...noAbandon } = cotenantPolicy(plan, 16);
+  const r = await run(ONE_TILE, ts, arrivals, noAbandon);
+  // A runs [0,10] (late: missed). B #1 waits; its deadline 12 passes after its first
+  // granule [10,15] → dropped at 15. B #2 arrived with B's queue full → rejected at 2.
+  t.deepEqual(r.records.map((x) => [x.id, x.outcome, x.end]), [[2, 'rejected', 2], [0, 'missed', 10], [1, 'dropped', 15]]);
+});
+
+test('cotenant abandons a waiting best-effort `drop` request as soon as it is predicted hopeless', async (t) => {
+  // Same mix with abandonment: at cycle 5 (A's first boundary) B #1 still needs 10 cycles
+  // and has 7 left → dropped at 5, so the board never spends [10,15] on it. At cycle 2 it
+  // still fitted exactly (2 + 10 = 12 = deadline), so it was kept then.
+  const ts: T[] = [
+    { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish', guaranteed: true },
     { name: 'B', model: 'L:5,5', priority: 2, deadline: 12, late: 'drop', queueLimit: 1 },
   ];
   const plan = { lanes: [[0]], assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })) };
   const arrivals: Arrival[] = [{ id: 0, tenant: 0, seq: 0, cycle: 0 }, { id: 1, tenant: 1, seq: 0, cycle: 0 }, { id: 2, tenant: 1, seq: 1, cycle: 2 }];
   const r = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16));
-  // A runs [0,10] (late: missed). B #1 waits; its deadline 12 passes after its first
-  // granule [10,15] → dropped at 15. B #2 arrived with B's queue full → rejected at 2.
-  t.deepEqual(r.records.map((x) => [x.id, x.outcome, x.end]), [[2, 'rejected', 2], [0, 'missed', 10], [1, 'dropped', 15]]);
+  t.deepEqual(r.records.map((x) => [x.id, x.outcome, x.end]), [[2, 'rejected', 2], [1, 'dropped', 5], [0, 'missed', 10]]);
+  // A `finish` tenant is never abandoned: its late request still runs to the end (A above).
+});
+
+test('cotenant: guaranteed tenants keep their static place; inside a best-effort band, earliest feasible deadline first, hopeless last', async (t) => {
+  // Static order X(9) > G(5, guaranteed) > A(3) > C(2) > B(1): X alone in band 0, G, then
+  // band 1 = {A, C, B}. All arrive at 0 on one tile (one-layer models, so every request is one granule).
+  // X runs first although G's deadline is earlier (different levels); G next although B's
+  // deadline is earlier. At 5 in band 1: C (deadline 5) cannot finish (5 + 4 > 5) →
+  // hopeless, last; B (deadline 9) before A (deadline 30). Static priority would run A, C,
+  // B and miss both C and B.
+  const ts: T[] = [
+    { name: 'X', model: 'L:2', priority: 9, deadline: 200 },
+    { name: 'G', model: 'L:3', priority: 5, deadline: 100, guaranteed: true },
+    { name: 'A', model: 'L:4', priority: 3, deadline: 30 },
+    { name: 'B', model: 'L:4', priority: 1, deadline: 9 },
+    { name: 'C', model: 'L:4', priority: 2, deadline: 5 },
+  ];
+  const plan = { lanes: [[0]], assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })) };
+  const arrivals: Arrival[] = ts.map((_, i) => ({ id: i, tenant: i, seq: 0, cycle: 0 }));
+  const r = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16));
+  t.deepEqual(r.trace.filter((x) => x.k === 'start').map((x) => [x.t, ts[x.tenant]!.name]), [[0, 'X'], [2, 'G'], [5, 'B'], [9, 'A'], [13, 'C']]);
+  t.deepEqual(r.records.map((x) => [ts[x.tenant]!.name, x.outcome, x.end]), [['X', 'completed', 2], ['G', 'completed', 5], ['B', 'completed', 9], ['A', 'completed', 13], ['C', 'missed', 17]]);
 });
 
 test('every request ends exactly once, for every policy, and replays to the same digest', async (t) => {
