@@ -1,14 +1,15 @@
 // The in-process transport: the Device contract over an EmulatedBoard object in the same
 // thread. Fastest path and the reference behaviour for every other transport: names are
-// resolved to addresses with registerAddress(), bad names and tile indices are
+// resolved to addresses by drivers/link/register-address.ts, bad names and tile indices are
 // ConfigErrors, memory outside the board's windows is a DeviceFault, and after close()
 // every call rejects with DisconnectedError.
 import type { EmulatedBoard } from '../boards/emulator/api.ts';
-import { ConfigError, DeviceFault, DisconnectedError } from '../boards/errors.ts';
+import { DeviceFault, DisconnectedError } from '../boards/errors.ts';
 import type { AdvanceResult } from '../boards/events.ts';
-import { GLOBAL_REGISTERS, TILE_REGISTERS, isGlobalRegister, isTileRegister, registerAddress, type RegisterName } from '../boards/registers.ts';
+import { GLOBAL_REGISTERS, isTileRegister, type RegisterName } from '../boards/registers.ts';
 import type { BoardDefinition } from '../boards/types.ts';
 import type { Device, HelloInfo } from './device.ts';
+import { checkCycle, checkRegisterValue, resolveRegister } from './link/register-address.ts';
 
 export const INPROCESS_PROTOCOL_VERSION = 1;
 
@@ -38,7 +39,7 @@ export class InProcessDevice implements Device {
 
   async writeRegister(name: RegisterName, value: number, tile?: number): Promise<void> {
     this.open();
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new ConfigError(`register ${name}: value ${value} is not a 32-bit unsigned integer`);
+    checkRegisterValue(name, value);
     this.emulator.writeRegister(this.address(name, tile), value);
   }
 
@@ -54,7 +55,7 @@ export class InProcessDevice implements Device {
 
   async advance(untilCycle: number): Promise<AdvanceResult> {
     this.open();
-    if (!Number.isFinite(untilCycle) || untilCycle < 0) throw new ConfigError(`advance: untilCycle ${untilCycle} is not a cycle number ≥ 0`);
+    checkCycle(untilCycle);
     return this.emulator.advance(untilCycle);
   }
 
@@ -72,17 +73,8 @@ export class InProcessDevice implements Device {
   }
 
   private address(name: RegisterName, tile: number | undefined): number {
-    if (isTileRegister(name)) {
-      const tiles = this.emulator.readRegister(GLOBAL_REGISTERS.TILE_COUNT);
-      if (tiles === 0) throw new ConfigError(`register ${name} is per tile, but the board has no tiles enabled (no firmware booted: flash one, then reset)`);
-      if (tile === undefined || !Number.isInteger(tile) || tile < 0 || tile >= tiles) {
-        throw new ConfigError(`register ${name} is per tile: give a tile index 0..${tiles - 1} (got ${tile})`);
-      }
-      return registerAddress(name, tile);
-    }
-    if (isGlobalRegister(name)) return registerAddress(name);
-    const valid = [...Object.keys(GLOBAL_REGISTERS), ...Object.keys(TILE_REGISTERS)].join(', ');
-    throw new ConfigError(`unknown register ${String(name)}; valid registers: ${valid}`);
+    const tiles = isTileRegister(name) ? this.emulator.readRegister(GLOBAL_REGISTERS.TILE_COUNT) : 0;
+    return resolveRegister(name, tile, tiles);
   }
 
   private memory<T>(op: () => T, address: number): T {

@@ -1,10 +1,11 @@
-// Register name + tile → bus address, with the same ConfigErrors as the in-process
-// transport, for transports that carry raw addresses (serial, PCIe).
+// Register name + tile → bus address with the ConfigErrors every transport reports
+// (in-process, serial, PCIe): one place for the checks, so all transports word them alike.
 import { ConfigError } from '../../boards/errors.ts';
 import { GLOBAL_REGISTERS, TILE_REGISTERS, isGlobalRegister, isTileRegister, registerAddress, type RegisterName } from '../../boards/registers.ts';
 
 export function resolveRegister(name: RegisterName, tile: number | undefined, tiles: number): number {
   if (isTileRegister(name)) {
+    if (tiles === 0) throw new ConfigError(`register ${name} is per tile, but the board has no tiles enabled (no firmware booted: flash one, then reset)`);
     if (tile === undefined || !Number.isInteger(tile) || tile < 0 || tile >= tiles) {
       throw new ConfigError(`register ${name} is per tile: give a tile index 0..${tiles - 1} (got ${tile})`);
     }
