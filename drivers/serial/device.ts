@@ -9,7 +9,7 @@ import type { BoardDefinition } from '../../boards/types.ts';
 import {
   decodeInfo, decodeValue, encodeAddress, encodeAddressLength, encodeAddressValue, encodeAdvanceRequest, encodeWriteMem,
 } from '../../boards/wire/messages.ts';
-import { MsgType } from '../../boards/wire/protocol.ts';
+import { DEFAULT_WINDOW, MsgType } from '../../boards/wire/protocol.ts';
 import type { Device, HelloInfo } from '../device.ts';
 import { checkCycle, checkMemoryArgs, checkRegisterValue, resolveRegister } from '../link/register-address.ts';
 import type { ByteChannel } from './channel.ts';
@@ -69,26 +69,26 @@ export class SerialDevice implements Device {
     checkMemoryArgs(address, length);
     const out = new Uint8Array(length);
     const chunk = this.chunkBytes();
-    const parts: Promise<void>[] = [];
+    const parts: (() => Promise<void>)[] = [];
     for (let off = 0; off < length; off += chunk) {
       const n = Math.min(chunk, length - off);
-      parts.push(this.session.request(MsgType.READ_MEM, encodeAddressLength(address + off, n)).then((data) => {
+      parts.push(() => this.session.request(MsgType.READ_MEM, encodeAddressLength(address + off, n)).then((data) => {
         if (data.length !== n) throw new ProtocolError(`READ_MEM at 0x${(address + off).toString(16)}: asked ${n} bytes, got ${data.length}`);
         out.set(data, off);
       }));
     }
-    await settleAll(parts);
+    await pipelined(parts);
     return out;
   }
 
   async writeMemory(address: number, data: Uint8Array): Promise<void> {
     checkMemoryArgs(address, data.length);
     const chunk = this.chunkBytes();
-    const parts: Promise<unknown>[] = [];
+    const parts: (() => Promise<unknown>)[] = [];
     for (let off = 0; off < data.length; off += chunk) {
-      parts.push(this.session.request(MsgType.WRITE_MEM, encodeWriteMem(address + off, data.subarray(off, off + chunk))));
+      parts.push(() => this.session.request(MsgType.WRITE_MEM, encodeWriteMem(address + off, data.subarray(off, off + chunk))));
     }
-    await settleAll(parts);
+    await pipelined(parts);
   }
 
   async advance(untilCycle: number): Promise<AdvanceResult> {
@@ -112,10 +112,32 @@ export class SerialDevice implements Device {
   }
 }
 
-/** Waits for every part (so no rejection goes unhandled), then throws the first error. */
-async function settleAll(parts: Promise<unknown>[]): Promise<void> {
-  const results = await Promise.allSettled(parts);
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
+/** Chunk requests a bulk transfer keeps queued: enough to keep the session's window full. */
+const BULK_QUEUED_CHUNKS = 2 * DEFAULT_WINDOW;
+
+/**
+ * Runs a bulk transfer's chunk requests with a bounded number queued, so the session
+ * pipelines them. After the first failure no further chunk is issued (a dead board fails
+ * the transfer after one timeout, not one per chunk); the call returns only when every
+ * issued chunk has settled, then throws the first error.
+ */
+async function pipelined(parts: readonly (() => Promise<unknown>)[]): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let firstError: unknown;
+  const pending = new Set<Promise<void>>();
+  for (;;) {
+    while (!failed && next < parts.length && pending.size < BULK_QUEUED_CHUNKS) {
+      const p: Promise<void> = parts[next++]!().then(
+        () => undefined,
+        (err: unknown) => { if (!failed) { failed = true; firstError = err; } },
+      ).finally(() => pending.delete(p));
+      pending.add(p);
+    }
+    if (pending.size === 0) break;
+    await Promise.race(pending);
+  }
+  if (failed) throw firstError;
 }
 
 function boardFor(boardId: string): BoardDefinition {

@@ -4,6 +4,7 @@
 import { SerialPort } from 'serialport';
 import { DisconnectedError } from '../../boards/errors.ts';
 import type { ByteChannel } from './channel.ts';
+import { FdWriter } from './fd-writer.ts';
 
 export async function openSerialChannel(path: string, baudRate: number): Promise<ByteChannel> {
   const port = new SerialPort({ path, baudRate, autoOpen: false, hupcl: false });
@@ -23,10 +24,15 @@ export async function openSerialChannel(path: string, baudRate: number): Promise
   };
   port.on('close', (err?: Error) => fireClose(err));
   port.on('error', (err: Error) => fireClose(err));
+  // Unix ports expose their fd: write through FdWriter (see there why); elsewhere port.write.
+  const fd = (port.port as { fd?: number | null } | undefined)?.fd;
+  const fdWriter = typeof fd === 'number' ? new FdWriter(fd, (err) => fireClose(err)) : undefined;
   return {
     name: path,
     write(data) {
-      if (!closed) port.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      if (closed) return;
+      if (fdWriter) fdWriter.write(data);
+      else port.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     },
     onData(listener) {
       port.on('data', (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));

@@ -28,3 +28,20 @@ test('a board that goes silent mid-session gives TimeoutError, not a hang', asyn
   t.is(await device.readRegister('SCRATCH'), 7, 'the session recovers when the board answers again');
   await device.close();
 });
+
+test('a bulk write to a board that goes silent fails after one timeout, not one per chunk', async (t) => {
+  const board = createEmulatedBoard(BOARDS.emu);
+  const pipe = createPipe();
+  let answering = true;
+  const firmware = new SerialFirmware(board, (b) => { if (answering) pipe.board.write(b); });
+  pipe.board.onData((c) => firmware.receive(c));
+  const device = await SerialDevice.connect(pipe.host, { timeoutMs: { command: 300 } });
+  answering = false;
+  const data = new Uint8Array(4 << 20); // ~1000 frames
+  await t.throwsAsync(device.writeMemory(BOARDS.emu.dram.base, data), { instanceOf: TimeoutError });
+  const stats = device.link.stats;
+  t.true(stats.requests < 100, `only the chunks queued before the first timeout were sent (${stats.requests} requests)`);
+  answering = true;
+  t.is(await device.readRegister('TILE_COUNT'), 4);
+  await device.close();
+});
