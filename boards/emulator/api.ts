@@ -58,6 +58,10 @@ export interface BootResult {
 export interface FlashPeripheral {
   /** Runs the boot ROM: verify slots, pick one, honour test/confirm state. */
   boot(): BootResult;
+  /** Whether the running image is still on trial: a CONFIRM ends the trial without a
+   *  reboot, so the board asks here (for BOOT_SLOT and hello) rather than keeping the
+   *  boot() result. Absent: the trial state only changes at boot. */
+  trialNow?(): boolean;
   /** `offset` is the register's byte address in the global block (0x100–0x1ff). */
   readRegister(offset: number): number;
   /** Writing FLASH_CMD executes a command; `staging` is the flash staging window. */

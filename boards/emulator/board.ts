@@ -101,8 +101,13 @@ export class NpuBoard implements EmulatedBoard {
       tiles: this.tiles.length,
       capabilities: { throttle: this.throttleCap(), functional: m?.functional ?? false, flash: this.opts.flash !== undefined, lockstep: true },
       bootSlot: this.boot.slot,
-      trial: this.boot.trial,
+      trial: this.trial(),
     };
+  }
+
+  /** Trial state of the running image; a CONFIRM can end it without a reboot. */
+  private trial(): boolean {
+    return this.opts.flash?.trialNow?.() ?? this.boot.trial;
   }
 
   private throttleCap(): boolean {
@@ -147,7 +152,7 @@ export class NpuBoard implements EmulatedBoard {
       case G.DRAM_RD_HI: return this.latched.get(address) ?? hi32(this.dramRd);
       case G.DRAM_WR_HI: return this.latched.get(address) ?? hi32(this.dramWr);
       case G.BOOT_STATUS: return this.boot.status >>> 0;
-      case G.BOOT_SLOT: return (this.boot.slot === 'B' ? 1 : 0) | (this.boot.trial ? 0x100 : 0);
+      case G.BOOT_SLOT: return (this.boot.slot === 'B' ? 1 : 0) | (this.trial() ? 0x100 : 0);
       default: return 0;
     }
   }

@@ -71,11 +71,11 @@ export class EmulatedFlash implements FlashPeripheral {
     const opsBefore = this.nor.ops.length;
     this.last = runBootRom(this.store, (slot) => this.verify(slot));
     if (this.nor.ops.length !== opsBefore) this.onChange?.();
-    // `trial` is a live view: a later CONFIRM ends the trial without a reboot, and the board
-    // (which keeps this object for BOOT_SLOT and hello) must report that.
-    const { status, slot, manifest } = this.last.result;
-    const live = (): boolean => this.last?.result.trial ?? false;
-    return { status, slot, manifest, get trial(): boolean { return live(); } };
+    return this.last.result;
+  }
+
+  trialNow(): boolean {
+    return this.last?.result.trial ?? false;
   }
 
   readRegister(offset: number): number {
