@@ -1,17 +1,17 @@
 // cotenant flash <image> --board <device>: A/B update with a progress bar, verify before
 // switching, test boot, confirm after a healthy hello (unless --no-confirm).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { findBoard } from '../../../boards/definitions.ts';
 import { createEmulatedBoard } from '../../../boards/emulator/index.ts';
-import { createFlashPeripheral, type EmulatedFlash } from '../../../boards/emulator/flash/index.ts';
 import { ConfigError } from '../../../boards/errors.ts';
 import type { Device } from '../../../drivers/device.ts';
 import { InProcessDevice } from '../../../drivers/inprocess.ts';
 import { flashImage, type FlashProgress } from '../../../firmware-host/flash/index.ts';
 import { openDevice } from '../open-device.ts';
 import { collect, loadPublicKeys } from './keys-option.ts';
+import { flashFromFile } from '../flash-file.ts';
 
 export interface FlashTarget {
   readonly device: Device;
@@ -31,16 +31,9 @@ export async function openFlashTarget(spec: string, flashFile: string | undefine
   }
   const def = findBoard(spec.startsWith('emu:') ? spec.slice(4) : spec);
   if (def === undefined) throw new ConfigError(`--flash-file needs an emulated board id as --board (e.g. emu), got "${spec}"`);
-  let flash: EmulatedFlash;
-  if (existsSync(flashFile)) {
-    const bytes = readFileSync(flashFile);
-    if (bytes.length !== def.flash.bytes) throw new ConfigError(`${flashFile} is ${bytes.length} bytes; board ${def.id} has ${def.flash.bytes} bytes of flash`);
-    flash = createFlashPeripheral(def, { flash: bytes });
-  } else {
-    flash = createFlashPeripheral(def);
-  }
-  const device = new InProcessDevice(createEmulatedBoard(def, { flash }));
-  return { device, close: async () => { writeFileSync(flashFile, flash.flashBytes()); await device.close(); } };
+  const stored = flashFromFile(def, flashFile);
+  const device = new InProcessDevice(createEmulatedBoard(def, { flash: stored.flash }));
+  return { device, close: async () => { stored.save(); await device.close(); } };
 }
 
 const PHASE_LABEL: Record<FlashProgress['phase'], string> = { connect: 'connecting', write: 'writing', verify: 'verifying', reboot: 'test boot', confirm: 'confirming' };

@@ -1,0 +1,30 @@
+// An emulated board's flash kept in a file, so its firmware survives between commands
+// (`cotenant flash --flash-file`) or between runs of a served board (`cotenant emu
+// --flash-file`). A missing file starts from factory flash.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createFlashPeripheral, type EmulatedFlash } from '../../boards/emulator/flash/index.ts';
+import { ConfigError } from '../../boards/errors.ts';
+import type { BoardDefinition } from '../../boards/types.ts';
+
+export interface PersistentFlash {
+  readonly flash: EmulatedFlash;
+  /** Writes the current flash contents back to the file. */
+  save(): void;
+}
+
+/** `autosave`: write the file after every command or boot that changed flash. */
+export function flashFromFile(def: BoardDefinition, file: string, autosave = false): PersistentFlash {
+  let initial: Uint8Array | undefined;
+  if (existsSync(file)) {
+    initial = readFileSync(file);
+    if (initial.length !== def.flash.bytes) throw new ConfigError(`${file} is ${initial.length} bytes; board ${def.id} has ${def.flash.bytes} bytes of flash (delete it to start from factory flash)`);
+  }
+  // onChange only fires on later commands and boots, after `flash` is initialised
+  const save = (): void => writeFileSync(file, flash.flashBytes());
+  const flash: EmulatedFlash = createFlashPeripheral(def, {
+    ...(initial === undefined ? {} : { flash: initial }),
+    ...(autosave ? { onChange: save } : {}),
+  });
+  if (initial === undefined) save();
+  return { flash, save };
+}
