@@ -90,8 +90,9 @@ test('stream decoder: frames split across chunks arbitrarily, garbage in between
 });
 
 test('fuzz: the stream decoder only ever reports ProtocolError, never throws or hangs', (t) => {
+  let typed = 0; // ProtocolErrors seen: the fuzz must actually reach the error paths
   fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 10 }), (chunks) => {
-    const dec = new FrameDecoder(() => undefined, (e) => { if (!(e instanceof ProtocolError)) throw e; }, 512);
+    const dec = new FrameDecoder(() => undefined, (e) => { if (!(e instanceof ProtocolError)) throw e; typed++; }, 512);
     for (const c of chunks) dec.push(c);
     return true;
   }), { seed: 0xfeed, numRuns: 2000 });
@@ -99,22 +100,23 @@ test('fuzz: the stream decoder only ever reports ProtocolError, never throws or 
   fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), (payload, muts) => {
     const wire = encodeFrame(0x05, 1, payload).slice();
     for (const [pos, v] of muts) wire[pos % wire.length] = v;
-    try { decodeFrame(wire.subarray(0, -1)); } catch (e) { if (!(e instanceof ProtocolError)) throw e; }
-    const dec = new FrameDecoder(() => undefined, (e) => { if (!(e instanceof ProtocolError)) throw e; });
+    try { decodeFrame(wire.subarray(0, -1)); } catch (e) { if (!(e instanceof ProtocolError)) throw e; typed++; }
+    const dec = new FrameDecoder(() => undefined, (e) => { if (!(e instanceof ProtocolError)) throw e; typed++; });
     dec.push(wire);
     return true;
   }), { seed: 0xbad, numRuns: 2000 });
-  t.pass();
+  t.true(typed > 0, `${typed} malformed inputs reported as ProtocolError`);
 });
 
 test('fuzz: message decoders only raise ProtocolError', (t) => {
+  let typed = 0;
   fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), (p) => {
     for (const f of [decodeEvents, decodeInfo, decodeAdvanceReply]) {
-      try { f(p); } catch (e) { if (!(e instanceof ProtocolError)) throw e; }
+      try { f(p); } catch (e) { if (!(e instanceof ProtocolError)) throw e; typed++; }
     }
     return true;
   }), { seed: 7, numRuns: 2000 });
-  t.pass();
+  t.true(typed > 0, `${typed} malformed payloads reported as ProtocolError`);
 });
 
 test('events and info round-trip through their payload encodings', (t) => {
