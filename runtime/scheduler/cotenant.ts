@@ -5,18 +5,20 @@
 // its barrier), and then runs the most important ready granule:
 // - by level (runtime/scheduler/urgency.ts): every guaranteed tenant keeps its static
 //   place relative to all others, exactly the processor model of the admission analysis;
-// - inside a band of best-effort tenants (between two guaranteed tenants), by urgency:
-//   earliest deadline first over requests that can still meet theirs (the tenant's
-//   first queued request that can finish in time after the ones before it; ties:
-//   priority, tenant index); tenants whose next requests are all predicted hopeless come
-//   after them, by priority, then oldest request, then tenant index.
+// - inside a band of best-effort tenants (between two guaranteed tenants), weighted-fair
+//   guarded by EDF (runtime/scheduler/band-order.ts): the tenant furthest below its
+//   weighted share ((priority + 1) × predicted slowdown of its head, largest first) whose
+//   next granule fits in the slack of every request that earliest-deadline-first would
+//   finish in time before it; the EDF head always fits. Tenants whose next requests are
+//   all predicted hopeless run only when no tenant of the band can meet a deadline.
 // Best-effort tenants get MoCA-style DRAM budgets when lanes contend; guaranteed tenants
 // are never throttled, so their worst case (measured with every other tile saturating
 // DRAM) holds.
 import type { Dispatch, Job, Policy, SchedState, TenantView, VariantRequest } from './types.ts';
 import { allIdle, nextStepIn, plainDispatch, regulate } from './common.ts';
 import { variantKey } from './types.ts';
-import { bandLevels, hopeless, queueDeadline } from './urgency.ts';
+import { bandLevels, hopeless, queueUrgency } from './urgency.ts';
+import { pickInBand, type BandCandidate } from './band-order.ts';
 
 export interface CotenantPlan {
   /** Physical tiles of each lane. */
@@ -36,6 +38,10 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
     if (v === undefined) return 0;
     return job.variant === keys[job.tenant] ? v.remainingEst[job.step] ?? 0 : v.remainingEst[0]!;
   };
+  // Per-tenant candidate records and EDF scratch, reused by every decision (no allocation).
+  const cands: BandCandidate[] = plan.assignment.map((_, i) => ({ tenant: i, priority: 0, deadline: 0, work: 0, granule: 0, lag: 0, budget: 0 }));
+  const inBand: BandCandidate[] = [];
+  const edf: BandCandidate[] = [];
   return {
     name: 'cotenant',
     variants: (tenants) => tenants.map((_, i) => [plan.assignment[i]!.variant]),
@@ -46,19 +52,34 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
       for (let l = 0; l < plan.lanes.length; l++) {
         const tiles = plan.lanes[l]!;
         if (!allIdle(state, tiles)) continue;
-        let best: Job | undefined;
-        let bLevel = 0;
-        let bLax = 0;
+        // The most important level with a ready head: a guaranteed tenant alone, or a band.
+        let level = Number.POSITIVE_INFINITY;
+        for (const t of laneTenants[l]!) {
+          const head = state.queues[t]![0];
+          if (head !== undefined && !head.running && levels[t]! < level) level = levels[t]!;
+        }
+        if (level === Number.POSITIVE_INFINITY) continue;
+        let n = 0;
+        let only = -1;
         for (const t of laneTenants[l]!) {
           const q = state.queues[t]!;
           const head = q[0];
-          if (head === undefined || head.running) continue;
-          const level = levels[t]!;
-          const lax = state.tenants[t]!.guaranteed ? 0 : queueDeadline(q, state.now, remaining);
-          if (best === undefined || before(state, level, lax, head, bLevel, bLax, best)) { best = head; bLevel = level; bLax = lax; }
+          if (head === undefined || head.running || levels[t] !== level) continue;
+          only = t;
+          if (level % 2 === 1) break;
+          const tv = state.tenants[t]!;
+          const c = cands[t]!;
+          queueUrgency(q, state.now, remaining, c);
+          const rem = remaining(head);
+          c.priority = tv.priority;
+          c.granule = tv.variants.get(keys[t]!)?.steps[head.variant === keys[t] ? head.step : 0]?.estCycles ?? rem;
+          // w × predicted slowdown of the head (waited + remaining) / isolated latency.
+          c.lag = (tv.priority + 1) * (state.now - head.arrival + rem) / Math.max(1, tv.isolatedCycles);
+          inBand[n++] = c;
         }
-        if (best === undefined) continue;
-        const key = keys[best.tenant]!;
+        const tenant = n > 1 ? pickInBand(inBand, n, state.now, edf).tenant : only;
+        const best = state.queues[tenant]![0]!;
+        const key = keys[tenant]!;
         const step = nextStepIn(state, best, key);
         if (step !== undefined) planned.push(plainDispatch(best, key, step, tiles));
       }
@@ -77,18 +98,4 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
       return out;
     },
   };
-}
-
-/** Whether candidate a (level, urgency deadline, head job) goes before b. */
-function before(state: SchedState, la: number, xa: number, a: Job, lb: number, xb: number, b: Job): boolean {
-  if (la !== lb) return la < lb;
-  const pa = state.tenants[a.tenant]!.priority;
-  const pb = state.tenants[b.tenant]!.priority;
-  const fa = xa !== Number.POSITIVE_INFINITY;
-  const fb = xb !== Number.POSITIVE_INFINITY;
-  if (fa !== fb) return fa;
-  if (fa && xa !== xb) return xa < xb;
-  if (pa !== pb) return pa > pb;
-  if (!fa && a.arrival !== b.arrival) return a.arrival < b.arrival;
-  return a.tenant < b.tenant;
 }

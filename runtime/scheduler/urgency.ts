@@ -34,14 +34,23 @@ export function bandLevels(tenants: readonly Pick<TenantView, 'priority' | 'guar
  *  now, so they must not push feasible work past its deadline — EDF's domino effect).
  *  `remaining(job)` is the predicted remaining work of a request on its lane. */
 export function queueDeadline(queue: readonly Job[], now: number, remaining: (job: Job) => number): number {
+  const u = { deadline: 0, work: 0 };
+  queueUrgency(queue, now, remaining, u);
+  return u.deadline;
+}
+
+/** queueDeadline, plus (in `out.work`) the predicted work up to and including that request
+ *  (0 when hopeless). Writes into `out` so the dispatcher allocates nothing. */
+export function queueUrgency(queue: readonly Job[], now: number, remaining: (job: Job) => number, out: { deadline: number; work: number }): void {
   let cum = 0;
   const n = Math.min(queue.length, URGENCY_LOOKAHEAD);
   for (let k = 0; k < n; k++) {
     const j = queue[k]!;
     cum += remaining(j);
-    if (now + cum <= j.deadline) return j.deadline;
+    if (now + cum <= j.deadline) { out.deadline = j.deadline; out.work = cum; return; }
   }
-  return Number.POSITIVE_INFINITY;
+  out.deadline = Number.POSITIVE_INFINITY;
+  out.work = 0;
 }
 
 /** Whether a best-effort request cannot finish by its deadline even if it ran alone from

@@ -83,13 +83,14 @@ test('cotenant abandons a waiting best-effort `drop` request as soon as it is pr
   // A `finish` tenant is never abandoned: its late request still runs to the end (A above).
 });
 
-test('cotenant: guaranteed tenants keep their static place; inside a best-effort band, earliest feasible deadline first, hopeless last', async (t) => {
+test('cotenant: guaranteed tenants keep their static place; inside a best-effort band, EDF when deadlines are at stake, hopeless last', async (t) => {
   // Static order X(9) > G(5, guaranteed) > A(3) > C(2) > B(1): X alone in band 0, G, then
   // band 1 = {A, C, B}. All arrive at 0 on one tile (one-layer models, so every request is one granule).
   // X runs first although G's deadline is earlier (different levels); G next although B's
   // deadline is earlier. At 5 in band 1: C (deadline 5) cannot finish (5 + 4 > 5) →
-  // hopeless, last; B (deadline 9) before A (deadline 30). Static priority would run A, C,
-  // B and miss both C and B.
+  // hopeless, last. EDF would end B at 9 = its deadline: slack 0, so A's granule (4
+  // cycles) may not go first although A's weighted lag (w 4 × (5 + 4) / 100) exceeds B's
+  // (2 × 9 / 100): B, then A. Static priority would run A, C, B and miss both C and B.
   const ts: T[] = [
     { name: 'X', model: 'L:2', priority: 9, deadline: 200 },
     { name: 'G', model: 'L:3', priority: 5, deadline: 100, guaranteed: true },
@@ -102,6 +103,21 @@ test('cotenant: guaranteed tenants keep their static place; inside a best-effort
   const r = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16));
   t.deepEqual(r.trace.filter((x) => x.k === 'start').map((x) => [x.t, ts[x.tenant]!.name]), [[0, 'X'], [2, 'G'], [5, 'B'], [9, 'A'], [13, 'C']]);
   t.deepEqual(r.records.map((x) => [ts[x.tenant]!.name, x.outcome, x.end]), [['X', 'completed', 2], ['G', 'completed', 5], ['B', 'completed', 9], ['A', 'completed', 13], ['C', 'missed', 17]]);
+});
+
+test('cotenant: inside a band, the tenant furthest below its weighted share goes first while EDF deadlines allow', async (t) => {
+  // One tile, one band, both one-layer models of 4 cycles, both arrive at 0 (isolated 100).
+  // Lags at 0: H = (9 + 1) × 4 / 100 = 0.4, L = (0 + 1) × 4 / 100 = 0.04 → H preferred.
+  const order = async (lDeadline: number) => {
+    const ts: T[] = [{ name: 'L', model: 'L:4', priority: 0, deadline: lDeadline }, { name: 'H', model: 'L:4', priority: 9, deadline: 30 }];
+    const plan = { lanes: [[0]], assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })) };
+    const r = await run(ONE_TILE, ts, ts.map((_, i) => ({ id: i, tenant: i, seq: 0, cycle: 0 })), cotenantPolicy(plan, 16));
+    return r.records.map((x) => [ts[x.tenant]!.name, x.outcome, x.end]);
+  };
+  // L's deadline 20: EDF ends L at 4 (slack 16 ≥ H's granule 4) → H first, L still in time.
+  t.deepEqual(await order(20), [['H', 'completed', 4], ['L', 'completed', 8]]);
+  // L's deadline 7: slack 3 < 4 → H would push L past it → L first (EDF), both in time.
+  t.deepEqual(await order(7), [['L', 'completed', 4], ['H', 'completed', 8]]);
 });
 
 test('every request ends exactly once, for every policy, and replays to the same digest', async (t) => {
