@@ -50,7 +50,7 @@ function image(kind: 'incompressible' | 'compressible'): Uint8Array {
   return img;
 }
 
-async function run(kind: 'incompressible' | 'compressible', baud: number, blockBytes: number): Promise<{ fraction: number; seconds: number; report: FlashReport }> {
+async function run(kind: 'incompressible' | 'compressible', baud: number, blockBytes: number): Promise<{ fraction: number; seconds: number; report: FlashReport; link: { requests: number; retransmits: number; timeouts: number; badFrames: number } }> {
   const server = new PtyBoardServer(createEmulatedBoard(EMU, { flash: createFlashPeripheral(EMU) }), { baud });
   const dev = await SerialDevice.connect(await openSerialChannel(server.path, baud), { baud });
   try {
@@ -60,7 +60,7 @@ async function run(kind: 'incompressible' | 'compressible', baud: number, blockB
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (!report.confirmed || report.hello.firmwareVersion !== '2.0.0+1') throw new Error(`${kind}: board did not end on the new firmware`);
     const lineBytesPerSecond = baud / 10;
-    return { fraction: img.length / seconds / lineBytesPerSecond, seconds, report };
+    return { fraction: img.length / seconds / lineBytesPerSecond, seconds, report, link: { ...dev.link.stats } };
   } finally {
     await dev.close();
     server.close();
@@ -74,6 +74,6 @@ for (const kind of ['incompressible', 'compressible'] as const) {
   const r = await run(kind, baud, blockBytes);
   results[kind] = r.fraction;
   process.stdout.write(`${kind}: 1 MiB in ${r.seconds.toFixed(2)} s at ${baud} baud = ${(MiB / r.seconds / 1024).toFixed(1)} KiB/s, `
-    + `${r.report.stagedBytes} B sent (${r.report.compressedBlocks}/${r.report.blocks} blocks deflated) → ${r.fraction.toFixed(3)} of line rate\n`);
+    + `${r.report.stagedBytes} B sent (${r.report.compressedBlocks}/${r.report.blocks} blocks deflated) → ${r.fraction.toFixed(3)} of line rate; link: ${r.link.requests} requests, ${r.link.retransmits} retransmitted, ${r.link.badFrames} bad frames\n`);
 }
 process.stdout.write(`flash: incompressible=${results.incompressible!.toFixed(3)} compressible=${results.compressible!.toFixed(3)}\n`);

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import pty from 'node-pty';
 import type { EmulatedBoard } from '../../boards/emulator/api.ts';
 import { SerialFirmware, type SerialFirmwareOptions } from '../../boards/emulator/serial-firmware/firmware.ts';
+import { LinePacer } from './line-pacer.ts';
 
 export interface PtyServerOptions extends SerialFirmwareOptions {
   /** Pace both directions at this line rate (10 bits a byte); default unpaced. */
@@ -37,12 +38,11 @@ export class PtyBoardServer {
   private readonly master: MasterStream;
   private readonly masterFd: number;
   private readonly holderFd: number;
-  private readonly byteMs: number;
+  private readonly inPacer: LinePacer | undefined;
+  private readonly outPacer: LinePacer | undefined;
   private outQueue: Uint8Array[] = [];
   private outBytes = 0;
   private writing = false;
-  private inReadyAt = 0;
-  private outReadyAt = 0;
   private closed = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
@@ -55,8 +55,12 @@ export class PtyBoardServer {
     this.masterFd = term._fd;
     this.holderFd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
     term.slave.destroy();
-    this.byteMs = opts.baud ? 10_000 / opts.baud : 0;
     this.firmware = new SerialFirmware(board, (b) => this.send(b), opts);
+    if (opts.baud) {
+      const byteMs = 10_000 / opts.baud;
+      this.inPacer = new LinePacer(byteMs, (b) => this.firmware.receive(b));
+      this.outPacer = new LinePacer(byteMs, (b) => this.enqueue(b));
+    }
     this.master.on('error', () => { /* EIO while no host is attached; the holder fd prevents most */ });
     this.master.on('data', (d) => this.receive(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
   }
@@ -64,6 +68,8 @@ export class PtyBoardServer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.inPacer?.close();
+    this.outPacer?.close();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.master.destroy();
@@ -79,25 +85,14 @@ export class PtyBoardServer {
   }
 
   private receive(chunk: Uint8Array): void {
-    if (this.byteMs === 0) {
-      this.firmware.receive(chunk);
-      return;
-    }
-    const copy = chunk.slice();
-    const now = performance.now();
-    this.inReadyAt = Math.max(now, this.inReadyAt) + copy.length * this.byteMs;
-    this.later(() => this.firmware.receive(copy), this.inReadyAt - now);
+    if (this.inPacer) this.inPacer.push(chunk);
+    else this.firmware.receive(chunk);
   }
 
   private send(bytes: Uint8Array): void {
     if (this.closed) return;
-    if (this.byteMs === 0) {
-      this.enqueue(bytes);
-      return;
-    }
-    const now = performance.now();
-    this.outReadyAt = Math.max(now, this.outReadyAt) + bytes.length * this.byteMs;
-    this.later(() => this.enqueue(bytes), this.outReadyAt - now);
+    if (this.outPacer) this.outPacer.push(bytes);
+    else this.enqueue(bytes);
   }
 
   private enqueue(bytes: Uint8Array): void {
