@@ -1,5 +1,5 @@
-// Functional-mode data: seeded int8 weights, int32 biases and input (mulberry32, never
-// Math.random), and the byte images a runner writes to the device.
+// Functional-mode data: seeded int8 weights, int32 biases and input (the seeded generator in
+// boards/prng.ts), and the byte images a runner writes to the device.
 import type { ModelTable } from '../models/types.ts';
 import { layerBiasCount, layerWeightBytes } from '../models/metrics.ts';
 import type { CompiledModel } from './types.ts';

@@ -1,5 +1,7 @@
 // Helpers shared by the policies: tile groups, step lookup, dispatch building, regulation.
-import type { Dispatch, Job, SchedState, StepInfo, TenantView, VariantInfo } from './types.ts';
+import type { Dispatch, Job, Policy, SchedState, StepInfo, TenantView, VariantInfo } from './types.ts';
+import { variantKey } from './types.ts';
+import type { PolicyName } from '../scenario/schema.ts';
 import { allocateBandwidth, throttleValue, urgencyScore, TINY_STEP_BYTES, type StreamDemand } from '../regulator/regulator.ts';
 
 /** Consecutive groups of `size` tiles (the last may be short and is then dropped). */
@@ -80,5 +82,29 @@ export function byPriority(state: SchedState) {
     const pa = state.tenants[a.tenant]!.priority;
     const pb = state.tenants[b.tenant]!.priority;
     return pb - pa || a.tenant - b.tenant || a.arrival - b.arrival || a.id - b.id;
+  };
+}
+
+/**
+ * A policy that time-multiplexes the whole board at layer granules (FCFS, PREMA): when every
+ * tile is idle, `pick` chooses the job whose next layer runs on all of them.
+ */
+export function wholeBoardPolicy(name: PolicyName, pick: (state: SchedState, variant: string) => Job | undefined): Policy {
+  let key = '';
+  return {
+    name,
+    variants(tenants, boardTiles) {
+      const v = { tiles: boardTiles, granule: { kind: 'layer' as const } };
+      key = variantKey(v);
+      return tenants.map(() => [v]);
+    },
+    decide(state: SchedState): Dispatch[] {
+      const all = Array.from({ length: state.tileCount }, (_, i) => i);
+      if (!allIdle(state, all)) return [];
+      const job = pick(state, key);
+      if (job === undefined) return [];
+      const step = nextStepIn(state, job, key);
+      return step === undefined ? [] : [plainDispatch(job, key, step, all)];
+    },
   };
 }
