@@ -25,19 +25,32 @@ function fmt(n: number): string {
 }
 
 function compiledZoo() {
-  return modelNames().map((name) => ({ name, compiled: compileModel(loadModel(name), MOCA_8T, { tiles: 2, granule: { kind: 'layer' }, regionBase: MOCA_8T.dram.base }) }));
+  return modelNames().map((name) => ({
+    name,
+    compiled: compileModel(loadModel(name), MOCA_8T, {
+      tiles: 2,
+      granule: { kind: 'layer' },
+      regionBase: MOCA_8T.dram.base,
+    }),
+  }));
 }
 
 /** Best of REPEATS runs (after the JIT has warmed up on every model): host-time noise
  *  (GC pauses, other processes) only ever adds time. */
-async function timingRun(compiled: ReturnType<typeof compiledZoo>[number]['compiled'], repeats: number, throttle?: { window: number; target: number }): Promise<{ cycles: number; seconds: number; stall: number }> {
+async function timingRun(
+  compiled: ReturnType<typeof compiledZoo>[number]['compiled'],
+  repeats: number,
+  throttle?: { window: number; target: number },
+): Promise<{ cycles: number; seconds: number; stall: number }> {
   let best = Number.POSITIVE_INFINITY;
   let cycles = 0;
   let spent = 0;
   let stall = 0;
   for (let r = 0; r < repeats || (repeats > WARMUP_RUNS && spent < MIN_SECONDS); r++) {
     const device = new InProcessDevice(createEmulatedBoard(MOCA_8T));
-    if (throttle) for (let t = 0; t < compiled.tiles; t++) await device.writeRegister('THROTTLE', encodeThrottle(throttle.window, throttle.target), t);
+    if (throttle)
+      for (let t = 0; t < compiled.tiles; t++)
+        await device.writeRegister('THROTTLE', encodeThrottle(throttle.window, throttle.target), t);
     const t0 = performance.now();
     const res = await runCompiled(device, compiled);
     const s = (performance.now() - t0) / 1000;
@@ -58,7 +71,8 @@ function functionalConv(): { macs: number; seconds: number } {
   const weights = base + (2 << 20);
   const out = base + (4 << 20);
   const b = createEmulatedBoard(d, { mode: 'functional' });
-  const fill = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
+  const fill = (n: number, seed: number) =>
+    Uint8Array.from({ length: n }, (_, i) => (i * 2654435761 + seed) >>> 24);
   b.writeMemory(input, fill(H * W * C, 1));
   b.writeMemory(weights, fill(9 * C * K, 2));
   const prog = encodeProgram([
@@ -83,7 +97,8 @@ function functionalConv(): { macs: number; seconds: number } {
     b.writeRegister(registerAddress('DOORBELL', 0), 1);
     const res = b.advance(b.cycle + 1e12);
     best = Math.min(best, (performance.now() - t0) / 1000);
-    if (!res.events.some((e) => e.kind === 'done')) throw new Error(`functional conv did not finish: ${JSON.stringify(res.events)}`);
+    if (!res.events.some((e) => e.kind === 'done'))
+      throw new Error(`functional conv did not finish: ${JSON.stringify(res.events)}`);
   }
   return { macs, seconds: best };
 }
@@ -95,7 +110,9 @@ for (const { name, compiled } of zoo) {
   const { cycles, seconds } = await timingRun(compiled, MIN_REPEATS);
   const rate = cycles / seconds;
   rates.push(rate);
-  console.log(`timing  ${name.padEnd(12)} ${String(cycles).padStart(12)} board cycles  ${(seconds * 1000).toFixed(2).padStart(8)} ms host  ${fmt(rate)} board-cycles/s`);
+  console.log(
+    `timing  ${name.padEnd(12)} ${String(cycles).padStart(12)} board cycles  ${(seconds * 1000).toFixed(2).padStart(8)} ms host  ${fmt(rate)} board-cycles/s`,
+  );
 }
 // Throttled: every bubble start and end is a board event (windows in between are skipped
 // in closed form); a budget of 4 B/cycle per tile with the regulator's 1024-cycle window shows what that costs.
@@ -103,10 +120,14 @@ for (const { name, compiled } of zoo) {
   const { name, compiled } = zoo[0]!;
   const throttle = { window: 1024, target: 256 };
   const { cycles, seconds, stall } = await timingRun(compiled, MIN_REPEATS, throttle);
-  console.log(`timing  ${name} throttled (window ${throttle.window}, target_load ${throttle.target}): ${cycles} board cycles (${stall} stalled)  ${(seconds * 1000).toFixed(2)} ms host  ${fmt(cycles / seconds)} board-cycles/s (not in the median)`);
+  console.log(
+    `timing  ${name} throttled (window ${throttle.window}, target_load ${throttle.target}): ${cycles} board cycles (${stall} stalled)  ${(seconds * 1000).toFixed(2)} ms host  ${fmt(cycles / seconds)} board-cycles/s (not in the median)`,
+  );
 }
 const fc = functionalConv();
-console.log(`functional conv 28x28x128->128 3x3: ${fmt(fc.macs)} MACs in ${(fc.seconds * 1000).toFixed(1)} ms host  ${fmt(fc.macs / fc.seconds)} MAC/s`);
+console.log(
+  `functional conv 28x28x128->128 3x3: ${fmt(fc.macs)} MACs in ${(fc.seconds * 1000).toFixed(1)} ms host  ${fmt(fc.macs / fc.seconds)} MAC/s`,
+);
 rates.sort((a, b) => a - b);
 const mid = rates.length >> 1;
 const median = rates.length % 2 === 1 ? rates[mid]! : (rates[mid - 1]! + rates[mid]!) / 2;

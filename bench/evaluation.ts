@@ -13,8 +13,11 @@ import { loadScenarioFile } from '../runtime/scenario/resolve.ts';
 import { POLICY_NAMES } from '../runtime/scenario/schema.ts';
 
 const dir = fileURLToPath(new URL('../examples/', import.meta.url));
-const files = readdirSync(dir).filter((f) => /^moca-[A-C]-[HML]\.json$/.test(f)).sort();
-if (files.length !== 9) throw new Error(`expected the nine examples/moca-{A,B,C}-{H,M,L}.json, found ${files.length}`);
+const files = readdirSync(dir)
+  .filter((f) => /^moca-[A-C]-[HML]\.json$/.test(f))
+  .sort();
+if (files.length !== 9)
+  throw new Error(`expected the nine examples/moca-{A,B,C}-{H,M,L}.json, found ${files.length}`);
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
@@ -24,10 +27,26 @@ for (const f of files) {
   const loaded = loadScenarioFile(dir + f);
   const name = f.replace(/\.json$/, '');
   process.stderr.write(`${name}…\n`);
-  const c = await comparePolicies(loaded, { open: () => openDevice(loaded.scenario.board), compileFor: (d) => zooCompiler(d.board), layersOf: zooLayers, policies: [...POLICY_NAMES] });
+  const c = await comparePolicies(loaded, {
+    open: () => openDevice(loaded.scenario.board),
+    compileFor: (d) => zooCompiler(d.board),
+    layersOf: zooLayers,
+    policies: [...POLICY_NAMES],
+  });
   results.push({ name, c });
   for (const r of c.rows) {
-    rows.push({ scenario: name, policy: r.policy, SLA: pct(r.slaRate), STP: f3(r.stp), ANTT: f3(r.antt), fairness: f3(r.fairness), tiles: pct(r.tileUtilization), DRAM: pct(r.dramUtilization), missed: r.missed, dropped: r.dropped });
+    rows.push({
+      scenario: name,
+      policy: r.policy,
+      SLA: pct(r.slaRate),
+      STP: f3(r.stp),
+      ANTT: f3(r.antt),
+      fairness: f3(r.fairness),
+      tiles: pct(r.tileUtilization),
+      DRAM: pct(r.dramUtilization),
+      missed: r.missed,
+      dropped: r.dropped,
+    });
   }
 }
 process.stdout.write(formatTable(rows));
@@ -46,10 +65,17 @@ for (const { name, c } of results) {
   logs.fairness += Math.log(fair);
   const b = c.vsBestBaseline!;
   per.push({
-    scenario: name, 'SLA/moca': f3(sla), 'STP/moca': f3(stp), 'fair/moca': f3(fair),
-    'SLA/best': `${f3(b.values.slaRate)} (${b.against.slaRate})`, 'STP/best': `${f3(b.values.stp)} (${b.against.stp})`, 'fair/best': `${f3(b.values.fairness)} (${b.against.fairness})`,
+    scenario: name,
+    'SLA/moca': f3(sla),
+    'STP/moca': f3(stp),
+    'fair/moca': f3(fair),
+    'SLA/best': `${f3(b.values.slaRate)} (${b.against.slaRate})`,
+    'STP/best': `${f3(b.values.stp)} (${b.against.stp})`,
+    'fair/best': `${f3(b.values.fairness)} (${b.against.fairness})`,
   });
 }
 process.stdout.write('\ncotenant ÷ baseline (> 1 favours cotenant)\n' + formatTable(per));
 const geo = (s: number) => Math.exp(s / results.length).toFixed(3);
-process.stdout.write(`evaluation: sla_vs_moca=${geo(logs.sla)} stp_vs_moca=${geo(logs.stp)} fairness_vs_moca=${geo(logs.fairness)}\n`);
+process.stdout.write(
+  `evaluation: sla_vs_moca=${geo(logs.sla)} stp_vs_moca=${geo(logs.stp)} fairness_vs_moca=${geo(logs.fairness)}\n`,
+);

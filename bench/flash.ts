@@ -27,7 +27,14 @@ function argValue(name: string, fallback: number): number {
 function body(kind: 'incompressible' | 'compressible', n: number): Uint8Array {
   const out = new Uint8Array(n);
   let s = 0x2545f491;
-  const rnd = (): number => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s; };
+  const rnd = (): number => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s;
+  };
   if (kind === 'incompressible') {
     for (let i = 0; i < n; i++) out[i] = rnd() & 0xff;
     return out;
@@ -35,32 +42,59 @@ function body(kind: 'incompressible' | 'compressible', n: number): Uint8Array {
   const opcodes = [0x13, 0x33, 0x03, 0x23, 0x63, 0x6f, 0x37, 0x67];
   for (let i = 0; i + 4 <= n; i += 4) {
     const r = rnd();
-    const word = opcodes[r & 7]! | (((r >>> 3) & 0x7) << 7) | (((r >>> 6) & 0x3) << 15) | (((r >>> 20) & 0x3) << 20);
-    out[i] = word & 0xff; out[i + 1] = (word >>> 8) & 0xff; out[i + 2] = (word >>> 16) & 0xff; out[i + 3] = word >>> 24;
+    const word =
+      opcodes[r & 7]! | (((r >>> 3) & 0x7) << 7) | (((r >>> 6) & 0x3) << 15) | (((r >>> 20) & 0x3) << 20);
+    out[i] = word & 0xff;
+    out[i + 1] = (word >>> 8) & 0xff;
+    out[i + 2] = (word >>> 16) & 0xff;
+    out[i + 3] = word >>> 24;
   }
   return out;
 }
 
 function image(kind: 'incompressible' | 'compressible'): Uint8Array {
-  const img = signImage(buildImage({
-    boards: [EMU.boardIdCode], version: { major: 2, minor: 0, patch: 0, build: 1 }, manifest: { tiles: EMU.tiles, throttle: true, functional: true },
-    body: body(kind, MiB - SIGNED_OVERHEAD), development: true,
-  }), devPrivateKey());
+  const img = signImage(
+    buildImage({
+      boards: [EMU.boardIdCode],
+      version: { major: 2, minor: 0, patch: 0, build: 1 },
+      manifest: { tiles: EMU.tiles, throttle: true, functional: true },
+      body: body(kind, MiB - SIGNED_OVERHEAD),
+      development: true,
+    }),
+    devPrivateKey(),
+  );
   if (img.length !== MiB) throw new Error(`bench image is ${img.length} bytes, expected exactly 1 MiB`);
   return img;
 }
 
-async function run(kind: 'incompressible' | 'compressible', baud: number, blockBytes: number): Promise<{ fraction: number; seconds: number; report: FlashReport; link: { requests: number; retransmits: number; timeouts: number; badFrames: number } }> {
-  const server = new PtyBoardServer(createEmulatedBoard(EMU, { flash: createFlashPeripheral(EMU) }), { baud });
+async function run(
+  kind: 'incompressible' | 'compressible',
+  baud: number,
+  blockBytes: number,
+): Promise<{
+  fraction: number;
+  seconds: number;
+  report: FlashReport;
+  link: { requests: number; retransmits: number; timeouts: number; badFrames: number };
+}> {
+  const server = new PtyBoardServer(createEmulatedBoard(EMU, { flash: createFlashPeripheral(EMU) }), {
+    baud,
+  });
   const dev = await SerialDevice.connect(await openSerialChannel(server.path, baud), { baud });
   try {
     const img = image(kind);
     const t0 = process.hrtime.bigint();
     const report = await flashImage(dev, img, { blockBytes });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (!report.confirmed || report.hello.firmwareVersion !== '2.0.0+1') throw new Error(`${kind}: board did not end on the new firmware`);
+    if (!report.confirmed || report.hello.firmwareVersion !== '2.0.0+1')
+      throw new Error(`${kind}: board did not end on the new firmware`);
     const lineBytesPerSecond = baud / 10;
-    return { fraction: img.length / seconds / lineBytesPerSecond, seconds, report, link: { ...dev.link.stats } };
+    return {
+      fraction: img.length / seconds / lineBytesPerSecond,
+      seconds,
+      report,
+      link: { ...dev.link.stats },
+    };
   } finally {
     await dev.close();
     server.close();
@@ -73,7 +107,11 @@ const results: Record<string, number> = {};
 for (const kind of ['incompressible', 'compressible'] as const) {
   const r = await run(kind, baud, blockBytes);
   results[kind] = r.fraction;
-  process.stdout.write(`${kind}: 1 MiB in ${r.seconds.toFixed(2)} s at ${baud} baud = ${(MiB / r.seconds / 1024).toFixed(1)} KiB/s, `
-    + `${r.report.stagedBytes} B sent (${r.report.compressedBlocks}/${r.report.blocks} blocks deflated) → ${r.fraction.toFixed(3)} of line rate; link: ${r.link.requests} requests, ${r.link.retransmits} retransmitted, ${r.link.badFrames} bad frames\n`);
+  process.stdout.write(
+    `${kind}: 1 MiB in ${r.seconds.toFixed(2)} s at ${baud} baud = ${(MiB / r.seconds / 1024).toFixed(1)} KiB/s, ` +
+      `${r.report.stagedBytes} B sent (${r.report.compressedBlocks}/${r.report.blocks} blocks deflated) → ${r.fraction.toFixed(3)} of line rate; link: ${r.link.requests} requests, ${r.link.retransmits} retransmitted, ${r.link.badFrames} bad frames\n`,
+  );
 }
-process.stdout.write(`flash: incompressible=${results.incompressible!.toFixed(3)} compressible=${results.compressible!.toFixed(3)}\n`);
+process.stdout.write(
+  `flash: incompressible=${results.incompressible!.toFixed(3)} compressible=${results.compressible!.toFixed(3)}\n`,
+);

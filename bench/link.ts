@@ -15,11 +15,20 @@ const MAIN = fileURLToPath(new URL('../runtime/cli/main.ts', import.meta.url));
 const DRAM = BOARDS.emu.dram.base;
 
 async function startEmu(baud?: number): Promise<{ path: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import=tsx', MAIN, 'emu', '--pty', ...(baud ? ['--baud', String(baud)] : [])], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    ['--import=tsx', MAIN, 'emu', '--pty', ...(baud ? ['--baud', String(baud)] : [])],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let out = '';
   child.stdout!.setEncoding('utf8');
   while (!out.includes('\n')) {
-    const [chunk] = (await Promise.race([once(child.stdout!, 'data'), once(child, 'exit').then(() => { throw new Error('emu exited before printing its PTY path'); })])) as [string];
+    const [chunk] = (await Promise.race([
+      once(child.stdout!, 'data'),
+      once(child, 'exit').then(() => {
+        throw new Error('emu exited before printing its PTY path');
+      }),
+    ])) as [string];
     out += chunk;
   }
   return { path: out.split('\n')[0]!.trim(), child };
@@ -36,10 +45,16 @@ function data(n: number): Uint8Array {
   return d;
 }
 
-async function bulk(baud: number | undefined, bytes: number): Promise<{ mbps: number; efficiency: number; lineFraction: number | undefined }> {
+async function bulk(
+  baud: number | undefined,
+  bytes: number,
+): Promise<{ mbps: number; efficiency: number; lineFraction: number | undefined }> {
   const { path, child } = await startEmu(baud);
   try {
-    const dev = await SerialDevice.connect(await openSerialChannel(path, baud ?? 3_000_000), baud ? { baud } : {});
+    const dev = await SerialDevice.connect(
+      await openSerialChannel(path, baud ?? 3_000_000),
+      baud ? { baud } : {},
+    );
     const payload = data(bytes);
     await dev.writeMemory(DRAM, payload.subarray(0, 64 * 1024)); // warm-up
     const s0 = { ...dev.link.stats };
@@ -48,7 +63,8 @@ async function bulk(baud: number | undefined, bytes: number): Promise<{ mbps: nu
     const sec = (performance.now() - t0) / 1000;
     const wire = dev.link.stats.bytesOut - s0.bytesOut + (dev.link.stats.bytesIn - s0.bytesIn);
     const back = await dev.readMemory(DRAM + bytes - 4096, 4096);
-    if (!back.every((b, i) => b === payload[bytes - 4096 + i])) throw new Error('bulk data did not read back intact');
+    if (!back.every((b, i) => b === payload[bytes - 4096 + i]))
+      throw new Error('bulk data did not read back intact');
     await dev.close();
     const bps = bytes / sec;
     return { mbps: bps / 1e6, efficiency: bytes / wire, lineFraction: baud ? bps / (baud / 10) : undefined };
@@ -83,12 +99,21 @@ const watchdog = setTimeout(() => {
   process.exit(1);
 }, 120_000);
 const unpaced = await bulk(undefined, 8 << 20);
-console.log(`bulk write, unpaced PTY: ${unpaced.mbps.toFixed(1)} MB/s, efficiency ${unpaced.efficiency.toFixed(4)} (payload / wire bytes both ways, 4 KiB frames)`);
+console.log(
+  `bulk write, unpaced PTY: ${unpaced.mbps.toFixed(1)} MB/s, efficiency ${unpaced.efficiency.toFixed(4)} (payload / wire bytes both ways, 4 KiB frames)`,
+);
 const r = await rtt(3000);
 console.log(`register read round trip: median ${r.median.toFixed(0)} µs, p99 ${r.p99.toFixed(0)} µs`);
-for (const [baud, bytes] of [[921_600, 256 << 10], [3_000_000, 1 << 20]] as const) {
+for (const [baud, bytes] of [
+  [921_600, 256 << 10],
+  [3_000_000, 1 << 20],
+] as const) {
   const p = await bulk(baud, bytes);
-  console.log(`bulk write at ${baud} baud: ${(p.mbps * 1000).toFixed(1)} kB/s = ${p.lineFraction!.toFixed(3)} of line rate (${baud / 10 / 1000} kB/s)`);
+  console.log(
+    `bulk write at ${baud} baud: ${(p.mbps * 1000).toFixed(1)} kB/s = ${p.lineFraction!.toFixed(3)} of line rate (${baud / 10 / 1000} kB/s)`,
+  );
 }
 clearTimeout(watchdog);
-console.log(`link: efficiency=${unpaced.efficiency.toFixed(4)} throughput=${unpaced.mbps.toFixed(1)} rtt_us=${r.median.toFixed(0)}`);
+console.log(
+  `link: efficiency=${unpaced.efficiency.toFixed(4)} throughput=${unpaced.mbps.toFixed(1)} rtt_us=${r.median.toFixed(0)}`,
+);

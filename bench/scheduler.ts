@@ -15,17 +15,30 @@ import { FakeDevice, fakeCompile } from '../test/runtime/fake-device.ts';
 
 const N = 16;
 const rng = createRandom(11);
-const models = Array.from({ length: N }, () => `L:${Array.from({ length: rng.int(4, 40) }, () => rng.int(2_000, 400_000)).join(',')}`);
+const models = Array.from(
+  { length: N },
+  () => `L:${Array.from({ length: rng.int(4, 40) }, () => rng.int(2_000, 400_000)).join(',')}`,
+);
 const layersOf = (m: string) => m.split(',').length;
 const tenants: AdmissionTenant[] = models.map((m, i) => {
   const cost = layersOf(m) * 100_000;
-  return { name: `t${i}`, priority: rng.int(0, 11), guaranteed: i % 3 === 0, deadline: cost * 40, minGap: cost * 60, layers: layersOf(m) };
+  return {
+    name: `t${i}`,
+    priority: rng.int(0, 11),
+    guaranteed: i % 3 === 0,
+    deadline: cost * 40,
+    minGap: cost * 60,
+    layers: layersOf(m),
+  };
 });
 const costCache = new Map<string, number[]>();
 const cost = async (i: number, v: { tiles: number; granule: Parameters<typeof fakeCompile>[2] }) => {
   const key = `${i}|${variantKey(v)}`;
   let c = costCache.get(key);
-  if (c === undefined) { c = fakeCompile(models[i]!, v.tiles, v.granule, 0).steps.map((s) => s.estCycles); costCache.set(key, c); }
+  if (c === undefined) {
+    c = fakeCompile(models[i]!, v.tiles, v.granule, 0).steps.map((s) => s.estCycles);
+    costCache.set(key, c);
+  }
   return c;
 };
 
@@ -51,9 +64,24 @@ for (let i = 0; i < N; i++) {
     prepared.set(variantKey(r), v);
   }
   const t = tenants[i]!;
-  exec.push({ index: i, name: t.name, priority: t.priority, guaranteed: t.guaranteed, deadline: t.deadline, isolatedCycles: t.deadline / 4, late: 'finish', queueLimit: 64, prepared, variants: new Map([...prepared].map(([k, v]) => [k, v.info])) });
+  exec.push({
+    index: i,
+    name: t.name,
+    priority: t.priority,
+    guaranteed: t.guaranteed,
+    deadline: t.deadline,
+    isolatedCycles: t.deadline / 4,
+    late: 'finish',
+    queueLimit: 64,
+    prepared,
+    variants: new Map([...prepared].map(([k, v]) => [k, v.info])),
+  });
 }
-const arrivals = generateArrivals(tenants.map((t) => ({ kind: 'sporadic' as const, minGap: t.minGap!, maxGap: 2 * t.minGap!, offset: 0 })), { requests: 2000 }, (i) => rng.fork(`a${i}`));
+const arrivals = generateArrivals(
+  tenants.map((t) => ({ kind: 'sporadic' as const, minGap: t.minGap!, maxGap: 2 * t.minGap!, offset: 0 })),
+  { requests: 2000 },
+  (i) => rng.fork(`a${i}`),
+);
 const samples: number[] = [];
 const REPEAT = 50;
 await execute(dev, exec, arrivals, policy, {
@@ -67,5 +95,9 @@ await execute(dev, exec, arrivals, policy, {
 samples.sort((a, b) => a - b);
 admissionTimes.sort((a, b) => a - b);
 const median = (a: number[]) => a[Math.floor(a.length / 2)]!;
-console.log(`decisions timed: ${samples.length}; p90 ${samples[Math.floor(samples.length * 0.9)]!.toFixed(2)} us; admission runs ${admissionTimes.map((x) => x.toFixed(1)).join(', ')} ms; feasible ${admission.feasible}; lanes ${admission.lanes.length}`);
-console.log(`scheduler: dispatch_us=${median(samples).toFixed(2)} admission_ms=${median(admissionTimes).toFixed(1)}`);
+console.log(
+  `decisions timed: ${samples.length}; p90 ${samples[Math.floor(samples.length * 0.9)]!.toFixed(2)} us; admission runs ${admissionTimes.map((x) => x.toFixed(1)).join(', ')} ms; feasible ${admission.feasible}; lanes ${admission.lanes.length}`,
+);
+console.log(
+  `scheduler: dispatch_us=${median(samples).toFixed(2)} admission_ms=${median(admissionTimes).toFixed(1)}`,
+);

@@ -51,7 +51,8 @@ export const MOCA_8T: BoardDefinition = {
   ...COMMON,
   id: 'moca-8t',
   name: 'MoCA 8-tile SoC',
-  description: '8 Gemmini tiles (16x16 int8 WS, 128 KiB scratchpad), shared 2 MiB L2, DDR3 2ch ~16 B/cycle, 1 GHz',
+  description:
+    '8 Gemmini tiles (16x16 int8 WS, 128 KiB scratchpad), shared 2 MiB L2, DDR3 2ch ~16 B/cycle, 1 GHz',
   boardIdCode: 'MOC8',
   tiles: 8,
   scratchpadBytes: 128 * KiB,
@@ -60,8 +61,20 @@ export const MOCA_8T: BoardDefinition = {
 };
 
 /** FPGA devkit profiles: the emu board's parameters behind a real link. */
-export const FPGA_SERIAL: BoardDefinition = { ...EMU, id: 'fpga-serial', name: 'FPGA devkit (serial)', description: 'emu parameters on an FPGA devkit reached over USB-serial at 3 Mbaud', boardIdCode: 'FPGS' };
-export const FPGA_PCIE: BoardDefinition = { ...EMU, id: 'fpga-pcie', name: 'FPGA devkit (PCIe XDMA)', description: 'emu parameters on an FPGA card reached over PCIe XDMA', boardIdCode: 'FPGP' };
+export const FPGA_SERIAL: BoardDefinition = {
+  ...EMU,
+  id: 'fpga-serial',
+  name: 'FPGA devkit (serial)',
+  description: 'emu parameters on an FPGA devkit reached over USB-serial at 3 Mbaud',
+  boardIdCode: 'FPGS',
+};
+export const FPGA_PCIE: BoardDefinition = {
+  ...EMU,
+  id: 'fpga-pcie',
+  name: 'FPGA devkit (PCIe XDMA)',
+  description: 'emu parameters on an FPGA card reached over PCIe XDMA',
+  boardIdCode: 'FPGP',
+};
 
 export const BOARDS: Readonly<Record<BoardId, BoardDefinition>> = {
   emu: EMU,

@@ -27,57 +27,89 @@ export class CotenantError extends Error {
 
 /** Bad user input: options, scenario files, board names. */
 export class ConfigError extends CotenantError {
-  constructor(message: string, options?: { cause?: unknown }) { super('CONFIG', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFIG', message, options);
+  }
 }
 
 /** A tile instruction word that does not decode, or an instruction that cannot be encoded. */
 export class IsaError extends CotenantError {
-  constructor(message: string, readonly offset?: number) { super('ISA', message); }
+  constructor(
+    message: string,
+    readonly offset?: number,
+  ) {
+    super('ISA', message);
+  }
 }
 
 /** A frame or reply that violates the wire protocol (bad CRC, unknown type, wrong length…). */
 export class ProtocolError extends CotenantError {
-  constructor(message: string, options?: { cause?: unknown }) { super('PROTOCOL', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PROTOCOL', message, options);
+  }
 }
 
 /** The board did not answer in time (after retries). */
 export class TimeoutError extends CotenantError {
-  constructor(message: string, readonly timeoutMs?: number) { super('TIMEOUT', message); }
+  constructor(
+    message: string,
+    readonly timeoutMs?: number,
+  ) {
+    super('TIMEOUT', message);
+  }
 }
 
 /** The link to the board is gone (port closed, cable pulled, worker exited). */
 export class DisconnectedError extends CotenantError {
-  constructor(message: string, options?: { cause?: unknown }) { super('DISCONNECTED', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DISCONNECTED', message, options);
+  }
 }
 
 /** The board reported a fault (e.g. a DMA outside the tenant's region) or refused a command. */
 export class DeviceFault extends CotenantError {
-  constructor(message: string, readonly detail: { tile?: number; address?: number; faultCode?: number } = {}) {
+  constructor(
+    message: string,
+    readonly detail: { tile?: number; address?: number; faultCode?: number } = {},
+  ) {
     super('DEVICE_FAULT', message);
   }
 }
 
 /** A firmware image that is malformed, unsigned, tampered or built for another board. */
 export class ImageError extends CotenantError {
-  constructor(message: string, readonly reason: string = 'malformed') { super('IMAGE', message); }
+  constructor(
+    message: string,
+    readonly reason: string = 'malformed',
+  ) {
+    super('IMAGE', message);
+  }
 }
 
 /** Flashing failed (erase/write/verify), with what to do next. */
 export class FlashError extends CotenantError {
-  constructor(message: string, options?: { cause?: unknown }) { super('FLASH', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('FLASH', message, options);
+  }
 }
 
 /** A scenario that admission control cannot guarantee. */
 export class AdmissionError extends CotenantError {
-  constructor(message: string) { super('ADMISSION', message); }
+  constructor(message: string) {
+    super('ADMISSION', message);
+  }
 }
 
 /** A model table that is malformed or names an unknown model. */
 export class ModelError extends CotenantError {
-  constructor(message: string) { super('MODEL', message); }
+  constructor(message: string) {
+    super('MODEL', message);
+  }
 }
 
 /** A layer the compiler cannot map onto the board. */
 export class CompileError extends CotenantError {
-  constructor(message: string) { super('COMPILE', message); }
+  constructor(message: string) {
+    super('COMPILE', message);
+  }
 }

@@ -13,7 +13,13 @@ export type BoardEvent =
   /** The tile finished its program (END or end of CMD_LEN) and is idle unless more are queued. */
   | { readonly kind: 'done'; readonly tile: number; readonly cycle: number; readonly tag: number }
   /** The tile stopped on a fault; nothing of the faulting access was written. */
-  | { readonly kind: 'fault'; readonly tile: number; readonly cycle: number; readonly address: number; readonly code: number }
+  | {
+      readonly kind: 'fault';
+      readonly tile: number;
+      readonly cycle: number;
+      readonly address: number;
+      readonly code: number;
+    }
   | { readonly kind: 'log'; readonly cycle: number; readonly message: string };
 
 export interface AdvanceResult {
@@ -29,7 +35,12 @@ export interface BoardInfo {
   /** "major.minor.patch+build" of the booted image. */
   readonly firmwareVersion: string;
   readonly tiles: number;
-  readonly capabilities: { readonly throttle: boolean; readonly functional: boolean; readonly flash: boolean; readonly lockstep: boolean };
+  readonly capabilities: {
+    readonly throttle: boolean;
+    readonly functional: boolean;
+    readonly flash: boolean;
+    readonly lockstep: boolean;
+  };
   readonly bootSlot: 'A' | 'B';
   readonly trial: boolean;
 }

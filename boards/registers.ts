@@ -85,16 +85,20 @@ export function registerAt(address: number): { name: RegisterName; tile?: number
   if (address >= TILE_BLOCK_BASE) {
     const tile = Math.floor((address - TILE_BLOCK_BASE) / TILE_BLOCK_STRIDE);
     const offset = (address - TILE_BLOCK_BASE) % TILE_BLOCK_STRIDE;
-    for (const [name, off] of Object.entries(TILE_REGISTERS)) if (off === offset) return { name: name as TileRegisterName, tile };
+    for (const [name, off] of Object.entries(TILE_REGISTERS))
+      if (off === offset) return { name: name as TileRegisterName, tile };
     return undefined;
   }
-  for (const [name, off] of Object.entries(GLOBAL_REGISTERS)) if (off === address) return { name: name as GlobalRegisterName };
+  for (const [name, off] of Object.entries(GLOBAL_REGISTERS))
+    if (off === address) return { name: name as GlobalRegisterName };
   return undefined;
 }
 
 export function encodeThrottle(window: number, targetLoad: number): number {
-  if (!Number.isInteger(window) || window < 0 || window > 0xffff) throw new RangeError(`throttle window ${window} is not a 16-bit cycle count`);
-  if (!Number.isInteger(targetLoad) || targetLoad < 0 || targetLoad > 0xffff) throw new RangeError(`throttle target_load ${targetLoad} is not a 16-bit beat count`);
+  if (!Number.isInteger(window) || window < 0 || window > 0xffff)
+    throw new RangeError(`throttle window ${window} is not a 16-bit cycle count`);
+  if (!Number.isInteger(targetLoad) || targetLoad < 0 || targetLoad > 0xffff)
+    throw new RangeError(`throttle target_load ${targetLoad} is not a 16-bit beat count`);
   return ((window << 16) | targetLoad) >>> 0;
 }
 

@@ -25,7 +25,12 @@ export interface HelloInfo extends BoardInfo {
 }
 
 export type { BoardEvent as DeviceEvent, AdvanceResult } from '../boards/events.ts';
-export { FAULT_DMA_OUT_OF_REGION, FAULT_ILLEGAL_INSTRUCTION, FAULT_SCRATCHPAD_RANGE, FAULT_QUEUE_FULL } from '../boards/events.ts';
+export {
+  FAULT_DMA_OUT_OF_REGION,
+  FAULT_ILLEGAL_INSTRUCTION,
+  FAULT_SCRATCHPAD_RANGE,
+  FAULT_QUEUE_FULL,
+} from '../boards/events.ts';
 
 export interface Device {
   readonly board: BoardDefinition;

@@ -69,7 +69,8 @@ export class InProcessDevice implements Device {
   }
 
   private open(): void {
-    if (this.closed) throw new DisconnectedError('in-process device is closed: open a new one with openDevice()');
+    if (this.closed)
+      throw new DisconnectedError('in-process device is closed: open a new one with openDevice()');
   }
 
   private address(name: RegisterName, tile: number | undefined): number {

@@ -20,7 +20,14 @@ export interface RunOptions {
   readonly maxStepCycles?: number;
 }
 
-export interface TileCounters { readonly tile: number; readonly busyCycles: number; readonly stallCycles: number; readonly readBeats: number; readonly writeBeats: number; readonly macs: number }
+export interface TileCounters {
+  readonly tile: number;
+  readonly busyCycles: number;
+  readonly stallCycles: number;
+  readonly readBeats: number;
+  readonly writeBeats: number;
+  readonly macs: number;
+}
 
 export interface RunResult {
   readonly cycles: number;
@@ -55,17 +62,23 @@ async function tileCounters(device: Device, tile: number): Promise<TileCounters>
   };
 }
 
-export async function runCompiled(device: Device, compiled: CompiledModel, opts: RunOptions = {}): Promise<RunResult> {
+export async function runCompiled(
+  device: Device,
+  compiled: CompiledModel,
+  opts: RunOptions = {},
+): Promise<RunResult> {
   const first = opts.firstTile ?? 0;
   const phys = Array.from({ length: compiled.tiles }, (_, t) => first + t);
   const { regionBase, regionBytes } = compiled.layout;
 
   if (opts.data) {
     await device.writeRegister('MODE', 1);
-    if ((await device.readRegister('MODE')) !== 1) throw new DeviceFault('the board refused functional mode (its firmware has no functional capability)');
+    if ((await device.readRegister('MODE')) !== 1)
+      throw new DeviceFault('the board refused functional mode (its firmware has no functional capability)');
     // zero the data area so bytes no layer wrote read the same as in the reference image
     const dataEnd = Math.min(...compiled.steps.flatMap((s) => s.programs.map((p) => p.address)));
-    for (let a = regionBase; a < dataEnd; a += ZERO_CHUNK_BYTES) await device.writeMemory(a, new Uint8Array(Math.min(ZERO_CHUNK_BYTES, dataEnd - a)));
+    for (let a = regionBase; a < dataEnd; a += ZERO_CHUNK_BYTES)
+      await device.writeMemory(a, new Uint8Array(Math.min(ZERO_CHUNK_BYTES, dataEnd - a)));
     for (const { address, bytes } of dataImage(compiled, opts.data)) await device.writeMemory(address, bytes);
   } else {
     await device.writeRegister('MODE', 0);
@@ -101,7 +114,10 @@ export async function runCompiled(device: Device, compiled: CompiledModel, opts:
       for (const ev of r.events) {
         events.push(ev);
         if (ev.kind === 'fault' && pending.has(ev.tile)) {
-          throw new DeviceFault(`tile ${ev.tile} faulted (code ${ev.code}) at address 0x${ev.address.toString(16)} in step ${step.index} (layers ${step.layers.first}..${step.layers.last}) of ${compiled.model}`, { tile: ev.tile, address: ev.address, faultCode: ev.code });
+          throw new DeviceFault(
+            `tile ${ev.tile} faulted (code ${ev.code}) at address 0x${ev.address.toString(16)} in step ${step.index} (layers ${step.layers.first}..${step.layers.last}) of ${compiled.model}`,
+            { tile: ev.tile, address: ev.address, faultCode: ev.code },
+          );
         }
         if (ev.kind === 'done' && pending.has(ev.tile)) {
           pending.delete(ev.tile);
@@ -109,10 +125,17 @@ export async function runCompiled(device: Device, compiled: CompiledModel, opts:
         }
       }
       if (pending.size > 0 && r.events.length === 0 && r.cycle >= limit) {
-        throw new TimeoutError(`step ${step.index} of ${compiled.model} did not finish within ${opts.maxStepCycles ?? DEFAULT_MAX_STEP_CYCLES} board cycles (tiles ${[...pending].join(', ')} still busy)`);
+        throw new TimeoutError(
+          `step ${step.index} of ${compiled.model} did not finish within ${opts.maxStepCycles ?? DEFAULT_MAX_STEP_CYCLES} board cycles (tiles ${[...pending].join(', ')} still busy)`,
+        );
       }
     }
-    const doneAt = Math.max(...events.filter((e) => e.kind === 'done' && step.programs.some((p) => phys[p.tile] === e.tile)).slice(-step.programs.length).map((e) => e.cycle));
+    const doneAt = Math.max(
+      ...events
+        .filter((e) => e.kind === 'done' && step.programs.some((p) => phys[p.tile] === e.tile))
+        .slice(-step.programs.length)
+        .map((e) => e.cycle),
+    );
     now = Math.max(stepStart, doneAt);
     stepCycles.push(now - stepStart);
   }
@@ -120,7 +143,14 @@ export async function runCompiled(device: Device, compiled: CompiledModel, opts:
   const after = await Promise.all(phys.map((t) => tileCounters(device, t)));
   const perTile = after.map((a, i) => {
     const b = before[i]!;
-    return { tile: a.tile, busyCycles: a.busyCycles - b.busyCycles, stallCycles: a.stallCycles - b.stallCycles, readBeats: a.readBeats - b.readBeats, writeBeats: a.writeBeats - b.writeBeats, macs: a.macs - b.macs };
+    return {
+      tile: a.tile,
+      busyCycles: a.busyCycles - b.busyCycles,
+      stallCycles: a.stallCycles - b.stallCycles,
+      readBeats: a.readBeats - b.readBeats,
+      writeBeats: a.writeBeats - b.writeBeats,
+      macs: a.macs - b.macs,
+    };
   });
   const cycles = now - startCycle;
   const macs = perTile.reduce((s, t) => s + t.macs, 0);
@@ -155,10 +185,27 @@ export interface ProfileResult extends RunResult {
   readonly ms: number;
 }
 
-export async function profileModel(device: Device, modelName: string, opts: ProfileOptions): Promise<ProfileResult> {
+export async function profileModel(
+  device: Device,
+  modelName: string,
+  opts: ProfileOptions,
+): Promise<ProfileResult> {
   const model = loadModel(modelName);
-  const compiled = compileModel(model, device.board, { tiles: opts.tiles, granule: opts.granule, regionBase: device.board.dram.base, functional: opts.functionalSeed !== undefined });
+  const compiled = compileModel(model, device.board, {
+    tiles: opts.tiles,
+    granule: opts.granule,
+    regionBase: device.board.dram.base,
+    functional: opts.functionalSeed !== undefined,
+  });
   const data = opts.functionalSeed !== undefined ? makeWeights(model, opts.functionalSeed) : undefined;
   const r = await runCompiled(device, compiled, data ? { data } : {});
-  return { ...r, model: model.name, board: device.board.id, tiles: opts.tiles, steps: compiled.steps.length, estCycles: compiled.totals.estCycles, ms: (r.cycles / device.board.clockHz) * 1e3 };
+  return {
+    ...r,
+    model: model.name,
+    board: device.board.id,
+    tiles: opts.tiles,
+    steps: compiled.steps.length,
+    estCycles: compiled.totals.estCycles,
+    ms: (r.cycles / device.board.clockHz) * 1e3,
+  };
 }

@@ -11,7 +11,9 @@ await build({
   format: 'esm',
   sourcemap: true,
   external: ['serialport', '@serialport/*', 'node-pty'],
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "#!/usr/bin/env node\nimport { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 });
 
@@ -25,6 +27,8 @@ await build({
   target: 'node20',
   format: 'esm',
   sourcemap: true,
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -11,8 +11,15 @@ const srcDir = process.argv[2] ?? '/work/shared/models';
 const outDir = new URL('../runtime/models/zoo/', import.meta.url).pathname;
 
 const NAMES: Record<string, string> = {
-  'resnet50.json': 'resnet50', 'alexnet.json': 'alexnet', 'googlenet.json': 'googlenet', 'squeezenet.json': 'squeezenet',
-  'kws.json': 'kws', 'yolov2.json': 'yolov2', 'yololite.json': 'yololite', 'bert_base.json': 'bert-base', 'mobilenet_v2.json': 'mobilenetv2',
+  'resnet50.json': 'resnet50',
+  'alexnet.json': 'alexnet',
+  'googlenet.json': 'googlenet',
+  'squeezenet.json': 'squeezenet',
+  'kws.json': 'kws',
+  'yolov2.json': 'yolov2',
+  'yololite.json': 'yololite',
+  'bert_base.json': 'bert-base',
+  'mobilenet_v2.json': 'mobilenetv2',
 };
 
 function concatOf(l: Src): { buffer: string; offset: number } | undefined {
@@ -27,8 +34,23 @@ function convert(l: Src): Src {
   switch (l.kind) {
     case 'conv':
     case 'dwconv': {
-      const out: Src = { ...base, in: [l.in_h, l.in_w, l.in_c], out: [l.out_h, l.out_w, l.out_c], kernel: l.kernel, stride: l.stride, padding: l.padding, relu: l.relu };
-      if (l.pool) out.pool = { size: l.pool.size, stride: l.pool.stride, padding: l.pool.padding, h: l.pool.out_h, w: l.pool.out_w };
+      const out: Src = {
+        ...base,
+        in: [l.in_h, l.in_w, l.in_c],
+        out: [l.out_h, l.out_w, l.out_c],
+        kernel: l.kernel,
+        stride: l.stride,
+        padding: l.padding,
+        relu: l.relu,
+      };
+      if (l.pool)
+        out.pool = {
+          size: l.pool.size,
+          stride: l.pool.stride,
+          padding: l.pool.padding,
+          h: l.pool.out_h,
+          w: l.pool.out_w,
+        };
       const c = concatOf(l);
       if (c) out.concat = c;
       return out;
@@ -46,7 +68,14 @@ function convert(l: Src): Src {
       return out;
     }
     case 'pool':
-      return { ...base, in: [l.in_h, l.in_w, l.in_c], out: [l.out_h, l.out_w, l.out_c], kernel: l.kernel, stride: l.stride, padding: l.padding };
+      return {
+        ...base,
+        in: [l.in_h, l.in_w, l.in_c],
+        out: [l.out_h, l.out_w, l.out_c],
+        kernel: l.kernel,
+        stride: l.stride,
+        padding: l.padding,
+      };
     case 'add':
       return { ...base, I: l.gemm.I, J: l.gemm.J, relu: l.relu };
     case 'global_avgpool':
@@ -62,18 +91,27 @@ function convert(l: Src): Src {
 
 function macsOf(l: Src): number {
   switch (l.kind) {
-    case 'conv': return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel * l.in[2];
-    case 'dwconv': return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel;
-    case 'matmul': return l.I * l.J * l.K * (l.heads ?? 1);
-    default: return 0;
+    case 'conv':
+      return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel * l.in[2];
+    case 'dwconv':
+      return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel;
+    case 'matmul':
+      return l.I * l.J * l.K * (l.heads ?? 1);
+    default:
+      return 0;
   }
 }
 
-for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of readdirSync(srcDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const name = NAMES[file];
   if (name === undefined) throw new Error(`no zoo name for ${file}`);
   const src = JSON.parse(readFileSync(join(srcDir, file), 'utf8')) as Src;
-  const input = src.input.seq_len !== undefined ? { h: src.input.seq_len, w: 1, c: src.input.hidden } : { h: src.input.h, w: src.input.w, c: src.input.c };
+  const input =
+    src.input.seq_len !== undefined
+      ? { h: src.input.seq_len, w: 1, c: src.input.hidden }
+      : { h: src.input.h, w: src.input.w, c: src.input.c };
   const layers = (src.layers as Src[]).map(convert);
   layers.forEach((l, i) => {
     const s = (src.layers as Src[])[i]!;

@@ -32,7 +32,12 @@ export interface EmulatedBoard {
 
 /** Firmware version and capabilities an image's manifest declares; what it changes in hello. */
 export interface FirmwareManifest {
-  readonly version: { readonly major: number; readonly minor: number; readonly patch: number; readonly build: number };
+  readonly version: {
+    readonly major: number;
+    readonly minor: number;
+    readonly patch: number;
+    readonly build: number;
+  };
   /** Tiles the firmware enables (≤ the board's tiles). */
   readonly tiles: number;
   readonly throttle: boolean;

@@ -6,7 +6,12 @@
 
 /** Fills `out[i]` with the share of `capacity` stream i < n gets; returns the total
  *  allocated. `n` defaults to demands.length (callers reuse buffers longer than n). */
-export function maxMinShare(demands: ArrayLike<number>, capacity: number, out: number[] | Float64Array, n = demands.length): number {
+export function maxMinShare(
+  demands: ArrayLike<number>,
+  capacity: number,
+  out: number[] | Float64Array,
+  n = demands.length,
+): number {
   let sum = 0;
   for (let i = 0; i < n; i++) sum += demands[i]! > 0 ? demands[i]! : 0;
   if (sum <= capacity) {

@@ -4,9 +4,27 @@
 // constant rate, so the loop jumps from event to event: segment ends, throttle bubble
 // starts/ends — never cycle by cycle.
 import type { AdvanceResult, BoardEvent, BoardInfo } from '../events.ts';
-import { CAPS_FLASH, CAPS_FUNCTIONAL, CAPS_THROTTLE, GLOBAL_REGISTERS as G, STATUS_BUSY, STATUS_FAULT, STATUS_THROTTLED, TILE_BLOCK_BASE, TILE_BLOCK_STRIDE, TILE_REGISTERS as T } from '../registers.ts';
+import {
+  CAPS_FLASH,
+  CAPS_FUNCTIONAL,
+  CAPS_THROTTLE,
+  GLOBAL_REGISTERS as G,
+  STATUS_BUSY,
+  STATUS_FAULT,
+  STATUS_THROTTLED,
+  TILE_BLOCK_BASE,
+  TILE_BLOCK_STRIDE,
+  TILE_REGISTERS as T,
+} from '../registers.ts';
 import type { BoardDefinition } from '../types.ts';
-import { DEFAULT_MANIFEST, type BootResult, type EmulatedBoard, type ExecutionMode, type FlashPeripheral, type FirmwareManifest } from './api.ts';
+import {
+  DEFAULT_MANIFEST,
+  type BootResult,
+  type EmulatedBoard,
+  type ExecutionMode,
+  type FlashPeripheral,
+  type FirmwareManifest,
+} from './api.ts';
 import type { CostContext } from './costs.ts';
 import { RateSolver } from './rates.ts';
 import { SparseMemory } from './sparse-memory.ts';
@@ -23,7 +41,7 @@ export interface BoardOptions {
 }
 
 function lo32(v: number): number {
-  return v % TWO_32 >>> 0;
+  return (v % TWO_32) >>> 0;
 }
 
 function hi32(v: number): number {
@@ -46,7 +64,10 @@ export class NpuBoard implements EmulatedBoard {
   private readonly solver: RateSolver;
   private readonly host: TileHost;
 
-  constructor(readonly def: BoardDefinition, private readonly opts: BoardOptions = {}) {
+  constructor(
+    readonly def: BoardDefinition,
+    private readonly opts: BoardOptions = {},
+  ) {
     this.mode = opts.mode ?? 'timing';
     this.dram = new SparseMemory(def.dram.base, def.dram.bytes);
     this.solver = new RateSolver(def);
@@ -99,7 +120,12 @@ export class NpuBoard implements EmulatedBoard {
       boardId: this.def.boardIdCode,
       firmwareVersion: v === undefined ? '0.0.0+0' : `${v.major}.${v.minor}.${v.patch}+${v.build}`,
       tiles: this.tiles.length,
-      capabilities: { throttle: this.throttleCap(), functional: m?.functional ?? false, flash: this.opts.flash !== undefined, lockstep: true },
+      capabilities: {
+        throttle: this.throttleCap(),
+        functional: m?.functional ?? false,
+        flash: this.opts.flash !== undefined,
+        lockstep: true,
+      },
       bootSlot: this.boot.slot,
       trial: this.trial(),
     };
@@ -136,24 +162,46 @@ export class NpuBoard implements EmulatedBoard {
   readRegister(address: number): number {
     checkAligned(address);
     if (address >= TILE_BLOCK_BASE) return this.readTileRegister(address);
-    if (address >= FLASH_REG_FIRST && address <= FLASH_REG_LAST) return this.opts.flash?.readRegister(address) ?? 0;
+    if (address >= FLASH_REG_FIRST && address <= FLASH_REG_LAST)
+      return this.opts.flash?.readRegister(address) ?? 0;
     const m = this.boot.manifest;
     switch (address) {
-      case G.BOARD_ID: return asciiLe(this.def.boardIdCode);
-      case G.FW_VERSION: return m === undefined ? 0 : ((m.version.major << 16) | (m.version.minor << 8) | m.version.patch) >>> 0;
-      case G.CAPS: return (this.throttleCap() ? CAPS_THROTTLE : 0) | (m?.functional ? CAPS_FUNCTIONAL : 0) | (this.opts.flash ? CAPS_FLASH : 0);
-      case G.TILE_COUNT: return this.tiles.length;
-      case G.CYCLE_LO: return this.latch(G.CYCLE_HI, this.now);
-      case G.SCRATCH: return this.scratch;
-      case G.MODE: return this.mode === 'functional' ? 1 : 0;
-      case G.DRAM_RD_LO: return this.latch(G.DRAM_RD_HI, this.dramRd);
-      case G.DRAM_WR_LO: return this.latch(G.DRAM_WR_HI, this.dramWr);
-      case G.CYCLE_HI: return this.latched.get(address) ?? hi32(this.now);
-      case G.DRAM_RD_HI: return this.latched.get(address) ?? hi32(this.dramRd);
-      case G.DRAM_WR_HI: return this.latched.get(address) ?? hi32(this.dramWr);
-      case G.BOOT_STATUS: return this.boot.status >>> 0;
-      case G.BOOT_SLOT: return (this.boot.slot === 'B' ? 1 : 0) | (this.trial() ? 0x100 : 0);
-      default: return 0;
+      case G.BOARD_ID:
+        return asciiLe(this.def.boardIdCode);
+      case G.FW_VERSION:
+        return m === undefined
+          ? 0
+          : ((m.version.major << 16) | (m.version.minor << 8) | m.version.patch) >>> 0;
+      case G.CAPS:
+        return (
+          (this.throttleCap() ? CAPS_THROTTLE : 0) |
+          (m?.functional ? CAPS_FUNCTIONAL : 0) |
+          (this.opts.flash ? CAPS_FLASH : 0)
+        );
+      case G.TILE_COUNT:
+        return this.tiles.length;
+      case G.CYCLE_LO:
+        return this.latch(G.CYCLE_HI, this.now);
+      case G.SCRATCH:
+        return this.scratch;
+      case G.MODE:
+        return this.mode === 'functional' ? 1 : 0;
+      case G.DRAM_RD_LO:
+        return this.latch(G.DRAM_RD_HI, this.dramRd);
+      case G.DRAM_WR_LO:
+        return this.latch(G.DRAM_WR_HI, this.dramWr);
+      case G.CYCLE_HI:
+        return this.latched.get(address) ?? hi32(this.now);
+      case G.DRAM_RD_HI:
+        return this.latched.get(address) ?? hi32(this.dramRd);
+      case G.DRAM_WR_HI:
+        return this.latched.get(address) ?? hi32(this.dramWr);
+      case G.BOOT_STATUS:
+        return this.boot.status >>> 0;
+      case G.BOOT_SLOT:
+        return (this.boot.slot === 'B' ? 1 : 0) | (this.trial() ? 0x100 : 0);
+      default:
+        return 0;
     }
   }
 
@@ -174,26 +222,50 @@ export class NpuBoard implements EmulatedBoard {
     if (at === undefined) return 0;
     const { tile: t, offset } = at;
     switch (offset) {
-      case T.CMD_ADDR: return t.cmdAddr;
-      case T.CMD_LEN: return t.cmdLen;
-      case T.STATUS: return (t.busy || t.queue.length > 0 ? STATUS_BUSY : 0) | (t.faulted ? STATUS_FAULT : 0) | (t.throttle.inBubble ? STATUS_THROTTLED : 0);
-      case T.THROTTLE: return t.throttleReg;
-      case T.REGION_BASE: return t.regionBase;
-      case T.REGION_LIMIT: return t.regionLimit;
-      case T.FAULT_ADDR: return t.faultAddr;
-      case T.PERF_BUSY_LO: return this.latch(address + 4, t.perfBusy);
-      case T.PERF_STALL_LO: return this.latch(address + 4, t.perfStall);
-      case T.PERF_RD_BEATS_LO: return this.latch(address + 4, t.rdBeats);
-      case T.PERF_WR_BEATS_LO: return this.latch(address + 4, t.wrBeats);
-      case T.PERF_MACS_LO: return this.latch(address + 4, t.macs);
-      case T.PERF_BUSY_HI: return this.latched.get(address) ?? hi32(t.perfBusy);
-      case T.PERF_STALL_HI: return this.latched.get(address) ?? hi32(t.perfStall);
-      case T.PERF_RD_BEATS_HI: return this.latched.get(address) ?? hi32(t.rdBeats);
-      case T.PERF_WR_BEATS_HI: return this.latched.get(address) ?? hi32(t.wrBeats);
-      case T.PERF_MACS_HI: return this.latched.get(address) ?? hi32(t.macs);
-      case T.GRANULES: return t.granules >>> 0;
-      case T.LAST_TAG: return t.lastTag >>> 0;
-      default: return 0;
+      case T.CMD_ADDR:
+        return t.cmdAddr;
+      case T.CMD_LEN:
+        return t.cmdLen;
+      case T.STATUS:
+        return (
+          (t.busy || t.queue.length > 0 ? STATUS_BUSY : 0) |
+          (t.faulted ? STATUS_FAULT : 0) |
+          (t.throttle.inBubble ? STATUS_THROTTLED : 0)
+        );
+      case T.THROTTLE:
+        return t.throttleReg;
+      case T.REGION_BASE:
+        return t.regionBase;
+      case T.REGION_LIMIT:
+        return t.regionLimit;
+      case T.FAULT_ADDR:
+        return t.faultAddr;
+      case T.PERF_BUSY_LO:
+        return this.latch(address + 4, t.perfBusy);
+      case T.PERF_STALL_LO:
+        return this.latch(address + 4, t.perfStall);
+      case T.PERF_RD_BEATS_LO:
+        return this.latch(address + 4, t.rdBeats);
+      case T.PERF_WR_BEATS_LO:
+        return this.latch(address + 4, t.wrBeats);
+      case T.PERF_MACS_LO:
+        return this.latch(address + 4, t.macs);
+      case T.PERF_BUSY_HI:
+        return this.latched.get(address) ?? hi32(t.perfBusy);
+      case T.PERF_STALL_HI:
+        return this.latched.get(address) ?? hi32(t.perfStall);
+      case T.PERF_RD_BEATS_HI:
+        return this.latched.get(address) ?? hi32(t.rdBeats);
+      case T.PERF_WR_BEATS_HI:
+        return this.latched.get(address) ?? hi32(t.wrBeats);
+      case T.PERF_MACS_HI:
+        return this.latched.get(address) ?? hi32(t.macs);
+      case T.GRANULES:
+        return t.granules >>> 0;
+      case T.LAST_TAG:
+        return t.lastTag >>> 0;
+      default:
+        return 0;
     }
   }
 
@@ -212,7 +284,8 @@ export class NpuBoard implements EmulatedBoard {
       return;
     }
     if (address === G.SCRATCH) this.scratch = v;
-    else if (address === G.MODE) this.mode = (v & 1) === 1 && (this.boot.manifest?.functional ?? false) ? 'functional' : 'timing';
+    else if (address === G.MODE)
+      this.mode = (v & 1) === 1 && (this.boot.manifest?.functional ?? false) ? 'functional' : 'timing';
   }
 
   private writeTileRegister(address: number, v: number): void {
@@ -220,8 +293,12 @@ export class NpuBoard implements EmulatedBoard {
     if (at === undefined) return; // tiles the firmware did not enable ignore writes
     const { tile: t, offset } = at;
     switch (offset) {
-      case T.CMD_ADDR: t.cmdAddr = v; return;
-      case T.CMD_LEN: t.cmdLen = v; return;
+      case T.CMD_ADDR:
+        t.cmdAddr = v;
+        return;
+      case T.CMD_LEN:
+        t.cmdLen = v;
+        return;
       case T.DOORBELL:
         if ((v & 1) === 0) return;
         t.doorbell(this.now);
@@ -232,9 +309,14 @@ export class NpuBoard implements EmulatedBoard {
         t.writeThrottle(v);
         this.solver.solve(this.tiles, this.now);
         return;
-      case T.REGION_BASE: t.regionBase = v; return;
-      case T.REGION_LIMIT: t.regionLimit = v; return;
-      default: return;
+      case T.REGION_BASE:
+        t.regionBase = v;
+        return;
+      case T.REGION_LIMIT:
+        t.regionLimit = v;
+        return;
+      default:
+        return;
     }
   }
 
@@ -245,13 +327,17 @@ export class NpuBoard implements EmulatedBoard {
     if (inside(this.def.flashStaging, address, length)) return 'staging';
     const d = this.def.dram;
     const s = this.def.flashStaging;
-    throw new RangeError(`memory range ${hex(address)}+${length} is outside the board's windows: DRAM ${hex(d.base)}..${hex(d.base + d.bytes)} and flash staging ${hex(s.base)}..${hex(s.base + s.bytes)}`);
+    throw new RangeError(
+      `memory range ${hex(address)}+${length} is outside the board's windows: DRAM ${hex(d.base)}..${hex(d.base + d.bytes)} and flash staging ${hex(s.base)}..${hex(s.base + s.bytes)}`,
+    );
   }
 
   readMemory(address: number, length: number): Uint8Array {
     if (this.window(address, length) === 'dram') return this.dram.read(address, length);
     const off = address - this.def.flashStaging.base;
-    return this.stagingBytes === undefined ? new Uint8Array(length) : this.stagingBytes.slice(off, off + length);
+    return this.stagingBytes === undefined
+      ? new Uint8Array(length)
+      : this.stagingBytes.slice(off, off + length);
   }
 
   writeMemory(address: number, data: Uint8Array): void {
@@ -262,7 +348,8 @@ export class NpuBoard implements EmulatedBoard {
   // ---- time --------------------------------------------------------------------------
 
   advance(untilCycle: number): AdvanceResult {
-    if (!Number.isFinite(untilCycle)) throw new RangeError(`advance(${untilCycle}): untilCycle must be a finite cycle number`);
+    if (!Number.isFinite(untilCycle))
+      throw new RangeError(`advance(${untilCycle}): untilCycle must be a finite cycle number`);
     if (this.pending.length === 0) this.run(Math.max(this.now, Math.floor(untilCycle)), true);
     return this.flush();
   }
@@ -301,7 +388,13 @@ export class NpuBoard implements EmulatedBoard {
 }
 
 function inside(r: { base: number; bytes: number }, address: number, length: number): boolean {
-  return Number.isInteger(address) && Number.isInteger(length) && length >= 0 && address >= r.base && address + length <= r.base + r.bytes;
+  return (
+    Number.isInteger(address) &&
+    Number.isInteger(length) &&
+    length >= 0 &&
+    address >= r.base &&
+    address + length <= r.base + r.bytes
+  );
 }
 
 function hex(n: number): string {
@@ -317,7 +410,8 @@ function tileOf(e: BoardEvent): number {
 }
 
 function checkAligned(address: number): void {
-  if (!Number.isInteger(address) || address < 0 || address % 4 !== 0) throw new RangeError(`register address ${address} is not a 4-byte aligned offset`);
+  if (!Number.isInteger(address) || address < 0 || address % 4 !== 0)
+    throw new RangeError(`register address ${address} is not a 4-byte aligned offset`);
 }
 
 function asciiLe(code: string): number {

@@ -94,11 +94,25 @@ function loopCost(ctx: CostContext, t: LoopTraffic): OpCost {
   const segments = [
     ...firstAccess(ctx, first),
     segment(ctx, first, 0, 0, 0, t.requestBytes),
-    segment(ctx, t.dramRead - first, t.l2Read, t.write - t.lastStore, t.compute - t.lastCompute, t.requestBytes),
+    segment(
+      ctx,
+      t.dramRead - first,
+      t.l2Read,
+      t.write - t.lastStore,
+      t.compute - t.lastCompute,
+      t.requestBytes,
+    ),
     segment(ctx, 0, 0, 0, t.lastCompute + fillDrain, t.requestBytes),
     segment(ctx, 0, 0, t.lastStore, 0, t.requestBytes),
   ];
-  return { segments, leadLatency: first > 0, dramRead: t.dramRead, l2Read: t.l2Read, write: t.write, macs: t.macs };
+  return {
+    segments,
+    leadLatency: first > 0,
+    dramRead: t.dramRead,
+    l2Read: t.l2Read,
+    write: t.write,
+    macs: t.macs,
+  };
 }
 
 /** The wait for the first bytes of a transfer to come back (one DRAM load-to-use latency)
@@ -135,7 +149,8 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   const si = split(d.I, cfg.tileI);
   const sj = split(d.J, cfg.tileJ);
   const sk = split(d.K, cfg.tileK);
-  if (si.n === 0 || sj.n === 0 || sk.n === 0) return { segments: [], leadLatency: false, dramRead: 0, l2Read: 0, write: 0, macs: 0 };
+  if (si.n === 0 || sj.n === 0 || sk.n === 0)
+    return { segments: [], leadLatency: false, dramRead: 0, l2Read: 0, write: 0, macs: 0 };
   const bias = (ins.flags & FLAG_BIAS) !== 0 && cfg.addrBias !== 0;
   const rows = sumRows(si, dim);
   const colBlocks = sumBlocks(sj, dim);
@@ -166,7 +181,9 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     const channels = cfg.inC;
     const win = convRowWindow(cfg, ins.flags);
     const inRows = win.iy1 - win.iy0;
-    const perJ = (si.n - 1) * convInputBlock(cfg, inRows, si.first, channels) + convInputBlock(cfg, inRows, si.last, channels);
+    const perJ =
+      (si.n - 1) * convInputBlock(cfg, inRows, si.first, channels) +
+      convInputBlock(cfg, inRows, si.last, channels);
     aTotal = d.depthwise ? perJ : perJ * sj.n;
     aFirst = Math.min(perJ, inRows * cfg.inW * channels);
     aBlock = convInputBlock(cfg, inRows, si.first, channels);
@@ -178,24 +195,45 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   const biasFirst = bias ? 4 * d.J : 0;
   const aReuseFits = aBlock + d.K * sj.first <= ctx.l2Share;
   const bReuseFits = d.K * d.J + aBlock <= ctx.l2Share;
-  const dramRead = aFirst + bFirst + biasFirst + (aReuseFits ? 0 : aTotal - aFirst) + (bReuseFits ? 0 : bTotal - bFirst);
+  const dramRead =
+    aFirst + bFirst + biasFirst + (aReuseFits ? 0 : aTotal - aFirst) + (bReuseFits ? 0 : bTotal - bFirst);
   const l2Read = aTotal + bTotal + biasTotal - dramRead;
   const pooled = conv && (ins.flags & FLAG_FUSED_POOL) !== 0;
   const write = pooled ? cfg.pooledH * cfg.pooledW * d.J : d.I * d.J;
   const lastStore = Math.ceil((write * si.last * sj.last) / (d.I * d.J));
   const kFrac = sk.first / d.K;
-  const firstLoad = Math.ceil((d.depthwise ? aBlock * (sj.first / d.J) : aBlock * kFrac) + sk.first * sj.first + (bias ? 4 * sj.first : 0));
+  const firstLoad = Math.ceil(
+    (d.depthwise ? aBlock * (sj.first / d.J) : aBlock * kFrac) +
+      sk.first * sj.first +
+      (bias ? 4 * sj.first : 0),
+  );
   const requestBytes = harmonicRequest([
     { bytes: aTotal, req: req(ctx, aRow) },
     { bytes: bTotal, req: req(ctx, sj.first) },
     { bytes: biasTotal, req: req(ctx, 4 * sj.first) },
   ]);
-  return loopCost(ctx, { firstLoad, dramRead, l2Read, write, compute, lastCompute, lastStore, requestBytes, macs });
+  return loopCost(ctx, {
+    firstLoad,
+    dramRead,
+    l2Read,
+    write,
+    compute,
+    lastCompute,
+    lastStore,
+    requestBytes,
+    macs,
+  });
 }
 
 /** Element-wise / pooling passes on the accumulator path, DIM lanes per cycle, streamed
  *  through the scratchpad in chunks of a quarter of it (two buffers per direction). */
-function streamCost(ctx: CostContext, read: number, write: number, compute: number, rowBytes: number): OpCost {
+function streamCost(
+  ctx: CostContext,
+  read: number,
+  write: number,
+  compute: number,
+  rowBytes: number,
+): OpCost {
   const chunks = Math.max(1, Math.ceil(read / (ctx.scratchpadBytes / 4)));
   return loopCost(ctx, {
     firstLoad: Math.ceil(read / chunks),
@@ -211,7 +249,14 @@ function streamCost(ctx: CostContext, read: number, write: number, compute: numb
 }
 
 function single(ctx: CostContext, s: Segment, dramRead: number, write: number, macs: number): OpCost {
-  return { segments: [...firstAccess(ctx, dramRead), s], leadLatency: dramRead > 0, dramRead, l2Read: 0, write, macs };
+  return {
+    segments: [...firstAccess(ctx, dramRead), s],
+    leadLatency: dramRead > 0,
+    dramRead,
+    l2Read: 0,
+    write,
+    macs,
+  };
 }
 
 /** Cost of one instruction; configuration and control instructions cost nothing here

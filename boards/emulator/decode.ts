@@ -6,7 +6,12 @@ import { OPS, WORD_BYTES, opByCode, type Field, type Instruction } from '../isa/
 
 const FIELDS: readonly Field[] = ['a', 'b', 'c', 'd'];
 /** Per opcode name: which of a, b, c, d must be zero. */
-const UNUSED = new Map<string, readonly boolean[]>(Object.entries(OPS).map(([name, spec]) => [name, FIELDS.map((f) => !(spec.fields as readonly Field[]).includes(f))]));
+const UNUSED = new Map<string, readonly boolean[]>(
+  Object.entries(OPS).map(([name, spec]) => [
+    name,
+    FIELDS.map((f) => !(spec.fields as readonly Field[]).includes(f)),
+  ]),
+);
 
 /** The instruction at `offset`, or undefined when the word is malformed or truncated. */
 export function decodeAt(view: DataView, offset: number): Instruction | undefined {
@@ -25,6 +30,12 @@ export function decodeAt(view: DataView, offset: number): Instruction | undefine
     d: view.getUint32(offset + 12, true),
   };
   const unused = UNUSED.get(op)!;
-  if ((unused[0] && ins.a !== 0) || (unused[1] && ins.b !== 0) || (unused[2] && ins.c !== 0) || (unused[3] && ins.d !== 0)) return undefined;
+  if (
+    (unused[0] && ins.a !== 0) ||
+    (unused[1] && ins.b !== 0) ||
+    (unused[2] && ins.c !== 0) ||
+    (unused[3] && ins.d !== 0)
+  )
+    return undefined;
   return ins;
 }

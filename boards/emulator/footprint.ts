@@ -22,7 +22,12 @@ export function tileOf(tile: number, whole: number): number {
  *  conv rows are f … f+outH−1; with one, CFG_CONV_OUT is the whole conv map and the rows
  *  computed are those the pooled rows f … f+pooledH−1 overlap. Input rows outside the
  *  image are padding (zeros) and are never read. */
-export interface RowWindow { readonly cy0: number; readonly cy1: number; readonly iy0: number; readonly iy1: number }
+export interface RowWindow {
+  readonly cy0: number;
+  readonly cy1: number;
+  readonly iy0: number;
+  readonly iy1: number;
+}
 
 export function convRowWindow(cfg: TileConfig, flags: number): RowWindow {
   const f = cfg.firstRow;
@@ -52,7 +57,10 @@ export function poolRowWindow(cfg: TileConfig): { readonly iy0: number; readonly
 }
 
 /** The im2col matmul a conv runs: I = conv pixels computed (the row window), J = outC. */
-export function convDims(cfg: TileConfig, flags: number): { I: number; J: number; K: number; depthwise: boolean } {
+export function convDims(
+  cfg: TileConfig,
+  flags: number,
+): { I: number; J: number; K: number; depthwise: boolean } {
   const depthwise = (flags & FLAG_DEPTHWISE) !== 0;
   const kk = cfg.kernel * cfg.kernel;
   const w = convRowWindow(cfg, flags);
@@ -72,7 +80,9 @@ export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]
         reads: [
           ...rowsAccess(cfg.addrA, cfg.I, cfg.K, cfg.strideA),
           ...rowsAccess(cfg.addrB, cfg.K, cfg.J, cfg.strideB),
-          ...((f & FLAG_BIAS) !== 0 && cfg.addrBias !== 0 ? rowsAccess(cfg.addrBias, 1, 4 * cfg.J, 4 * cfg.J) : []),
+          ...((f & FLAG_BIAS) !== 0 && cfg.addrBias !== 0
+            ? rowsAccess(cfg.addrBias, 1, 4 * cfg.J, 4 * cfg.J)
+            : []),
         ],
         writes: rowsAccess(cfg.addrC, cfg.I, cfg.J, cfg.strideC),
       };
@@ -83,7 +93,12 @@ export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]
       const w = convRowWindow(cfg, f);
       return {
         reads: [
-          ...rowsAccess(cfg.addrA + w.iy0 * cfg.inW * cfg.strideA, (w.iy1 - w.iy0) * cfg.inW, cfg.inC, cfg.strideA),
+          ...rowsAccess(
+            cfg.addrA + w.iy0 * cfg.inW * cfg.strideA,
+            (w.iy1 - w.iy0) * cfg.inW,
+            cfg.inC,
+            cfg.strideA,
+          ),
           ...rowsAccess(cfg.addrB, K, J, cfg.strideB),
           ...((f & FLAG_BIAS) !== 0 && cfg.addrBias !== 0 ? rowsAccess(cfg.addrBias, 1, 4 * J, 4 * J) : []),
         ],
@@ -92,19 +107,32 @@ export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]
     }
     case 'LOOP_RESADD':
       return {
-        reads: [...rowsAccess(cfg.addrA, cfg.I, cfg.J, cfg.strideA), ...rowsAccess(cfg.addrB, cfg.I, cfg.J, cfg.strideB)],
+        reads: [
+          ...rowsAccess(cfg.addrA, cfg.I, cfg.J, cfg.strideA),
+          ...rowsAccess(cfg.addrB, cfg.I, cfg.J, cfg.strideB),
+        ],
         writes: rowsAccess(cfg.addrC, cfg.I, cfg.J, cfg.strideC),
       };
     case 'LOOP_POOL': {
       const global = (f & FLAG_GLOBAL_AVG) !== 0;
       const w = global ? { iy0: 0, iy1: cfg.inH } : poolRowWindow(cfg);
       return {
-        reads: rowsAccess(cfg.addrA + w.iy0 * cfg.inW * cfg.strideA, (w.iy1 - w.iy0) * cfg.inW, cfg.inC, cfg.strideA),
-        writes: global ? rowsAccess(cfg.addrC, 1, cfg.inC, cfg.inC) : rowsAccess(cfg.addrC, cfg.pooledH * cfg.pooledW, cfg.inC, cfg.strideC),
+        reads: rowsAccess(
+          cfg.addrA + w.iy0 * cfg.inW * cfg.strideA,
+          (w.iy1 - w.iy0) * cfg.inW,
+          cfg.inC,
+          cfg.strideA,
+        ),
+        writes: global
+          ? rowsAccess(cfg.addrC, 1, cfg.inC, cfg.inC)
+          : rowsAccess(cfg.addrC, cfg.pooledH * cfg.pooledW, cfg.inC, cfg.strideC),
       };
     }
     case 'LOOP_VEC':
-      return { reads: rowsAccess(cfg.addrA, cfg.I, cfg.J, cfg.strideA), writes: rowsAccess(cfg.addrC, cfg.I, cfg.J, cfg.strideC) };
+      return {
+        reads: rowsAccess(cfg.addrA, cfg.I, cfg.J, cfg.strideA),
+        writes: rowsAccess(cfg.addrC, cfg.I, cfg.J, cfg.strideC),
+      };
     case 'MVIN': {
       const elem = (f & FLAG_TO_ACC) !== 0 ? 4 : 1;
       return { reads: rowsAccess(ins.b, ins.a, ins.d * elem, cfg.loadStride), writes: [] };
@@ -125,7 +153,8 @@ export function firstOutside(a: Access, lo: number, hi: number): number | undefi
     if (start < lo) return start;
     if (end > hi) return Math.max(start, hi);
     // Rows move monotonically; once the rest provably stays inside, stop early.
-    if (a.stride >= 0 && a.addr + (a.rows - 1) * a.stride + a.rowBytes <= hi && a.addr >= lo) return undefined;
+    if (a.stride >= 0 && a.addr + (a.rows - 1) * a.stride + a.rowBytes <= hi && a.addr >= lo)
+      return undefined;
   }
   return undefined;
 }
@@ -134,16 +163,28 @@ export function firstOutside(a: Access, lo: number, hi: number): number | undefi
 export function configProblem(ins: Instruction, cfg: TileConfig): string | undefined {
   if (ins.op === 'LOOP_CONV') {
     if (cfg.kernel === 0 || cfg.convStride === 0) return 'conv kernel and stride must be ≥ 1';
-    if ((ins.flags & FLAG_DEPTHWISE) !== 0 && cfg.inC !== cfg.outC) return 'depthwise conv needs in C = out C';
-    if ((ins.flags & FLAG_FUSED_POOL) !== 0 && (cfg.poolSize === 0 || cfg.poolStride === 0)) return 'pool window and stride must be ≥ 1';
+    if ((ins.flags & FLAG_DEPTHWISE) !== 0 && cfg.inC !== cfg.outC)
+      return 'depthwise conv needs in C = out C';
+    if ((ins.flags & FLAG_FUSED_POOL) !== 0 && (cfg.poolSize === 0 || cfg.poolStride === 0))
+      return 'pool window and stride must be ≥ 1';
   }
-  if (ins.op === 'LOOP_POOL' && (ins.flags & FLAG_GLOBAL_AVG) === 0 && (cfg.poolSize === 0 || cfg.poolStride === 0)) return 'pool window and stride must be ≥ 1';
+  if (
+    ins.op === 'LOOP_POOL' &&
+    (ins.flags & FLAG_GLOBAL_AVG) === 0 &&
+    (cfg.poolSize === 0 || cfg.poolStride === 0)
+  )
+    return 'pool window and stride must be ≥ 1';
   return undefined;
 }
 
 /** Whether one A block + one B block fit half the scratchpad and one C block half the
  *  accumulator (the double-buffering contract of docs/isa.md). */
-export function tilesFit(ins: Instruction, cfg: TileConfig, scratchpadBytes: number, accumulatorBytes: number): boolean {
+export function tilesFit(
+  ins: Instruction,
+  cfg: TileConfig,
+  scratchpadBytes: number,
+  accumulatorBytes: number,
+): boolean {
   if (ins.op !== 'LOOP_MATMUL' && ins.op !== 'LOOP_CONV') return true;
   const d = ins.op === 'LOOP_CONV' ? convDims(cfg, ins.flags) : { I: cfg.I, J: cfg.J, K: cfg.K };
   const tI = tileOf(cfg.tileI, d.I);

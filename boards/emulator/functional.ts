@@ -38,7 +38,15 @@ function readBias(mem: SparseMemory, ins: Instruction, cfg: TileConfig, n: numbe
  * Int32Array stores wrap mod 2^32 exactly like sequential int32 adds: the partial sum of
  * four int8×int8 products is far below 2^53.
  */
-function accumulateRows(acc: Int32Array, n: number, x: Int8Array, xOff: number, rows: number, w: Int8Array, wOff: number): void {
+function accumulateRows(
+  acc: Int32Array,
+  n: number,
+  x: Int8Array,
+  xOff: number,
+  rows: number,
+  w: Int8Array,
+  wOff: number,
+): void {
   let r = 0;
   for (; r + 3 < rows; r += 4) {
     const x0 = x[xOff + r]!;
@@ -50,7 +58,8 @@ function accumulateRows(acc: Int32Array, n: number, x: Int8Array, xOff: number, 
     const r1 = r0 + n;
     const r2 = r1 + n;
     const r3 = r2 + n;
-    for (let j = 0; j < n; j++) acc[j]! += x0 * w[r0 + j]! + x1 * w[r1 + j]! + x2 * w[r2 + j]! + x3 * w[r3 + j]!;
+    for (let j = 0; j < n; j++)
+      acc[j]! += x0 * w[r0 + j]! + x1 * w[r1 + j]! + x2 * w[r2 + j]! + x3 * w[r3 + j]!;
   }
   for (; r < rows; r++) {
     const xv = x[xOff + r]!;
@@ -122,7 +131,19 @@ function convMap(mem: SparseMemory, ins: Instruction, cfg: TileConfig, w: RowWin
  * rows [y0, y0 + rows) densely (w pixels × c channels). Window positions outside the image
  * are ignored; the caller's row window guarantees every position inside it is in `map`.
  */
-function maxPool(map: Int8Array, y0: number, boundH: number, w: number, c: number, size: number, stride: number, pad: number, first: number, ph: number, pw: number): Int8Array {
+function maxPool(
+  map: Int8Array,
+  y0: number,
+  boundH: number,
+  w: number,
+  c: number,
+  size: number,
+  stride: number,
+  pad: number,
+  first: number,
+  ph: number,
+  pw: number,
+): Int8Array {
   const out = new Int8Array(ph * pw * c);
   for (let py = 0; py < ph; py++) {
     for (let px = 0; px < pw; px++) {
@@ -156,7 +177,19 @@ export function runConv(mem: SparseMemory, ins: Instruction, cfg: TileConfig): v
     mem.writeRows(cfg.addrC, u8(map), cfg.outH * cfg.outW, cfg.outC, cfg.strideC);
     return;
   }
-  const out = maxPool(map, w.cy0, cfg.outH, cfg.outW, cfg.outC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.firstRow, cfg.pooledH, cfg.pooledW);
+  const out = maxPool(
+    map,
+    w.cy0,
+    cfg.outH,
+    cfg.outW,
+    cfg.outC,
+    cfg.poolSize,
+    cfg.poolStride,
+    cfg.poolPadding,
+    cfg.firstRow,
+    cfg.pooledH,
+    cfg.pooledW,
+  );
   mem.writeRows(cfg.addrC, u8(out), cfg.pooledH * cfg.pooledW, cfg.outC, cfg.strideC);
 }
 
@@ -186,8 +219,22 @@ export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): v
   }
   if (cfg.pooledH * cfg.pooledW * inC === 0) return;
   const w = poolRowWindow(cfg);
-  const input = i8(mem.readRows(cfg.addrA + w.iy0 * inW * cfg.strideA, (w.iy1 - w.iy0) * inW, inC, cfg.strideA));
-  const pooled = maxPool(input, w.iy0, inH, inW, inC, cfg.poolSize, cfg.poolStride, cfg.poolPadding, cfg.firstRow, cfg.pooledH, cfg.pooledW);
+  const input = i8(
+    mem.readRows(cfg.addrA + w.iy0 * inW * cfg.strideA, (w.iy1 - w.iy0) * inW, inC, cfg.strideA),
+  );
+  const pooled = maxPool(
+    input,
+    w.iy0,
+    inH,
+    inW,
+    inC,
+    cfg.poolSize,
+    cfg.poolStride,
+    cfg.poolPadding,
+    cfg.firstRow,
+    cfg.pooledH,
+    cfg.pooledW,
+  );
   mem.writeRows(cfg.addrC, u8(pooled), cfg.pooledH * cfg.pooledW, inC, cfg.strideC);
 }
 

@@ -23,5 +23,8 @@ export interface CreateBoardOptions {
 
 export function createEmulatedBoard(def: BoardDefinition, opts: CreateBoardOptions = {}): EmulatedBoard {
   const flash = opts.flash === null ? undefined : (opts.flash ?? createFlashPeripheral(def));
-  return new NpuBoard(def, { ...(opts.mode === undefined ? {} : { mode: opts.mode }), ...(flash === undefined ? {} : { flash }) });
+  return new NpuBoard(def, {
+    ...(opts.mode === undefined ? {} : { mode: opts.mode }),
+    ...(flash === undefined ? {} : { flash }),
+  });
 }

@@ -37,7 +37,12 @@ export function footprintOf(ins: Instruction, dim: number, preloadAccRow: number
       return { spadRead: [ins.b, ins.b + dim], spadWrite: NONE, accRead: NONE, accWrite: NONE };
     case 'COMPUTE':
       // Accumulating reads the rows it writes; overwriting only writes them.
-      return { spadRead: [ins.b, ins.b + ins.a], spadWrite: NONE, accRead: [preloadAccRow, preloadAccRow + ins.a], accWrite: [preloadAccRow, preloadAccRow + ins.a] };
+      return {
+        spadRead: [ins.b, ins.b + ins.a],
+        spadWrite: NONE,
+        accRead: [preloadAccRow, preloadAccRow + ins.a],
+        accWrite: [preloadAccRow, preloadAccRow + ins.a],
+      };
     case 'MVOUT':
       return { spadRead: NONE, spadWrite: NONE, accRead: [ins.c, ins.c + ins.a], accWrite: NONE };
     default:
@@ -52,8 +57,12 @@ function overlap(a: readonly [number, number], b: readonly [number, number]): bo
 /** Whether `later` must wait for `earlier` (RAW, WAR or WAW on local rows). */
 export function conflicts(earlier: LocalFootprint, later: LocalFootprint): boolean {
   return (
-    overlap(earlier.spadWrite, later.spadRead) || overlap(earlier.spadWrite, later.spadWrite) || overlap(earlier.spadRead, later.spadWrite) ||
-    overlap(earlier.accWrite, later.accRead) || overlap(earlier.accWrite, later.accWrite) || overlap(earlier.accRead, later.accWrite)
+    overlap(earlier.spadWrite, later.spadRead) ||
+    overlap(earlier.spadWrite, later.spadWrite) ||
+    overlap(earlier.spadRead, later.spadWrite) ||
+    overlap(earlier.accWrite, later.accRead) ||
+    overlap(earlier.accWrite, later.accWrite) ||
+    overlap(earlier.accRead, later.accWrite)
   );
 }
 

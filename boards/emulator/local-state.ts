@@ -13,7 +13,11 @@ export class LocalState {
   readonly weights: Int8Array;
   preloadAccRow = 0;
 
-  constructor(readonly dim: number, readonly spadRows: number, readonly accRows: number) {
+  constructor(
+    readonly dim: number,
+    readonly spadRows: number,
+    readonly accRows: number,
+  ) {
     this.spad = new Int8Array(spadRows * dim);
     this.acc = new Int32Array(accRows * dim);
     this.weights = new Int8Array(dim * dim);
@@ -41,7 +45,8 @@ export class LocalState {
       case 'MVOUT': {
         const out = new Int8Array(ins.a * ins.d);
         const q = { multiplier: cfg.multiplier, shift: cfg.shift, relu: cfg.relu };
-        for (let r = 0; r < ins.a; r++) requantRow(this.acc.subarray((ins.c + r) * dim), ins.d, q, out, r * ins.d);
+        for (let r = 0; r < ins.a; r++)
+          requantRow(this.acc.subarray((ins.c + r) * dim), ins.d, q, out, r * ins.d);
         mem.writeRows(ins.b, new Uint8Array(out.buffer), ins.a, ins.d, cfg.storeStride);
         return;
       }
@@ -74,20 +79,34 @@ function inside(start: number, n: number, rows: number): boolean {
 }
 
 /** Why a fine-grained op's local rows or column count are out of range, if they are. */
-export function localRangeProblem(ins: Instruction, dim: number, spadRows: number, accRows: number, preloadAccRow: number): { code: 'range' | 'illegal'; why: string } | undefined {
+export function localRangeProblem(
+  ins: Instruction,
+  dim: number,
+  spadRows: number,
+  accRows: number,
+  preloadAccRow: number,
+): { code: 'range' | 'illegal'; why: string } | undefined {
   switch (ins.op) {
     case 'MVIN': {
       if (ins.d > dim) return { code: 'illegal', why: `MVIN of ${ins.d} columns exceeds DIM ${dim}` };
       const rows = (ins.flags & FLAG_TO_ACC) !== 0 ? accRows : spadRows;
-      return inside(ins.c, ins.a, rows) ? undefined : { code: 'range', why: `MVIN rows ${ins.c}..${ins.c + ins.a - 1} outside ${rows} local rows` };
+      return inside(ins.c, ins.a, rows)
+        ? undefined
+        : { code: 'range', why: `MVIN rows ${ins.c}..${ins.c + ins.a - 1} outside ${rows} local rows` };
     }
     case 'MVOUT':
       if (ins.d > dim) return { code: 'illegal', why: `MVOUT of ${ins.d} columns exceeds DIM ${dim}` };
-      return inside(ins.c, ins.a, accRows) ? undefined : { code: 'range', why: `MVOUT rows outside ${accRows} accumulator rows` };
+      return inside(ins.c, ins.a, accRows)
+        ? undefined
+        : { code: 'range', why: `MVOUT rows outside ${accRows} accumulator rows` };
     case 'PRELOAD':
-      return inside(ins.b, dim, spadRows) && ins.c < accRows ? undefined : { code: 'range', why: 'PRELOAD rows outside the scratchpad/accumulator' };
+      return inside(ins.b, dim, spadRows) && ins.c < accRows
+        ? undefined
+        : { code: 'range', why: 'PRELOAD rows outside the scratchpad/accumulator' };
     case 'COMPUTE':
-      return inside(ins.b, ins.a, spadRows) && inside(preloadAccRow, ins.a, accRows) ? undefined : { code: 'range', why: 'COMPUTE rows outside the scratchpad/accumulator' };
+      return inside(ins.b, ins.a, spadRows) && inside(preloadAccRow, ins.a, accRows)
+        ? undefined
+        : { code: 'range', why: 'COMPUTE rows outside the scratchpad/accumulator' };
     default:
       return undefined;
   }

@@ -27,8 +27,21 @@ export interface MemoryTiming {
 }
 
 /** A segment of reads (split DRAM / L2) in requests of `requestBytes`, writes and compute. */
-export function segment(mem: MemoryTiming, dramRead: number, l2Read: number, write: number, compute: number, requestBytes: number): Segment {
+export function segment(
+  mem: MemoryTiming,
+  dramRead: number,
+  l2Read: number,
+  write: number,
+  compute: number,
+  requestBytes: number,
+): Segment {
   const req = Math.max(1, requestBytes);
   const readLatency = (Math.max(0, dramRead) * mem.dramLatency + Math.max(0, l2Read) * mem.l2Latency) / req;
-  return { dramRead: Math.max(0, dramRead), l2Read: Math.max(0, l2Read), write: Math.max(0, write), compute: Math.max(0, compute), readLatency };
+  return {
+    dramRead: Math.max(0, dramRead),
+    l2Read: Math.max(0, l2Read),
+    write: Math.max(0, write),
+    compute: Math.max(0, compute),
+    readLatency,
+  };
 }

@@ -10,7 +10,10 @@ export class SparseMemory {
   private readonly pages = new Map<number, Uint8Array>();
 
   /** `base` is the bus address of byte 0; `bytes` the window size. Callers check bounds. */
-  constructor(readonly base: number, readonly bytes: number) {}
+  constructor(
+    readonly base: number,
+    readonly bytes: number,
+  ) {}
 
   get allocatedPages(): number {
     return this.pages.size;
@@ -69,6 +72,7 @@ export class SparseMemory {
       this.write(address, data.subarray(0, rows * rowBytes));
       return;
     }
-    for (let r = 0; r < rows; r++) this.write(address + r * stride, data.subarray(r * rowBytes, (r + 1) * rowBytes));
+    for (let r = 0; r < rows; r++)
+      this.write(address + r * stride, data.subarray(r * rowBytes, (r + 1) * rowBytes));
   }
 }

@@ -49,7 +49,14 @@ export class ThrottleEngine {
   }
 
   state(): ThrottleState {
-    return { window: this.window, targetLoad: this.target, outer: this.outer, inner: this.inner, elapsed: this.elapsed, bubbleLeft: this.bubbleLeft };
+    return {
+      window: this.window,
+      targetLoad: this.target,
+      outer: this.outer,
+      inner: this.inner,
+      elapsed: this.elapsed,
+      bubbleLeft: this.bubbleLeft,
+    };
   }
 
   /** A THROTTLE register write: new settings, counters and any bubble cleared. */

@@ -6,7 +6,12 @@
 // tile forward, and handle() is called at the tile's next event time. A tile never looks
 // at another tile.
 import type { BoardEvent } from '../events.ts';
-import { FAULT_DMA_OUT_OF_REGION, FAULT_ILLEGAL_INSTRUCTION, FAULT_QUEUE_FULL, FAULT_SCRATCHPAD_RANGE } from '../events.ts';
+import {
+  FAULT_DMA_OUT_OF_REGION,
+  FAULT_ILLEGAL_INSTRUCTION,
+  FAULT_QUEUE_FULL,
+  FAULT_SCRATCHPAD_RANGE,
+} from '../events.ts';
 import { WORD_BYTES, type Instruction } from '../isa/index.ts';
 import { applyConfig, resetConfig, type TileConfig } from './config.ts';
 import { beats, fetchCost, opCost, type CostContext, type OpCost } from './costs.ts';
@@ -43,7 +48,12 @@ interface Program {
   pc: number;
 }
 
-const FINE_QUEUE: Partial<Record<Instruction['op'], QueueIndex>> = { MVIN: LOAD_QUEUE, PRELOAD: EXEC_QUEUE, COMPUTE: EXEC_QUEUE, MVOUT: STORE_QUEUE };
+const FINE_QUEUE: Partial<Record<Instruction['op'], QueueIndex>> = {
+  MVIN: LOAD_QUEUE,
+  PRELOAD: EXEC_QUEUE,
+  COMPUTE: EXEC_QUEUE,
+  MVOUT: STORE_QUEUE,
+};
 
 export class Tile {
   // Registers.
@@ -80,7 +90,11 @@ export class Tile {
   readRate = 0;
   lastUpdate: number;
 
-  constructor(readonly index: number, private readonly host: TileHost, now: number) {
+  constructor(
+    readonly index: number,
+    private readonly host: TileHost,
+    now: number,
+  ) {
     this.regionBase = host.dramBase;
     this.regionLimit = host.dramEnd;
     this.lastUpdate = now;
@@ -105,7 +119,13 @@ export class Tile {
     if (this.queue.length >= COMMAND_QUEUE_DEPTH) {
       this.faultAddr = this.cmdAddr;
       this.faulted = true;
-      this.host.emit({ kind: 'fault', tile: this.index, cycle: now, address: this.cmdAddr, code: FAULT_QUEUE_FULL });
+      this.host.emit({
+        kind: 'fault',
+        tile: this.index,
+        cycle: now,
+        address: this.cmdAddr,
+        code: FAULT_QUEUE_FULL,
+      });
       return;
     }
     this.faulted = false;
@@ -160,7 +180,7 @@ export class Tile {
 
   /** Runs the tile at `now` until nothing more can start or issue without time passing. */
   private pump(now: number): void {
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = this.advanceJobs(now);
       changed = this.startJobs(now) || changed;
       if (this.prog === undefined) {
@@ -224,19 +244,32 @@ export class Tile {
   }
 
   private idleQueues(): boolean {
-    for (let q = 0; q < 3; q++) if (this.running[q] !== undefined || this.waiting[q]!.length > 0) return false;
+    for (let q = 0; q < 3; q++)
+      if (this.running[q] !== undefined || this.waiting[q]!.length > 0) return false;
     return true;
   }
 
   private startProgram(addr: number, len: number, now: number): void {
-    const bad = firstOutside({ addr, rows: 1, rowBytes: len, stride: len }, this.lowBound(), this.highBound());
+    const bad = firstOutside(
+      { addr, rows: 1, rowBytes: len, stride: len },
+      this.lowBound(),
+      this.highBound(),
+    );
     if (bad !== undefined) {
       this.fault(now, bad, FAULT_DMA_OUT_OF_REGION);
       return;
     }
     const bytes = this.host.mem.read(addr, len);
     this.prog = { addr, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.length), pc: 0 };
-    this.exclusive = new Job(undefined, fetchCost(this.host.cost, len), EXEC_QUEUE, true, [], undefined, this.cfg);
+    this.exclusive = new Job(
+      undefined,
+      fetchCost(this.host.cost, len),
+      EXEC_QUEUE,
+      true,
+      [],
+      undefined,
+      this.cfg,
+    );
   }
 
   private lowBound(): number {
@@ -289,9 +322,17 @@ export class Tile {
   private issueOp(ins: Instruction, at: number, now: number, fine: QueueIndex | undefined): void {
     const h = this.host;
     if (configProblem(ins, this.cfg) !== undefined) return this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
-    if (!tilesFit(ins, this.cfg, h.scratchpadBytes, h.accumulatorBytes)) return this.fault(now, at, FAULT_SCRATCHPAD_RANGE);
-    const local = localRangeProblem(ins, h.dim, h.scratchpadBytes / h.dim, h.accumulatorBytes / (4 * h.dim), this.preloadAccRow);
-    if (local !== undefined) return this.fault(now, at, local.code === 'range' ? FAULT_SCRATCHPAD_RANGE : FAULT_ILLEGAL_INSTRUCTION);
+    if (!tilesFit(ins, this.cfg, h.scratchpadBytes, h.accumulatorBytes))
+      return this.fault(now, at, FAULT_SCRATCHPAD_RANGE);
+    const local = localRangeProblem(
+      ins,
+      h.dim,
+      h.scratchpadBytes / h.dim,
+      h.accumulatorBytes / (4 * h.dim),
+      this.preloadAccRow,
+    );
+    if (local !== undefined)
+      return this.fault(now, at, local.code === 'range' ? FAULT_SCRATCHPAD_RANGE : FAULT_ILLEGAL_INSTRUCTION);
     const { reads, writes } = accessesOf(ins, this.cfg);
     const lo = this.lowBound();
     const hi = this.highBound();
@@ -314,7 +355,8 @@ export class Tile {
       if (q === fine) continue; // same queue: in order anyway
       const r = this.running[q];
       if (r?.footprint !== undefined && conflicts(r.footprint, fp)) deps.push(r);
-      for (const w of this.waiting[q]!) if (w.footprint !== undefined && conflicts(w.footprint, fp)) deps.push(w);
+      for (const w of this.waiting[q]!)
+        if (w.footprint !== undefined && conflicts(w.footprint, fp)) deps.push(w);
     }
     this.waiting[fine]!.push(new Job(ins, cost, fine, false, deps, fp, { ...this.cfg }));
   }
@@ -332,11 +374,16 @@ export class Tile {
     const mem = this.host.mem;
     const cfg = job.cfg;
     switch (ins.op) {
-      case 'LOOP_MATMUL': return runMatmul(mem, ins, cfg);
-      case 'LOOP_CONV': return runConv(mem, ins, cfg);
-      case 'LOOP_RESADD': return runResadd(mem, cfg);
-      case 'LOOP_POOL': return runPool(mem, ins, cfg);
-      case 'LOOP_VEC': return runVec(mem, cfg);
+      case 'LOOP_MATMUL':
+        return runMatmul(mem, ins, cfg);
+      case 'LOOP_CONV':
+        return runConv(mem, ins, cfg);
+      case 'LOOP_RESADD':
+        return runResadd(mem, cfg);
+      case 'LOOP_POOL':
+        return runPool(mem, ins, cfg);
+      case 'LOOP_VEC':
+        return runVec(mem, cfg);
       default: {
         const h = this.host;
         this.local ??= new LocalState(h.dim, h.scratchpadBytes / h.dim, h.accumulatorBytes / (4 * h.dim));

@@ -27,7 +27,14 @@ const wordParser = new Parser()
 
 /** Builds an instruction, checking every field against the opcode's table entry. */
 export function instr(op: OpName, fields: Partial<Omit<Instruction, 'op'>> = {}): Instruction {
-  const ins: Instruction = { op, flags: fields.flags ?? 0, a: fields.a ?? 0, b: fields.b ?? 0, c: fields.c ?? 0, d: fields.d ?? 0 };
+  const ins: Instruction = {
+    op,
+    flags: fields.flags ?? 0,
+    a: fields.a ?? 0,
+    b: fields.b ?? 0,
+    c: fields.c ?? 0,
+    d: fields.d ?? 0,
+  };
   validate(ins);
   return ins;
 }
@@ -36,12 +43,18 @@ function validate(ins: Instruction, offset?: number): void {
   const spec = OPS[ins.op];
   const where = offset === undefined ? '' : ` at byte ${offset}`;
   if (!Number.isInteger(ins.flags) || ins.flags < 0 || (ins.flags & ~spec.flagMask) !== 0) {
-    throw new IsaError(`${ins.op}${where}: flags 0x${ins.flags.toString(16)} set bits outside 0x${spec.flagMask.toString(16)}`, offset);
+    throw new IsaError(
+      `${ins.op}${where}: flags 0x${ins.flags.toString(16)} set bits outside 0x${spec.flagMask.toString(16)}`,
+      offset,
+    );
   }
   for (const f of ['a', 'b', 'c', 'd'] as const) {
     const v = ins[f];
     if (!Number.isInteger(v) || v < 0 || v > FIELD_MAX[f]) {
-      throw new IsaError(`${ins.op}${where}: field ${f}=${v} does not fit ${f === 'a' ? 16 : 32} unsigned bits`, offset);
+      throw new IsaError(
+        `${ins.op}${where}: field ${f}=${v} does not fit ${f === 'a' ? 16 : 32} unsigned bits`,
+        offset,
+      );
     }
     if (v !== 0 && !(spec.fields as readonly Field[]).includes(f)) {
       throw new IsaError(`${ins.op}${where}: field ${f} is reserved and must be 0 (got ${v})`, offset);
@@ -69,11 +82,22 @@ export function encodeProgram(program: readonly Instruction[]): Uint8Array {
 /** Decodes the word at `offset`; `baseOffset` is added to error positions (program address). */
 export function decodeWord(bytes: Uint8Array, offset = 0): Instruction {
   if (offset < 0 || offset + WORD_BYTES > bytes.length) {
-    throw new IsaError(`truncated instruction at byte ${offset}: need ${WORD_BYTES} bytes, have ${Math.max(0, bytes.length - offset)}`, offset);
+    throw new IsaError(
+      `truncated instruction at byte ${offset}: need ${WORD_BYTES} bytes, have ${Math.max(0, bytes.length - offset)}`,
+      offset,
+    );
   }
-  const raw = wordParser.parse(bytes.subarray(offset, offset + WORD_BYTES)) as { op: number; flags: number; a: number; b: number; c: number; d: number };
+  const raw = wordParser.parse(bytes.subarray(offset, offset + WORD_BYTES)) as {
+    op: number;
+    flags: number;
+    a: number;
+    b: number;
+    c: number;
+    d: number;
+  };
   const op = opByCode(raw.op);
-  if (op === undefined) throw new IsaError(`unknown opcode 0x${raw.op.toString(16).padStart(2, '0')} at byte ${offset}`, offset);
+  if (op === undefined)
+    throw new IsaError(`unknown opcode 0x${raw.op.toString(16).padStart(2, '0')} at byte ${offset}`, offset);
   const ins: Instruction = { op, flags: raw.flags, a: raw.a, b: raw.b, c: raw.c, d: raw.d };
   validate(ins, offset);
   return ins;
@@ -81,7 +105,10 @@ export function decodeWord(bytes: Uint8Array, offset = 0): Instruction {
 
 export function decodeProgram(bytes: Uint8Array): Instruction[] {
   if (bytes.length % WORD_BYTES !== 0) {
-    throw new IsaError(`program is ${bytes.length} bytes, not a multiple of the ${WORD_BYTES}-byte word`, bytes.length - (bytes.length % WORD_BYTES));
+    throw new IsaError(
+      `program is ${bytes.length} bytes, not a multiple of the ${WORD_BYTES}-byte word`,
+      bytes.length - (bytes.length % WORD_BYTES),
+    );
   }
   const out: Instruction[] = [];
   for (let off = 0; off < bytes.length; off += WORD_BYTES) out.push(decodeWord(bytes, off));

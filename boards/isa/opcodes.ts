@@ -53,7 +53,9 @@ export const FLAG_LAYERNORM = 0x1;
 export const FLAG_TO_ACC = 0x1;
 export const FLAG_ACCUMULATE = 0x1;
 
-const BY_CODE = new Map<number, OpName>(Object.entries(OPS).map(([name, spec]) => [spec.code, name as OpName]));
+const BY_CODE = new Map<number, OpName>(
+  Object.entries(OPS).map(([name, spec]) => [spec.code, name as OpName]),
+);
 
 export function opByCode(code: number): OpName | undefined {
   return BY_CODE.get(code);

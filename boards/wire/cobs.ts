@@ -49,7 +49,8 @@ export function cobsDecode(src: Uint8Array): Uint8Array {
   while (i < n) {
     const code = src[i]!;
     const end = i + code;
-    if (end > n) throw new ProtocolError(`COBS: block at offset ${i} runs ${end - n} byte(s) past the frame end`);
+    if (end > n)
+      throw new ProtocolError(`COBS: block at offset ${i} runs ${end - n} byte(s) past the frame end`);
     out.set(src.subarray(i + 1, end), o);
     o += code - 1;
     i = end;

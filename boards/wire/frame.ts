@@ -5,7 +5,13 @@ import { Parser } from 'binary-parser';
 import { ProtocolError } from '../errors.ts';
 import { cobsDecode, cobsEncodeInto, cobsMaxEncodedLength } from './cobs.ts';
 import { crc32 } from './crc32.ts';
-import { CRC_BYTES, HEADER_BYTES, MAX_PAYLOAD_BYTES, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN } from './protocol.ts';
+import {
+  CRC_BYTES,
+  HEADER_BYTES,
+  MAX_PAYLOAD_BYTES,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_MIN,
+} from './protocol.ts';
 
 export interface Frame {
   readonly version: number;
@@ -24,7 +30,14 @@ const headerParser = new Parser()
   .uint16('seq')
   .uint16('length');
 
-interface Header { version: number; type: number; flags: number; reserved: number; seq: number; length: number }
+interface Header {
+  version: number;
+  type: number;
+  flags: number;
+  reserved: number;
+  seq: number;
+  length: number;
+}
 
 /** Encoded size on the wire of a frame with `payloadBytes` of payload, delimiter included. */
 export function encodedFrameBytes(payloadBytes: number): number {
@@ -32,8 +45,15 @@ export function encodedFrameBytes(payloadBytes: number): number {
 }
 
 /** Encodes one frame, delimiter included. */
-export function encodeFrame(type: number, seq: number, payload: Uint8Array, flags = 0, version = PROTOCOL_VERSION): Uint8Array {
-  if (payload.length > MAX_PAYLOAD_BYTES) throw new ProtocolError(`frame payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+export function encodeFrame(
+  type: number,
+  seq: number,
+  payload: Uint8Array,
+  flags = 0,
+  version = PROTOCOL_VERSION,
+): Uint8Array {
+  if (payload.length > MAX_PAYLOAD_BYTES)
+    throw new ProtocolError(`frame payload of ${payload.length} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
   const raw = new Uint8Array(HEADER_BYTES + payload.length + CRC_BYTES);
   const dv = new DataView(raw.buffer);
   raw[0] = version;
@@ -53,17 +73,35 @@ export function encodeFrame(type: number, seq: number, payload: Uint8Array, flag
 /** Decodes the bytes between two delimiters. Throws ProtocolError on any defect. */
 export function decodeFrame(encoded: Uint8Array): Frame {
   const raw = cobsDecode(encoded);
-  if (raw.length < HEADER_BYTES + CRC_BYTES) throw new ProtocolError(`frame of ${raw.length} bytes is shorter than header + CRC (${HEADER_BYTES + CRC_BYTES})`);
+  if (raw.length < HEADER_BYTES + CRC_BYTES)
+    throw new ProtocolError(
+      `frame of ${raw.length} bytes is shorter than header + CRC (${HEADER_BYTES + CRC_BYTES})`,
+    );
   const bodyEnd = raw.length - CRC_BYTES;
   const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const want = dv.getUint32(bodyEnd, true);
   const got = crc32(raw, 0, bodyEnd);
-  if (want !== got) throw new ProtocolError(`frame CRC mismatch (got 0x${got.toString(16)}, frame says 0x${want.toString(16)})`);
+  if (want !== got)
+    throw new ProtocolError(
+      `frame CRC mismatch (got 0x${got.toString(16)}, frame says 0x${want.toString(16)})`,
+    );
   const h = headerParser.parse(raw.subarray(0, HEADER_BYTES)) as Header;
-  if (h.version < PROTOCOL_VERSION_MIN || h.version > PROTOCOL_VERSION) throw new ProtocolError(`frame protocol version ${h.version} not supported (this side speaks ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION})`);
+  if (h.version < PROTOCOL_VERSION_MIN || h.version > PROTOCOL_VERSION)
+    throw new ProtocolError(
+      `frame protocol version ${h.version} not supported (this side speaks ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION})`,
+    );
   if (h.reserved !== 0) throw new ProtocolError(`frame reserved header byte is ${h.reserved}, expected 0`);
-  if (h.length !== bodyEnd - HEADER_BYTES) throw new ProtocolError(`frame length field says ${h.length} payload bytes, frame carries ${bodyEnd - HEADER_BYTES}`);
-  return { version: h.version, type: h.type, flags: h.flags, seq: h.seq, payload: raw.subarray(HEADER_BYTES, bodyEnd) };
+  if (h.length !== bodyEnd - HEADER_BYTES)
+    throw new ProtocolError(
+      `frame length field says ${h.length} payload bytes, frame carries ${bodyEnd - HEADER_BYTES}`,
+    );
+  return {
+    version: h.version,
+    type: h.type,
+    flags: h.flags,
+    seq: h.seq,
+    payload: raw.subarray(HEADER_BYTES, bodyEnd),
+  };
 }
 
 /**
@@ -111,7 +149,9 @@ export class FrameDecoder {
       return;
     }
     if (this.len + part.length > this.buf.length) {
-      const bigger = new Uint8Array(Math.min(this.maxEncoded, Math.max(this.buf.length * 2, this.len + part.length)));
+      const bigger = new Uint8Array(
+        Math.min(this.maxEncoded, Math.max(this.buf.length * 2, this.len + part.length)),
+      );
       bigger.set(this.buf.subarray(0, this.len));
       this.buf = bigger;
     }
@@ -124,7 +164,9 @@ export class FrameDecoder {
     const overflow = this.overflow;
     this.reset();
     if (overflow) {
-      this.onError(new ProtocolError(`frame longer than ${this.maxEncoded} encoded bytes without a delimiter; skipped`));
+      this.onError(
+        new ProtocolError(`frame longer than ${this.maxEncoded} encoded bytes without a delimiter; skipped`),
+      );
       return;
     }
     if (len === 0) return; // back-to-back delimiters are idle fill
@@ -132,7 +174,11 @@ export class FrameDecoder {
     try {
       frame = decodeFrame(this.buf.subarray(0, len)); // cobsDecode copies out
     } catch (err) {
-      this.onError(err instanceof ProtocolError ? err : new ProtocolError(`undecodable frame: ${String(err)}`, { cause: err }));
+      this.onError(
+        err instanceof ProtocolError
+          ? err
+          : new ProtocolError(`undecodable frame: ${String(err)}`, { cause: err }),
+      );
       return;
     }
     this.onFrame(frame);

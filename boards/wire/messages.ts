@@ -11,11 +11,15 @@ const utf8 = new TextEncoder();
 // ---- helpers ---------------------------------------------------------------------------
 
 function parse<T>(parser: Parser, payload: Uint8Array, what: string, exactBytes?: number): T {
-  if (exactBytes !== undefined && payload.length !== exactBytes) throw new ProtocolError(`${what}: payload is ${payload.length} bytes, expected ${exactBytes}`);
+  if (exactBytes !== undefined && payload.length !== exactBytes)
+    throw new ProtocolError(`${what}: payload is ${payload.length} bytes, expected ${exactBytes}`);
   try {
     return parser.parse(payload) as T;
   } catch (err) {
-    throw new ProtocolError(`${what}: malformed payload of ${payload.length} bytes (${err instanceof Error ? err.message : String(err)})`, { cause: err });
+    throw new ProtocolError(
+      `${what}: malformed payload of ${payload.length} bytes (${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
   }
 }
 
@@ -35,16 +39,50 @@ function bytes(n: number): { b: Uint8Array; dv: DataView } {
 
 // ---- SYNC ------------------------------------------------------------------------------
 
-export interface SyncRequest { minVersion: number; maxVersion: number; caps: number; nonce: number; maxPayload: number; firstSeq: number }
-export interface SyncReply { version: number; caps: number; maxPayload: number; replyCacheDepth: number; reorderDepth: number; nextEventSeq: number }
+export interface SyncRequest {
+  minVersion: number;
+  maxVersion: number;
+  caps: number;
+  nonce: number;
+  maxPayload: number;
+  firstSeq: number;
+}
+export interface SyncReply {
+  version: number;
+  caps: number;
+  maxPayload: number;
+  replyCacheDepth: number;
+  reorderDepth: number;
+  nextEventSeq: number;
+}
 
-const syncRequestParser = new Parser().endianness('little').uint8('minVersion').uint8('maxVersion').uint16('caps').uint32('nonce').uint16('maxPayload').uint16('firstSeq');
-const syncReplyParser = new Parser().endianness('little').uint8('version').uint8('reserved').uint16('caps').uint16('maxPayload').uint16('replyCacheDepth').uint16('reorderDepth').uint16('reserved2').uint32('nextEventSeq');
+const syncRequestParser = new Parser()
+  .endianness('little')
+  .uint8('minVersion')
+  .uint8('maxVersion')
+  .uint16('caps')
+  .uint32('nonce')
+  .uint16('maxPayload')
+  .uint16('firstSeq');
+const syncReplyParser = new Parser()
+  .endianness('little')
+  .uint8('version')
+  .uint8('reserved')
+  .uint16('caps')
+  .uint16('maxPayload')
+  .uint16('replyCacheDepth')
+  .uint16('reorderDepth')
+  .uint16('reserved2')
+  .uint32('nextEventSeq');
 
 export function encodeSyncRequest(r: SyncRequest): Uint8Array {
   const { b, dv } = bytes(12);
-  dv.setUint8(0, r.minVersion); dv.setUint8(1, r.maxVersion); dv.setUint16(2, r.caps, true);
-  dv.setUint32(4, r.nonce >>> 0, true); dv.setUint16(8, r.maxPayload, true); dv.setUint16(10, r.firstSeq, true);
+  dv.setUint8(0, r.minVersion);
+  dv.setUint8(1, r.maxVersion);
+  dv.setUint16(2, r.caps, true);
+  dv.setUint32(4, r.nonce >>> 0, true);
+  dv.setUint16(8, r.maxPayload, true);
+  dv.setUint16(10, r.firstSeq, true);
   return b;
 }
 export function decodeSyncRequest(p: Uint8Array): SyncRequest {
@@ -52,8 +90,12 @@ export function decodeSyncRequest(p: Uint8Array): SyncRequest {
 }
 export function encodeSyncReply(r: SyncReply): Uint8Array {
   const { b, dv } = bytes(16);
-  dv.setUint8(0, r.version); dv.setUint16(2, r.caps, true); dv.setUint16(4, r.maxPayload, true);
-  dv.setUint16(6, r.replyCacheDepth, true); dv.setUint16(8, r.reorderDepth, true); dv.setUint32(12, r.nextEventSeq >>> 0, true);
+  dv.setUint8(0, r.version);
+  dv.setUint16(2, r.caps, true);
+  dv.setUint16(4, r.maxPayload, true);
+  dv.setUint16(6, r.replyCacheDepth, true);
+  dv.setUint16(8, r.reorderDepth, true);
+  dv.setUint32(12, r.nextEventSeq >>> 0, true);
   return b;
 }
 export function decodeSyncReply(p: Uint8Array): SyncReply {
@@ -63,8 +105,14 @@ export function decodeSyncReply(p: Uint8Array): SyncReply {
 // ---- INFO ------------------------------------------------------------------------------
 
 const INFO_CAP = { throttle: 1, functional: 2, flash: 4, lockstep: 8 } as const;
-const infoParser = new Parser().endianness('little')
-  .uint16('tiles').uint16('caps').uint8('bootSlot').uint8('trial').uint8('idLen').uint8('fwLen')
+const infoParser = new Parser()
+  .endianness('little')
+  .uint16('tiles')
+  .uint16('caps')
+  .uint8('bootSlot')
+  .uint8('trial')
+  .uint8('idLen')
+  .uint8('fwLen')
   .string('boardId', { length: 'idLen', encoding: 'utf8' })
   .string('firmwareVersion', { length: 'fwLen', encoding: 'utf8' });
 
@@ -74,20 +122,47 @@ export function encodeInfo(info: BoardInfo): Uint8Array {
   const { b, dv } = bytes(8 + id.length + fw.length);
   const c = info.capabilities;
   dv.setUint16(0, info.tiles, true);
-  dv.setUint16(2, (c.throttle ? INFO_CAP.throttle : 0) | (c.functional ? INFO_CAP.functional : 0) | (c.flash ? INFO_CAP.flash : 0) | (c.lockstep ? INFO_CAP.lockstep : 0), true);
-  dv.setUint8(4, info.bootSlot === 'B' ? 1 : 0); dv.setUint8(5, info.trial ? 1 : 0); dv.setUint8(6, id.length); dv.setUint8(7, fw.length);
-  b.set(id, 8); b.set(fw, 8 + id.length);
+  dv.setUint16(
+    2,
+    (c.throttle ? INFO_CAP.throttle : 0) |
+      (c.functional ? INFO_CAP.functional : 0) |
+      (c.flash ? INFO_CAP.flash : 0) |
+      (c.lockstep ? INFO_CAP.lockstep : 0),
+    true,
+  );
+  dv.setUint8(4, info.bootSlot === 'B' ? 1 : 0);
+  dv.setUint8(5, info.trial ? 1 : 0);
+  dv.setUint8(6, id.length);
+  dv.setUint8(7, fw.length);
+  b.set(id, 8);
+  b.set(fw, 8 + id.length);
   return b;
 }
 export function decodeInfo(p: Uint8Array): BoardInfo {
-  const r = parse<{ tiles: number; caps: number; bootSlot: number; trial: number; idLen: number; fwLen: number; boardId: string; firmwareVersion: string }>(infoParser, p, 'INFO reply');
-  if (8 + r.idLen + r.fwLen !== p.length) throw new ProtocolError(`INFO reply: ${p.length} bytes, string lengths say ${8 + r.idLen + r.fwLen}`);
-  if (r.bootSlot > 1) throw new ProtocolError(`INFO reply: boot slot ${r.bootSlot} is neither 0 (A) nor 1 (B)`);
+  const r = parse<{
+    tiles: number;
+    caps: number;
+    bootSlot: number;
+    trial: number;
+    idLen: number;
+    fwLen: number;
+    boardId: string;
+    firmwareVersion: string;
+  }>(infoParser, p, 'INFO reply');
+  if (8 + r.idLen + r.fwLen !== p.length)
+    throw new ProtocolError(`INFO reply: ${p.length} bytes, string lengths say ${8 + r.idLen + r.fwLen}`);
+  if (r.bootSlot > 1)
+    throw new ProtocolError(`INFO reply: boot slot ${r.bootSlot} is neither 0 (A) nor 1 (B)`);
   return {
     boardId: r.boardId,
     firmwareVersion: r.firmwareVersion,
     tiles: r.tiles,
-    capabilities: { throttle: (r.caps & INFO_CAP.throttle) !== 0, functional: (r.caps & INFO_CAP.functional) !== 0, flash: (r.caps & INFO_CAP.flash) !== 0, lockstep: (r.caps & INFO_CAP.lockstep) !== 0 },
+    capabilities: {
+      throttle: (r.caps & INFO_CAP.throttle) !== 0,
+      functional: (r.caps & INFO_CAP.functional) !== 0,
+      flash: (r.caps & INFO_CAP.flash) !== 0,
+      lockstep: (r.caps & INFO_CAP.lockstep) !== 0,
+    },
     bootSlot: r.bootSlot === 1 ? 'B' : 'A',
     trial: r.trial !== 0,
   };
@@ -110,7 +185,8 @@ export function decodeAddress(p: Uint8Array, what: string): number {
 }
 export function encodeAddressValue(address: number, value: number): Uint8Array {
   const { b, dv } = bytes(8);
-  dv.setUint32(0, address >>> 0, true); dv.setUint32(4, value >>> 0, true);
+  dv.setUint32(0, address >>> 0, true);
+  dv.setUint32(4, value >>> 0, true);
   return b;
 }
 export function decodeAddressValue(p: Uint8Array, what: string): { address: number; value: number } {
@@ -146,16 +222,32 @@ export function decodeWriteMem(p: Uint8Array): { address: number; data: Uint8Arr
 export const EVENT_KIND = { granule: 1, done: 2, fault: 3, log: 4 } as const;
 const EVENT_RECORD_BYTES = 20;
 
-const eventParser = new Parser().endianness('little')
-  .uint8('kind').uint8('tile').uint16('msgLen').uint32('cycleLo').uint32('cycleHi').uint32('a').uint32('b')
+const eventParser = new Parser()
+  .endianness('little')
+  .uint8('kind')
+  .uint8('tile')
+  .uint16('msgLen')
+  .uint32('cycleLo')
+  .uint32('cycleHi')
+  .uint32('a')
+  .uint32('b')
   .string('message', { length: 'msgLen', encoding: 'utf8' });
 const eventsParser = new Parser().array('events', { type: eventParser, readUntil: 'eof' });
 const advanceRequestParser = new Parser().endianness('little').uint32('lo').uint32('hi');
-const advanceReplyHead = new Parser().endianness('little').uint32('cycleLo').uint32('cycleHi').uint32('firstEventSeq').uint32('eventCount');
+const advanceReplyHead = new Parser()
+  .endianness('little')
+  .uint32('cycleLo')
+  .uint32('cycleHi')
+  .uint32('firstEventSeq')
+  .uint32('eventCount');
 const eventFrameHead = new Parser().endianness('little').uint32('firstEventSeq');
 const eventAckParser = new Parser().endianness('little').uint32('nextExpected').uint8('resend');
 const nakParser = new Parser().endianness('little').uint16('expectedSeq');
-const errorParser = new Parser().endianness('little').uint16('status').uint16('msgLen').string('message', { length: 'msgLen', encoding: 'utf8' });
+const errorParser = new Parser()
+  .endianness('little')
+  .uint16('status')
+  .uint16('msgLen')
+  .string('message', { length: 'msgLen', encoding: 'utf8' });
 
 export function eventRecordBytes(e: BoardEvent): number {
   return EVENT_RECORD_BYTES + (e.kind === 'log' ? Math.min(utf8.encode(e.message).length, 0xffff) : 0);
@@ -184,18 +276,32 @@ export function encodeEvents(events: readonly BoardEvent[]): Uint8Array {
   return out;
 }
 
-interface RawEvent { kind: number; tile: number; msgLen: number; cycleLo: number; cycleHi: number; a: number; b: number; message: string }
+interface RawEvent {
+  kind: number;
+  tile: number;
+  msgLen: number;
+  cycleLo: number;
+  cycleHi: number;
+  a: number;
+  b: number;
+  message: string;
+}
 
 export function decodeEvents(p: Uint8Array, what = 'event records'): BoardEvent[] {
   const raw = parse<{ events: RawEvent[] }>(eventsParser, p, what).events;
   return raw.map((r) => {
     const cycle = u64(r.cycleLo, r.cycleHi);
     switch (r.kind) {
-      case EVENT_KIND.granule: return { kind: 'granule', tile: r.tile, cycle, tag: r.a };
-      case EVENT_KIND.done: return { kind: 'done', tile: r.tile, cycle, tag: r.a };
-      case EVENT_KIND.fault: return { kind: 'fault', tile: r.tile, cycle, address: r.a, code: r.b };
-      case EVENT_KIND.log: return { kind: 'log', cycle, message: r.message };
-      default: throw new ProtocolError(`${what}: unknown event kind ${r.kind}`);
+      case EVENT_KIND.granule:
+        return { kind: 'granule', tile: r.tile, cycle, tag: r.a };
+      case EVENT_KIND.done:
+        return { kind: 'done', tile: r.tile, cycle, tag: r.a };
+      case EVENT_KIND.fault:
+        return { kind: 'fault', tile: r.tile, cycle, address: r.a, code: r.b };
+      case EVENT_KIND.log:
+        return { kind: 'log', cycle, message: r.message };
+      default:
+        throw new ProtocolError(`${what}: unknown event kind ${r.kind}`);
     }
   });
 }
@@ -210,10 +316,20 @@ export function decodeAdvanceRequest(p: Uint8Array): number {
   return u64(r.lo, r.hi);
 }
 
-export interface AdvanceReply { cycle: number; firstEventSeq: number; eventCount: number; inline: BoardEvent[] | undefined }
+export interface AdvanceReply {
+  cycle: number;
+  firstEventSeq: number;
+  eventCount: number;
+  inline: BoardEvent[] | undefined;
+}
 
 /** `inline` undefined → the events travel as EVENT frames. */
-export function encodeAdvanceReply(cycle: number, firstEventSeq: number, events: readonly BoardEvent[], inline: boolean): Uint8Array {
+export function encodeAdvanceReply(
+  cycle: number,
+  firstEventSeq: number,
+  events: readonly BoardEvent[],
+  inline: boolean,
+): Uint8Array {
   const size = 16 + (inline ? events.reduce((n, e) => n + eventRecordBytes(e), 0) : 0);
   const { b, dv } = bytes(size);
   putU64(dv, 0, cycle);
@@ -224,10 +340,21 @@ export function encodeAdvanceReply(cycle: number, firstEventSeq: number, events:
 }
 export function decodeAdvanceReply(p: Uint8Array): AdvanceReply {
   if (p.length < 16) throw new ProtocolError(`ADVANCE reply: ${p.length} bytes, expected at least 16`);
-  const h = parse<{ cycleLo: number; cycleHi: number; firstEventSeq: number; eventCount: number }>(advanceReplyHead, p.subarray(0, 16), 'ADVANCE reply');
-  const inline = p.length > 16 || h.eventCount === 0 ? decodeEvents(p.subarray(16), 'ADVANCE reply events') : undefined;
-  if (inline !== undefined && p.length > 16 && inline.length !== h.eventCount) throw new ProtocolError(`ADVANCE reply: says ${h.eventCount} events, carries ${inline.length}`);
-  return { cycle: u64(h.cycleLo, h.cycleHi), firstEventSeq: h.firstEventSeq, eventCount: h.eventCount, inline };
+  const h = parse<{ cycleLo: number; cycleHi: number; firstEventSeq: number; eventCount: number }>(
+    advanceReplyHead,
+    p.subarray(0, 16),
+    'ADVANCE reply',
+  );
+  const inline =
+    p.length > 16 || h.eventCount === 0 ? decodeEvents(p.subarray(16), 'ADVANCE reply events') : undefined;
+  if (inline !== undefined && p.length > 16 && inline.length !== h.eventCount)
+    throw new ProtocolError(`ADVANCE reply: says ${h.eventCount} events, carries ${inline.length}`);
+  return {
+    cycle: u64(h.cycleLo, h.cycleHi),
+    firstEventSeq: h.firstEventSeq,
+    eventCount: h.eventCount,
+    inline,
+  };
 }
 
 export function encodeEventFrame(firstEventSeq: number, records: Uint8Array): Uint8Array {
@@ -244,7 +371,8 @@ export function decodeEventFrame(p: Uint8Array): { firstEventSeq: number; events
 
 export function encodeEventAck(nextExpected: number, resend: boolean): Uint8Array {
   const { b, dv } = bytes(5);
-  dv.setUint32(0, nextExpected >>> 0, true); dv.setUint8(4, resend ? 1 : 0);
+  dv.setUint32(0, nextExpected >>> 0, true);
+  dv.setUint8(4, resend ? 1 : 0);
   return b;
 }
 export function decodeEventAck(p: Uint8Array): { nextExpected: number; resend: boolean } {
@@ -264,13 +392,14 @@ export function decodeNak(p: Uint8Array): number {
 export function encodeError(status: number, message: string): Uint8Array {
   const msg = utf8.encode(message).subarray(0, 1024);
   const { b, dv } = bytes(4 + msg.length);
-  dv.setUint16(0, status, true); dv.setUint16(2, msg.length, true);
+  dv.setUint16(0, status, true);
+  dv.setUint16(2, msg.length, true);
   b.set(msg, 4);
   return b;
 }
 export function decodeError(p: Uint8Array): { status: number; message: string } {
   const r = parse<{ status: number; msgLen: number; message: string }>(errorParser, p, 'ERROR reply');
-  if (4 + r.msgLen !== p.length) throw new ProtocolError(`ERROR reply: ${p.length} bytes, message length says ${4 + r.msgLen}`);
+  if (4 + r.msgLen !== p.length)
+    throw new ProtocolError(`ERROR reply: ${p.length} bytes, message length says ${4 + r.msgLen}`);
   return { status: r.status, message: r.message };
 }
-

@@ -45,7 +45,9 @@ export const MsgType = {
   REPLY: 0x80,
 } as const;
 
-export const MSG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(MsgType).map(([k, v]) => [v, k]));
+export const MSG_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(MsgType).map(([k, v]) => [v, k]),
+);
 
 /** Frame flag bits. */
 export const FLAG_RETRANSMIT = 0x01;

@@ -10,7 +10,9 @@ export function junitXml(suite: string, results: readonly HilResult[]): string {
   const total = results.reduce((s, r) => s + r.ms, 0) / 1000;
   const cases = results.map((r) => {
     const head = `    <testcase classname="${esc(suite)}" name="${esc(r.name)}" time="${(r.ms / 1000).toFixed(3)}"`;
-    return r.ok ? `${head}/>` : `${head}>\n      <failure message="${esc(r.error ?? 'failed')}">${esc(r.error ?? '')}</failure>\n    </testcase>`;
+    return r.ok
+      ? `${head}/>`
+      : `${head}>\n      <failure message="${esc(r.error ?? 'failed')}">${esc(r.error ?? '')}</failure>\n    </testcase>`;
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

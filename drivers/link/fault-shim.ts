@@ -79,7 +79,9 @@ export class FaultInjector {
   }
 
   delayMs(): number {
-    return (this.p.maxDelayMs ?? 0) > 0 && this.rand() < (this.p.delayRate ?? 1) ? this.rand() * this.p.maxDelayMs! : 0;
+    return (this.p.maxDelayMs ?? 0) > 0 && this.rand() < (this.p.delayRate ?? 1)
+      ? this.rand() * this.p.maxDelayMs!
+      : 0;
   }
 
   private skip(p: number): number {
@@ -98,7 +100,10 @@ export class FaultyChannel implements ByteChannel {
   private listener: ((chunk: Uint8Array) => void) | undefined;
   private closed = false;
 
-  constructor(private readonly inner: ByteChannel, profile: FaultProfile) {
+  constructor(
+    private readonly inner: ByteChannel,
+    profile: FaultProfile,
+  ) {
     this.toBoard = new FaultInjector(profile);
     this.toHost = new FaultInjector({ ...profile, seed: (profile.seed ?? 1) ^ 0x5a5a5a5a });
     inner.onData((chunk) => this.deliver(this.toHost, chunk, (c) => this.listener?.(c), 'in'));
@@ -129,7 +134,12 @@ export class FaultyChannel implements ByteChannel {
     return this.inner.close();
   }
 
-  private deliver(f: FaultInjector, chunk: Uint8Array, sink: (c: Uint8Array) => void, dir: 'in' | 'out'): void {
+  private deliver(
+    f: FaultInjector,
+    chunk: Uint8Array,
+    sink: (c: Uint8Array) => void,
+    dir: 'in' | 'out',
+  ): void {
     const parts = f.apply(chunk);
     const delay = f.delayMs();
     const emit = (): void => {
@@ -146,7 +156,17 @@ export class FaultyChannel implements ByteChannel {
       if (dir === 'out') this.outPending--;
       else this.inPending--;
     };
-    const step = (prev: Promise<void>): Promise<void> => prev.then(() => (delay === 0 ? held() : new Promise<void>((r) => setTimeout(() => { held(); r(); }, delay))));
+    const step = (prev: Promise<void>): Promise<void> =>
+      prev.then(() =>
+        delay === 0
+          ? held()
+          : new Promise<void>((r) =>
+              setTimeout(() => {
+                held();
+                r();
+              }, delay),
+            ),
+      );
     if (dir === 'out') {
       this.outPending++;
       this.outChain = step(this.outChain);

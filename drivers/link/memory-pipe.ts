@@ -9,7 +9,11 @@ export interface BoardEnd {
   onData(listener: (chunk: Uint8Array) => void): void;
 }
 
-export function createPipe(name = 'memory pipe'): { host: ByteChannel; board: BoardEnd; disconnect(err?: Error): void } {
+export function createPipe(name = 'memory pipe'): {
+  host: ByteChannel;
+  board: BoardEnd;
+  disconnect(err?: Error): void;
+} {
   let toBoard: ((c: Uint8Array) => void) | undefined;
   let toHost: ((c: Uint8Array) => void) | undefined;
   let onClose: ((err?: Error) => void) | undefined;
@@ -19,7 +23,8 @@ export function createPipe(name = 'memory pipe'): { host: ByteChannel; board: Bo
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
-    const hq = hostQueue, bq = boardQueue;
+    const hq = hostQueue,
+      bq = boardQueue;
     hostQueue = [];
     boardQueue = [];
     if (closed) return;
@@ -39,9 +44,15 @@ export function createPipe(name = 'memory pipe'): { host: ByteChannel; board: Bo
       boardQueue.push(data.slice());
       schedule();
     },
-    onData(l) { toHost = l; },
-    onClose(l) { onClose = l; },
-    async flushInput() { hostQueue = []; },
+    onData(l) {
+      toHost = l;
+    },
+    onClose(l) {
+      onClose = l;
+    },
+    async flushInput() {
+      hostQueue = [];
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -53,7 +64,9 @@ export function createPipe(name = 'memory pipe'): { host: ByteChannel; board: Bo
       hostQueue.push(data.slice());
       schedule();
     },
-    onData(l) { toBoard = l; },
+    onData(l) {
+      toBoard = l;
+    },
   };
   return {
     host,

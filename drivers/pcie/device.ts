@@ -12,7 +12,12 @@ import { decodeEvents, decodeInfo } from '../../boards/wire/messages.ts';
 import { LINK_BLOCK_BASE, LINK_MAGIC, LinkCmd, LinkReg, MAILBOX_BASE } from '../../boards/wire/pcie.ts';
 import { Status } from '../../boards/wire/protocol.ts';
 import type { Device, HelloInfo } from '../device.ts';
-import { checkCycle, checkMemoryArgs, checkRegisterValue, resolveRegister } from '../link/register-address.ts';
+import {
+  checkCycle,
+  checkMemoryArgs,
+  checkRegisterValue,
+  resolveRegister,
+} from '../link/register-address.ts';
 import type { PcieFunction } from './function.ts';
 
 const TWO32 = 0x1_0000_0000;
@@ -28,17 +33,32 @@ export class PcieDevice implements Device {
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(private readonly fn: PcieFunction, readonly board: BoardDefinition, private info: BoardInfo, private readonly version: number, private readonly timeoutMs: number) {}
+  private constructor(
+    private readonly fn: PcieFunction,
+    readonly board: BoardDefinition,
+    private info: BoardInfo,
+    private readonly version: number,
+    private readonly timeoutMs: number,
+  ) {}
 
   static async connect(fn: PcieFunction, opts: PcieDeviceOptions = {}): Promise<PcieDevice> {
     try {
       const magic = await fn.mmioRead(LINK_BLOCK_BASE + LinkReg.MAGIC);
-      if (magic !== LINK_MAGIC) throw new ProtocolError(`${fn.name}: LINK block magic is 0x${magic.toString(16)}, expected 0x${LINK_MAGIC.toString(16)} ('CTPL'): is the cotenant bitstream loaded?`);
+      if (magic !== LINK_MAGIC)
+        throw new ProtocolError(
+          `${fn.name}: LINK block magic is 0x${magic.toString(16)}, expected 0x${LINK_MAGIC.toString(16)} ('CTPL'): is the cotenant bitstream loaded?`,
+        );
       const version = await fn.mmioRead(LINK_BLOCK_BASE + LinkReg.VERSION);
       const timeoutMs = opts.commandTimeoutMs ?? 120_000;
       const info = decodeInfo(await linkCommand(fn, LinkCmd.INFO, timeoutMs));
-      const board = opts.board ?? findBoard(info.boardId) ?? Object.values(BOARDS).find((b) => b.boardIdCode === info.boardId);
-      if (board === undefined) throw new ConfigError(`${fn.name}: the board reports id "${info.boardId}", which is not in the catalogue; pass the board definition explicitly`);
+      const board =
+        opts.board ??
+        findBoard(info.boardId) ??
+        Object.values(BOARDS).find((b) => b.boardIdCode === info.boardId);
+      if (board === undefined)
+        throw new ConfigError(
+          `${fn.name}: the board reports id "${info.boardId}", which is not in the catalogue; pass the board definition explicitly`,
+        );
       return new PcieDevice(fn, board, info, version, timeoutMs);
     } catch (err) {
       await fn.close().catch(() => undefined);
@@ -79,7 +99,8 @@ export class PcieDevice implements Device {
   writeMemory(address: number, data: Uint8Array): Promise<void> {
     return this.serial(async () => {
       checkMemoryArgs(address, data.length);
-      for (let off = 0; off < data.length; off += this.fn.maxDmaBytes) await this.fn.dmaWrite(address + off, data.subarray(off, off + this.fn.maxDmaBytes));
+      for (let off = 0; off < data.length; off += this.fn.maxDmaBytes)
+        await this.fn.dmaWrite(address + off, data.subarray(off, off + this.fn.maxDmaBytes));
     });
   }
 
@@ -94,7 +115,8 @@ export class PcieDevice implements Device {
       const hi = await this.fn.mmioRead(LINK_BLOCK_BASE + LinkReg.CYCLE_HI);
       const count = await this.fn.mmioRead(LINK_BLOCK_BASE + LinkReg.EVENTS);
       const events = decodeEvents(records, `${this.fn.name} event records`);
-      if (events.length !== count) throw new ProtocolError(`${this.fn.name}: LINK says ${count} events, mailbox holds ${events.length}`);
+      if (events.length !== count)
+        throw new ProtocolError(`${this.fn.name}: LINK says ${count} events, mailbox holds ${events.length}`);
       return { cycle: hi * TWO32 + lo, events };
     });
   }
@@ -114,7 +136,8 @@ export class PcieDevice implements Device {
   }
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new DisconnectedError(`${this.fn.name} is closed; open the device again`));
+    if (this.closed)
+      return Promise.reject(new DisconnectedError(`${this.fn.name} is closed; open the device again`));
     const run = this.chain.then(op, op);
     this.chain = run.catch(() => undefined);
     return run;
@@ -130,7 +153,9 @@ async function linkCommand(fn: PcieFunction, cmd: number, timeoutMs: number): Pr
   const result = bytes === 0 ? new Uint8Array(0) : await fn.dmaRead(MAILBOX_BASE, bytes);
   if (status !== 0) {
     const msg = utf8.decode(result);
-    throw status === Status.RANGE || status === Status.INTERNAL ? new DeviceFault(msg) : new ProtocolError(`${fn.name}: LINK command ${cmd} failed with status ${status}: ${msg}`);
+    throw status === Status.RANGE || status === Status.INTERNAL
+      ? new DeviceFault(msg)
+      : new ProtocolError(`${fn.name}: LINK command ${cmd} failed with status ${status}: ${msg}`);
   }
   return result;
 }

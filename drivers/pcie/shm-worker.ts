@@ -11,7 +11,9 @@ import { Ctl, DATA_BYTES, DATA_OFFSET, Op, Result, State, type ShmWorkerData } f
 const data = workerData as ShmWorkerData;
 const def = findBoard(data.boardId);
 if (def === undefined) throw new Error(`shm worker: unknown board ${data.boardId}`);
-const endpoint = new PcieEndpoint(createEmulatedBoard(def, { mode: data.mode, flash: createFlashPeripheral(def) }));
+const endpoint = new PcieEndpoint(
+  createEmulatedBoard(def, { mode: data.mode, flash: createFlashPeripheral(def) }),
+);
 const ctl = new Int32Array(data.sab, 0, DATA_OFFSET / 4);
 const bytes = new Uint8Array(data.sab, DATA_OFFSET, DATA_BYTES);
 

@@ -8,11 +8,17 @@ import type { PcieFunction } from './function.ts';
 import { Ctl, DATA_BYTES, DATA_OFFSET, Op, Result, State, type ShmWorkerData } from './shm-protocol.ts';
 
 // Atomics.waitAsync is in Node 20 but not in the ES2023 lib typings.
-const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(a: Int32Array, i: number, v: number): { async: boolean; value: Promise<string> | string };
+  }
+).waitAsync;
 
 /** The worker entry: the .ts source under tsx (tests), the bundled .mjs beside dist/cotenant.mjs. */
 function workerUrl(): URL {
-  return import.meta.url.endsWith('.ts') ? new URL('./shm-worker.ts', import.meta.url) : new URL('./shm-worker.mjs', import.meta.url);
+  return import.meta.url.endsWith('.ts')
+    ? new URL('./shm-worker.ts', import.meta.url)
+    : new URL('./shm-worker.mjs', import.meta.url);
 }
 
 /** Under tsx (tests, bench) a worker does not inherit the TypeScript loader: load the .ts
@@ -34,7 +40,11 @@ export class ShmFunction implements PcieFunction {
   private irqSeen = 0;
   private stopping = false;
 
-  private constructor(readonly name: string, private readonly worker: Worker, sab: SharedArrayBuffer) {
+  private constructor(
+    readonly name: string,
+    private readonly worker: Worker,
+    sab: SharedArrayBuffer,
+  ) {
     this.ctl = new Int32Array(sab, 0, DATA_OFFSET / 4);
     this.bytes = new Uint8Array(sab, DATA_OFFSET, DATA_BYTES);
     this.exited = new Promise<never>((_, reject) => {
@@ -86,7 +96,8 @@ export class ShmFunction implements PcieFunction {
     const deadline = performance.now() + timeoutMs;
     while (Atomics.load(this.ctl, Ctl.IRQ) === this.irqSeen) {
       this.check();
-      if (performance.now() > deadline) throw new TimeoutError(`${this.name}: no completion interrupt within ${timeoutMs} ms`, timeoutMs);
+      if (performance.now() > deadline)
+        throw new TimeoutError(`${this.name}: no completion interrupt within ${timeoutMs} ms`, timeoutMs);
       await new Promise((r) => setTimeout(r, 1));
     }
     this.irqSeen = Atomics.load(this.ctl, Ctl.IRQ);

@@ -20,11 +20,15 @@ export interface XdmaFileIo {
 
 export const nodeFileIo: XdmaFileIo = {
   open: (path, flags) => new Promise((res, rej) => fs.open(path, flags, (e, fd) => (e ? rej(e) : res(fd)))),
-  pread: (fd, length, position) => new Promise((res, rej) => {
-    const buf = Buffer.alloc(length);
-    fs.read(fd, buf, 0, length, position, (e, n) => (e ? rej(e) : res(new Uint8Array(buf.buffer, buf.byteOffset, n))));
-  }),
-  pwrite: (fd, data, position) => new Promise((res, rej) => fs.write(fd, data, 0, data.length, position, (e, n) => (e ? rej(e) : res(n)))),
+  pread: (fd, length, position) =>
+    new Promise((res, rej) => {
+      const buf = Buffer.alloc(length);
+      fs.read(fd, buf, 0, length, position, (e, n) =>
+        e ? rej(e) : res(new Uint8Array(buf.buffer, buf.byteOffset, n)),
+      );
+    }),
+  pwrite: (fd, data, position) =>
+    new Promise((res, rej) => fs.write(fd, data, 0, data.length, position, (e, n) => (e ? rej(e) : res(n)))),
   close: (fd) => new Promise((res, rej) => fs.close(fd, (e) => (e ? rej(e) : res()))),
 };
 
@@ -44,7 +48,12 @@ export class XdmaFunction implements PcieFunction {
   readonly maxDmaBytes: number;
   private closed = false;
 
-  private constructor(readonly name: string, private readonly io: XdmaFileIo, private readonly fds: { user: number; h2c: number; c2h: number; events: number }, maxDma: number) {
+  private constructor(
+    readonly name: string,
+    private readonly io: XdmaFileIo,
+    private readonly fds: { user: number; h2c: number; c2h: number; events: number },
+    maxDma: number,
+  ) {
     this.maxDmaBytes = maxDma;
   }
 
@@ -60,7 +69,10 @@ export class XdmaFunction implements PcieFunction {
         return fd;
       } catch (err) {
         for (const fd of opened) await io.close(fd).catch(() => undefined);
-        throw new DisconnectedError(`cannot open ${prefix}${suffix}: ${(err as Error).message}; is the XDMA driver loaded and the card present (ls ${prefix}_*)?`, { cause: err });
+        throw new DisconnectedError(
+          `cannot open ${prefix}${suffix}: ${(err as Error).message}; is the XDMA driver loaded and the card present (ls ${prefix}_*)?`,
+          { cause: err },
+        );
       }
     };
     const user = await openOne('_user', 'r+');
@@ -71,23 +83,39 @@ export class XdmaFunction implements PcieFunction {
   }
 
   async mmioRead(offset: number): Promise<number> {
-    const b = await this.call(() => this.io.pread(this.fds.user, 4, offset), `register read at 0x${offset.toString(16)}`);
-    if (b.length !== 4) throw new DisconnectedError(`${this.name}_user: short register read (${b.length} of 4 bytes) at 0x${offset.toString(16)}`);
+    const b = await this.call(
+      () => this.io.pread(this.fds.user, 4, offset),
+      `register read at 0x${offset.toString(16)}`,
+    );
+    if (b.length !== 4)
+      throw new DisconnectedError(
+        `${this.name}_user: short register read (${b.length} of 4 bytes) at 0x${offset.toString(16)}`,
+      );
     return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);
   }
 
   async mmioWrite(offset: number, value: number): Promise<void> {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, value >>> 0, true);
-    await this.call(() => this.io.pwrite(this.fds.user, b, offset), `register write at 0x${offset.toString(16)}`);
+    await this.call(
+      () => this.io.pwrite(this.fds.user, b, offset),
+      `register write at 0x${offset.toString(16)}`,
+    );
   }
 
   async dmaRead(address: number, length: number): Promise<Uint8Array> {
     const out = new Uint8Array(length);
     let off = 0;
     while (off < length) {
-      const part = await this.call(() => this.io.pread(this.fds.c2h, length - off, address + off), `DMA read at 0x${(address + off).toString(16)}`);
-      if (part.length === 0) throw new DeviceFault(`${this.name}: DMA read at 0x${(address + off).toString(16)} returned no data`, { address: address + off });
+      const part = await this.call(
+        () => this.io.pread(this.fds.c2h, length - off, address + off),
+        `DMA read at 0x${(address + off).toString(16)}`,
+      );
+      if (part.length === 0)
+        throw new DeviceFault(
+          `${this.name}: DMA read at 0x${(address + off).toString(16)} returned no data`,
+          { address: address + off },
+        );
       out.set(part, off);
       off += part.length;
     }
@@ -97,8 +125,15 @@ export class XdmaFunction implements PcieFunction {
   async dmaWrite(address: number, data: Uint8Array): Promise<void> {
     let off = 0;
     while (off < data.length) {
-      const n = await this.call(() => this.io.pwrite(this.fds.h2c, data.subarray(off), address + off), `DMA write at 0x${(address + off).toString(16)}`);
-      if (n <= 0) throw new DeviceFault(`${this.name}: DMA write at 0x${(address + off).toString(16)} made no progress`, { address: address + off });
+      const n = await this.call(
+        () => this.io.pwrite(this.fds.h2c, data.subarray(off), address + off),
+        `DMA write at 0x${(address + off).toString(16)}`,
+      );
+      if (n <= 0)
+        throw new DeviceFault(
+          `${this.name}: DMA write at 0x${(address + off).toString(16)} made no progress`,
+          { address: address + off },
+        );
       off += n;
     }
   }
@@ -106,7 +141,11 @@ export class XdmaFunction implements PcieFunction {
   async waitInterrupt(timeoutMs: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(new TimeoutError(`${this.name}: no completion interrupt within ${timeoutMs} ms`, timeoutMs)), timeoutMs);
+      timer = setTimeout(
+        () =>
+          rej(new TimeoutError(`${this.name}: no completion interrupt within ${timeoutMs} ms`, timeoutMs)),
+        timeoutMs,
+      );
     });
     try {
       // the events file answers a 4-byte read with the interrupt count once one fired
@@ -128,7 +167,10 @@ export class XdmaFunction implements PcieFunction {
       return await op();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
-      if (CARD_REFUSED.has(code)) throw new DeviceFault(`${this.name}: ${what} refused by the card (${code}): ${(err as Error).message}`);
+      if (CARD_REFUSED.has(code))
+        throw new DeviceFault(
+          `${this.name}: ${what} refused by the card (${code}): ${(err as Error).message}`,
+        );
       throw new DisconnectedError(`${this.name}: ${what} failed: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -7,11 +7,22 @@ import type { AdvanceResult, BoardInfo } from '../../boards/events.ts';
 import type { RegisterName } from '../../boards/registers.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import {
-  decodeInfo, decodeValue, encodeAddress, encodeAddressLength, encodeAddressValue, encodeAdvanceRequest, encodeWriteMem,
+  decodeInfo,
+  decodeValue,
+  encodeAddress,
+  encodeAddressLength,
+  encodeAddressValue,
+  encodeAdvanceRequest,
+  encodeWriteMem,
 } from '../../boards/wire/messages.ts';
 import { DEFAULT_WINDOW, MsgType } from '../../boards/wire/protocol.ts';
 import type { Device, HelloInfo } from '../device.ts';
-import { checkCycle, checkMemoryArgs, checkRegisterValue, resolveRegister } from '../link/register-address.ts';
+import {
+  checkCycle,
+  checkMemoryArgs,
+  checkRegisterValue,
+  resolveRegister,
+} from '../link/register-address.ts';
 import type { ByteChannel } from './channel.ts';
 import { LinkSession, type LinkOptions } from './session.ts';
 
@@ -28,8 +39,7 @@ export class SerialDevice implements Device {
     readonly board: BoardDefinition,
     private info: BoardInfo,
     private readonly transport: string,
-  ) {
-  }
+  ) {}
 
   /** Opens a session on `channel` (flushing stale input) and identifies the board. */
   static async connect(channel: ByteChannel, opts: SerialDeviceOptions = {}): Promise<SerialDevice> {
@@ -56,7 +66,10 @@ export class SerialDevice implements Device {
 
   async readRegister(name: RegisterName, tile?: number): Promise<number> {
     const address = resolveRegister(name, tile, this.info.tiles);
-    return decodeValue(await this.session.request(MsgType.READ_REG, encodeAddress(address)), 'READ_REG reply');
+    return decodeValue(
+      await this.session.request(MsgType.READ_REG, encodeAddress(address)),
+      'READ_REG reply',
+    );
   }
 
   async writeRegister(name: RegisterName, value: number, tile?: number): Promise<void> {
@@ -72,10 +85,15 @@ export class SerialDevice implements Device {
     const parts: (() => Promise<void>)[] = [];
     for (let off = 0; off < length; off += chunk) {
       const n = Math.min(chunk, length - off);
-      parts.push(() => this.session.request(MsgType.READ_MEM, encodeAddressLength(address + off, n)).then((data) => {
-        if (data.length !== n) throw new ProtocolError(`READ_MEM at 0x${(address + off).toString(16)}: asked ${n} bytes, got ${data.length}`);
-        out.set(data, off);
-      }));
+      parts.push(() =>
+        this.session.request(MsgType.READ_MEM, encodeAddressLength(address + off, n)).then((data) => {
+          if (data.length !== n)
+            throw new ProtocolError(
+              `READ_MEM at 0x${(address + off).toString(16)}: asked ${n} bytes, got ${data.length}`,
+            );
+          out.set(data, off);
+        }),
+      );
     }
     await pipelined(parts);
     return out;
@@ -86,7 +104,12 @@ export class SerialDevice implements Device {
     const chunk = this.chunkBytes();
     const parts: (() => Promise<unknown>)[] = [];
     for (let off = 0; off < data.length; off += chunk) {
-      parts.push(() => this.session.request(MsgType.WRITE_MEM, encodeWriteMem(address + off, data.subarray(off, off + chunk))));
+      parts.push(() =>
+        this.session.request(
+          MsgType.WRITE_MEM,
+          encodeWriteMem(address + off, data.subarray(off, off + chunk)),
+        ),
+      );
     }
     await pipelined(parts);
   }
@@ -128,10 +151,17 @@ async function pipelined(parts: readonly (() => Promise<unknown>)[]): Promise<vo
   const pending = new Set<Promise<void>>();
   for (;;) {
     while (!failed && next < parts.length && pending.size < BULK_QUEUED_CHUNKS) {
-      const p: Promise<void> = parts[next++]!().then(
-        () => undefined,
-        (err: unknown) => { if (!failed) { failed = true; firstError = err; } },
-      ).finally(() => pending.delete(p));
+      const p: Promise<void> = parts[next++]!()
+        .then(
+          () => undefined,
+          (err: unknown) => {
+            if (!failed) {
+              failed = true;
+              firstError = err;
+            }
+          },
+        )
+        .finally(() => pending.delete(p));
       pending.add(p);
     }
     if (pending.size === 0) break;
@@ -143,7 +173,11 @@ async function pipelined(parts: readonly (() => Promise<unknown>)[]): Promise<vo
 function boardFor(boardId: string): BoardDefinition {
   const byId = findBoard(boardId) ?? Object.values(BOARDS).find((b) => b.boardIdCode === boardId);
   if (byId === undefined) {
-    throw new ConfigError(`the board reports id "${boardId}", which is not in the catalogue (${Object.values(BOARDS).map((b) => `${b.id}=${b.boardIdCode}`).join(', ')}); pass the board definition explicitly`);
+    throw new ConfigError(
+      `the board reports id "${boardId}", which is not in the catalogue (${Object.values(BOARDS)
+        .map((b) => `${b.id}=${b.boardIdCode}`)
+        .join(', ')}); pass the board definition explicitly`,
+    );
   }
   return byId;
 }

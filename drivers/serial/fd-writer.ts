@@ -22,7 +22,10 @@ export class FdWriter {
   private spins = 0;
   private failed = false;
 
-  constructor(private readonly fd: number, private readonly onError: (err: Error) => void) {}
+  constructor(
+    private readonly fd: number,
+    private readonly onError: (err: Error) => void,
+  ) {}
 
   write(data: Uint8Array): void {
     if (this.failed) return;
@@ -40,7 +43,10 @@ export class FdWriter {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'EINTR') {
-          this.retry = this.spins++ < EAGAIN_SPINS ? setImmediate(() => this.pump()) : setTimeout(() => this.pump(), EAGAIN_RETRY_MS);
+          this.retry =
+            this.spins++ < EAGAIN_SPINS
+              ? setImmediate(() => this.pump())
+              : setTimeout(() => this.pump(), EAGAIN_RETRY_MS);
           return;
         }
         this.failed = true;

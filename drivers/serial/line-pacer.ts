@@ -12,7 +12,10 @@ export class LinePacer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
-  constructor(private readonly byteMs: number, private readonly deliver: (bytes: Uint8Array) => void) {}
+  constructor(
+    private readonly byteMs: number,
+    private readonly deliver: (bytes: Uint8Array) => void,
+  ) {}
 
   push(bytes: Uint8Array): void {
     if (this.closed || bytes.length === 0) return;

@@ -13,7 +13,10 @@
 import fs from 'node:fs';
 import pty from 'node-pty';
 import type { EmulatedBoard } from '../../boards/emulator/api.ts';
-import { SerialFirmware, type SerialFirmwareOptions } from '../../boards/emulator/serial-firmware/firmware.ts';
+import {
+  SerialFirmware,
+  type SerialFirmwareOptions,
+} from '../../boards/emulator/serial-firmware/firmware.ts';
 import { LinePacer } from './line-pacer.ts';
 
 export interface PtyServerOptions extends SerialFirmwareOptions {
@@ -30,7 +33,12 @@ interface MasterStream {
   destroy(): void;
 }
 
-interface PtyPair { master: MasterStream; slave: { destroy(): void }; ptsName: string; _fd: number }
+interface PtyPair {
+  master: MasterStream;
+  slave: { destroy(): void };
+  ptsName: string;
+  _fd: number;
+}
 
 export class PtyBoardServer {
   readonly path: string;
@@ -53,7 +61,10 @@ export class PtyBoardServer {
     this.path = term.ptsName;
     this.master = term.master;
     this.masterFd = term._fd;
-    this.holderFd = fs.openSync(this.path, fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK);
+    this.holderFd = fs.openSync(
+      this.path,
+      fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK,
+    );
     term.slave.destroy();
     this.firmware = new SerialFirmware(board, (b) => this.send(b), opts);
     if (opts.baud) {
@@ -61,7 +72,9 @@ export class PtyBoardServer {
       this.inPacer = new LinePacer(byteMs, (b) => this.firmware.receive(b));
       this.outPacer = new LinePacer(byteMs, (b) => this.enqueue(b));
     }
-    this.master.on('error', () => { /* EIO while no host is attached; the holder fd prevents most */ });
+    this.master.on('error', () => {
+      /* EIO while no host is attached; the holder fd prevents most */
+    });
     this.master.on('data', (d) => this.receive(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)));
   }
 
@@ -73,7 +86,11 @@ export class PtyBoardServer {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.master.destroy();
-    try { fs.closeSync(this.holderFd); } catch { /* already closed */ }
+    try {
+      fs.closeSync(this.holderFd);
+    } catch {
+      /* already closed */
+    }
   }
 
   private later(fn: () => void, ms: number): void {
@@ -98,7 +115,8 @@ export class PtyBoardServer {
   private enqueue(bytes: Uint8Array): void {
     this.outQueue.push(bytes);
     this.outBytes += bytes.length;
-    while (this.outBytes > MAX_OUT_QUEUE_BYTES && this.outQueue.length > 1) this.outBytes -= this.outQueue.shift()!.length;
+    while (this.outBytes > MAX_OUT_QUEUE_BYTES && this.outQueue.length > 1)
+      this.outBytes -= this.outQueue.shift()!.length;
     this.pump(0);
   }
 

@@ -10,7 +10,13 @@ export async function openSerialChannel(path: string, baudRate: number): Promise
   const port = new SerialPort({ path, baudRate, autoOpen: false, hupcl: false });
   await new Promise<void>((resolve, reject) => {
     port.open((err) => {
-      if (err) reject(new DisconnectedError(`cannot open serial port ${path}: ${err.message}; check the path (cotenant ports lists ports) and permissions (e.g. the dialout group)`, { cause: err }));
+      if (err)
+        reject(
+          new DisconnectedError(
+            `cannot open serial port ${path}: ${err.message}; check the path (cotenant ports lists ports) and permissions (e.g. the dialout group)`,
+            { cause: err },
+          ),
+        );
       else resolve();
     });
   });
@@ -35,7 +41,9 @@ export async function openSerialChannel(path: string, baudRate: number): Promise
       else port.write(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
     },
     onData(listener) {
-      port.on('data', (chunk: Buffer) => listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+      port.on('data', (chunk: Buffer) =>
+        listener(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+      );
     },
     onClose(listener) {
       closeListener = listener;

@@ -12,10 +12,28 @@ import { DeviceFault, DisconnectedError, ProtocolError, TimeoutError } from '../
 import type { BoardEvent } from '../../boards/events.ts';
 import { FrameDecoder, encodeFrame, encodedFrameBytes, type Frame } from '../../boards/wire/frame.ts';
 import {
-  decodeAdvanceReply, decodeError, decodeEventFrame, decodeNak, decodeSyncReply, encodeEventAck, encodeSyncRequest, type AdvanceReply, type SyncReply,
+  decodeAdvanceReply,
+  decodeError,
+  decodeEventFrame,
+  decodeNak,
+  decodeSyncReply,
+  encodeEventAck,
+  encodeSyncRequest,
+  type AdvanceReply,
+  type SyncReply,
 } from '../../boards/wire/messages.ts';
 import {
-  DEFAULT_PAYLOAD_BYTES, DEFAULT_WINDOW, FLAG_RETRANSMIT, LinkCaps, MSG_NAMES, MsgType, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, Status, nextSeq, seqDistance,
+  DEFAULT_PAYLOAD_BYTES,
+  DEFAULT_WINDOW,
+  FLAG_RETRANSMIT,
+  LinkCaps,
+  MSG_NAMES,
+  MsgType,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_MIN,
+  Status,
+  nextSeq,
+  seqDistance,
 } from '../../boards/wire/protocol.ts';
 import { realClock, type ByteChannel, type LinkClock } from './channel.ts';
 
@@ -64,12 +82,26 @@ interface Pending {
   timer?: unknown;
 }
 
-interface EventWaiter { readonly until: number; readonly deadline: number; readonly resolve: () => void; readonly reject: (e: Error) => void; timer?: unknown }
+interface EventWaiter {
+  readonly until: number;
+  readonly deadline: number;
+  readonly resolve: () => void;
+  readonly reject: (e: Error) => void;
+  timer?: unknown;
+}
 
 const NONCE_MOD = 0x1_0000_0000;
 
 export class LinkSession {
-  readonly stats: LinkStats = { requests: 0, retransmits: 0, timeouts: 0, badFrames: 0, resyncs: 0, bytesOut: 0, bytesIn: 0 };
+  readonly stats: LinkStats = {
+    requests: 0,
+    retransmits: 0,
+    timeouts: 0,
+    badFrames: 0,
+    resyncs: 0,
+    bytesOut: 0,
+    bytesIn: 0,
+  };
   private readonly clock: LinkClock;
   private readonly decoder: FrameDecoder;
   private readonly waiting: Pending[] = [];
@@ -79,7 +111,8 @@ export class LinkSession {
   private nonce: number;
   private sync: SyncReply | undefined;
   private syncing: Promise<void> | undefined;
-  private syncWaiter: { nonce: number; resolve: (r: SyncReply) => void; reject: (e: Error) => void } | undefined;
+  private syncWaiter:
+    { nonce: number; resolve: (r: SyncReply) => void; reject: (e: Error) => void } | undefined;
   private closedErr: Error | undefined;
   private srtt: number | undefined;
   private lastProgress = 0;
@@ -92,16 +125,29 @@ export class LinkSession {
   /** Called when the board is found to have rebooted (commands in flight were failed). */
   onReboot: (() => void) | undefined;
 
-  constructor(private readonly channel: ByteChannel, private readonly opts: LinkOptions = {}) {
+  constructor(
+    private readonly channel: ByteChannel,
+    private readonly opts: LinkOptions = {},
+  ) {
     this.clock = opts.clock ?? realClock;
     // a nonce unique to this host session; not board state, so Math.random is fine here
     this.nonce = Math.floor(Math.random() * NONCE_MOD);
-    this.decoder = new FrameDecoder((f) => this.onFrame(f), () => this.onBadFrame());
+    this.decoder = new FrameDecoder(
+      (f) => this.onFrame(f),
+      () => this.onBadFrame(),
+    );
     channel.onData((chunk) => {
       this.stats.bytesIn += chunk.length;
       this.decoder.push(chunk);
     });
-    channel.onClose((err) => this.fail(new DisconnectedError(`link ${channel.name} closed${err ? `: ${err.message}` : ''}; reopen the device`, { cause: err })));
+    channel.onClose((err) =>
+      this.fail(
+        new DisconnectedError(
+          `link ${channel.name} closed${err ? `: ${err.message}` : ''}; reopen the device`,
+          { cause: err },
+        ),
+      ),
+    );
   }
 
   get version(): number {
@@ -130,7 +176,19 @@ export class LinkSession {
     const t = timeoutMs ?? this.opts.timeoutMs?.command ?? 5000;
     this.stats.requests++;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ seq: -1, type, payload, deadline: 0, timeoutMs: t, resolve, reject, sentAt: 0, sendOrder: 0, retransmitted: false, rto: 0 });
+      this.waiting.push({
+        seq: -1,
+        type,
+        payload,
+        deadline: 0,
+        timeoutMs: t,
+        resolve,
+        reject,
+        sentAt: 0,
+        sendOrder: 0,
+        retransmitted: false,
+        rto: 0,
+      });
       this.pump();
     });
   }
@@ -142,7 +200,8 @@ export class LinkSession {
     const end = (reply.firstEventSeq + (reply.inline === undefined ? reply.eventCount : 0)) >>> 0;
     if (reply.inline === undefined) await this.waitEvents(end, timeout);
     // every pushed event up to `end` (a free-running board may have raised some before), then inline ones
-    const before = (r: { seq: number }): boolean => seqDistance32(r.seq, end) > 0 && seqDistance32(r.seq, end) < 0x8000_0000;
+    const before = (r: { seq: number }): boolean =>
+      seqDistance32(r.seq, end) > 0 && seqDistance32(r.seq, end) < 0x8000_0000;
     const take = this.ready.filter(before);
     this.ready = this.ready.filter((r) => !before(r));
     return { reply, events: [...take.map((r) => r.event), ...(reply.inline ?? [])] };
@@ -164,7 +223,18 @@ export class LinkSession {
     const firstSeq = this.seq;
     const wanted = this.opts.maxPayloadBytes ?? DEFAULT_PAYLOAD_BYTES;
     const caps = (this.opts.inlineEvents ?? true) ? LinkCaps.INLINE_EVENTS : 0;
-    const frame = encodeFrame(MsgType.SYNC, 0, encodeSyncRequest({ minVersion: PROTOCOL_VERSION_MIN, maxVersion: PROTOCOL_VERSION, caps, nonce, maxPayload: wanted, firstSeq }));
+    const frame = encodeFrame(
+      MsgType.SYNC,
+      0,
+      encodeSyncRequest({
+        minVersion: PROTOCOL_VERSION_MIN,
+        maxVersion: PROTOCOL_VERSION,
+        caps,
+        nonce,
+        maxPayload: wanted,
+        firstSeq,
+      }),
+    );
     const timeoutMs = this.opts.timeoutMs?.sync ?? 3000;
     const deadline = this.clock.now() + timeoutMs;
     this.syncing = new Promise<SyncReply>((resolve, reject) => {
@@ -174,7 +244,12 @@ export class LinkSession {
         if (this.syncWaiter?.nonce !== nonce) return;
         if (this.clock.now() >= deadline) {
           this.syncWaiter = undefined;
-          reject(new TimeoutError(`no answer to SYNC from ${this.channel.name} within ${timeoutMs} ms: is the board powered, running cotenant firmware, and is the baud rate right?`, timeoutMs));
+          reject(
+            new TimeoutError(
+              `no answer to SYNC from ${this.channel.name} within ${timeoutMs} ms: is the board powered, running cotenant firmware, and is the baud rate right?`,
+              timeoutMs,
+            ),
+          );
           return;
         }
         this.writeFrame(frame);
@@ -182,24 +257,34 @@ export class LinkSession {
         rto = Math.min(rto * 2, this.opts.maxRtoMs ?? 500);
       };
       attempt();
-    }).then((reply) => {
-      this.sync = reply;
-      this.nextEvent = reply.nextEventSeq;
-      this.heldEvents.clear();
-      this.syncing = undefined;
-      this.pump();
-    }, (err: Error) => {
-      this.syncing = undefined;
-      this.fail(err);
-      throw err;
-    });
+    }).then(
+      (reply) => {
+        this.sync = reply;
+        this.nextEvent = reply.nextEventSeq;
+        this.heldEvents.clear();
+        this.syncing = undefined;
+        this.pump();
+      },
+      (err: Error) => {
+        this.syncing = undefined;
+        this.fail(err);
+        throw err;
+      },
+    );
     return this.syncing;
   }
 
   // ---- sending ---------------------------------------------------------------------------
 
   private windowSize(): number {
-    return Math.max(1, Math.min(this.opts.window ?? DEFAULT_WINDOW, this.sync ? this.sync.reorderDepth - 1 : 1, this.sync ? this.sync.replyCacheDepth - 1 : 1));
+    return Math.max(
+      1,
+      Math.min(
+        this.opts.window ?? DEFAULT_WINDOW,
+        this.sync ? this.sync.reorderDepth - 1 : 1,
+        this.sync ? this.sync.replyCacheDepth - 1 : 1,
+      ),
+    );
   }
 
   private pump(): void {
@@ -256,13 +341,21 @@ export class LinkSession {
     const quietFor = now - this.lastProgress;
     // (bounded: a request whose own reply keeps getting lost must not wait forever)
     if (quietFor < p.rto && now - p.sentAt < 4 * p.rto && now < p.deadline) {
-      p.timer = this.clock.setTimer(() => this.onTimer(p), Math.max(1, Math.min(p.rto - quietFor, p.deadline - now)));
+      p.timer = this.clock.setTimer(
+        () => this.onTimer(p),
+        Math.max(1, Math.min(p.rto - quietFor, p.deadline - now)),
+      );
       return;
     }
     if (now >= p.deadline) {
       this.inflight.delete(p.seq);
       this.stats.timeouts++;
-      p.reject(new TimeoutError(`${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq}) got no reply from ${this.channel.name} within ${p.timeoutMs} ms after ${this.stats.retransmits} retransmissions on this link; check the cable and that the board is running`, p.timeoutMs));
+      p.reject(
+        new TimeoutError(
+          `${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq}) got no reply from ${this.channel.name} within ${p.timeoutMs} ms after ${this.stats.retransmits} retransmissions on this link; check the cable and that the board is running`,
+          p.timeoutMs,
+        ),
+      );
       this.pump();
       return;
     }
@@ -278,9 +371,12 @@ export class LinkSession {
 
   private onFrame(f: Frame): void {
     switch (f.type) {
-      case MsgType.SYNC | MsgType.REPLY: return this.onSyncReply(f);
-      case MsgType.EVENT: return this.onEvents(f);
-      case MsgType.NAK: return this.onNak(f);
+      case MsgType.SYNC | MsgType.REPLY:
+        return this.onSyncReply(f);
+      case MsgType.EVENT:
+        return this.onEvents(f);
+      case MsgType.NAK:
+        return this.onNak(f);
       default:
         if (f.type === MsgType.ERROR || (f.type & MsgType.REPLY) !== 0) return this.onReply(f);
         this.stats.badFrames++;
@@ -292,8 +388,10 @@ export class LinkSession {
   private onBadFrame(): void {
     this.stats.badFrames++;
     let oldest: Pending | undefined;
-    for (const p of this.inflight.values()) if (oldest === undefined || p.sendOrder < oldest.sendOrder) oldest = p;
-    if (oldest !== undefined && this.clock.now() - oldest.sentAt >= (this.srtt ?? 0)) this.transmit(oldest, true);
+    for (const p of this.inflight.values())
+      if (oldest === undefined || p.sendOrder < oldest.sendOrder) oldest = p;
+    if (oldest !== undefined && this.clock.now() - oldest.sentAt >= (this.srtt ?? 0))
+      this.transmit(oldest, true);
   }
 
   private onSyncReply(f: Frame): void {
@@ -314,7 +412,11 @@ export class LinkSession {
     if (f.type === MsgType.ERROR && this.syncWaiter !== undefined && f.seq === 0) {
       // the board refused our SYNC (e.g. no common protocol version)
       let msg = 'SYNC refused';
-      try { msg = decodeError(f.payload).message; } catch { /* keep default */ }
+      try {
+        msg = decodeError(f.payload).message;
+      } catch {
+        /* keep default */
+      }
       const w = this.syncWaiter;
       this.syncWaiter = undefined;
       w.reject(new ProtocolError(`board refused the session: ${msg}`));
@@ -335,7 +437,11 @@ export class LinkSession {
       p.reject(statusError(err.status, err.message, p));
     } else if (f.type !== (p.type | MsgType.REPLY)) {
       this.complete(p);
-      p.reject(new ProtocolError(`reply type 0x${f.type.toString(16)} to ${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq})`));
+      p.reject(
+        new ProtocolError(
+          `reply type 0x${f.type.toString(16)} to ${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq})`,
+        ),
+      );
     } else {
       this.lastProgress = this.clock.now();
       if (!p.retransmitted) this.sampleRtt(this.clock.now() - p.sentAt);
@@ -343,7 +449,8 @@ export class LinkSession {
       p.resolve(f.payload);
     }
     // The board executes in order: earlier requests without a reply lost theirs. Ask again now.
-    for (const q of this.inflight.values()) if (q.sendOrder < p.sendOrder && seqDistance(q.seq, p.seq) < 0x8000) this.transmit(q, true);
+    for (const q of this.inflight.values())
+      if (q.sendOrder < p.sendOrder && seqDistance(q.seq, p.seq) < 0x8000) this.transmit(q, true);
     this.pump();
   }
 
@@ -364,7 +471,12 @@ export class LinkSession {
 
   private onNak(f: Frame): void {
     let seq: number;
-    try { seq = decodeNak(f.payload); } catch { this.stats.badFrames++; return; }
+    try {
+      seq = decodeNak(f.payload);
+    } catch {
+      this.stats.badFrames++;
+      return;
+    }
     const p = this.inflight.get(seq);
     // several NAKs for one gap arrive while the resend is on its way: answer one per round trip
     if (p !== undefined && this.clock.now() - p.sentAt >= 1) this.transmit(p, true);
@@ -374,9 +486,14 @@ export class LinkSession {
     const lost = [...this.inflight.values()];
     for (const p of lost) this.complete(p);
     for (const p of lost) {
-      p.reject(new DeviceFault(`the board rebooted while ${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq}) was in flight: its effect is unknown and board state was reset; re-initialise the board and retry`));
+      p.reject(
+        new DeviceFault(
+          `the board rebooted while ${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq}) was in flight: its effect is unknown and board state was reset; re-initialise the board and retry`,
+        ),
+      );
     }
-    for (const w of this.eventWaiters) w.reject(new DeviceFault('the board rebooted while events were awaited; they are lost'));
+    for (const w of this.eventWaiters)
+      w.reject(new DeviceFault('the board rebooted while events were awaited; they are lost'));
     this.eventWaiters = [];
     this.ready = [];
     this.onReboot?.();
@@ -387,12 +504,21 @@ export class LinkSession {
 
   private onEvents(f: Frame): void {
     let ev: { firstEventSeq: number; events: BoardEvent[] };
-    try { ev = decodeEventFrame(f.payload); } catch { this.stats.badFrames++; return; }
+    try {
+      ev = decodeEventFrame(f.payload);
+    } catch {
+      this.stats.badFrames++;
+      return;
+    }
     ev.events.forEach((e, i) => {
       const s = (ev.firstEventSeq + i) >>> 0;
       if (seqDistance32(this.nextEvent, s) < 0x8000_0000) this.heldEvents.set(s, e);
     });
-    for (let e = this.heldEvents.get(this.nextEvent); e !== undefined; e = this.heldEvents.get(this.nextEvent)) {
+    for (
+      let e = this.heldEvents.get(this.nextEvent);
+      e !== undefined;
+      e = this.heldEvents.get(this.nextEvent)
+    ) {
       this.heldEvents.delete(this.nextEvent);
       this.ready.push({ seq: this.nextEvent, event: e });
       this.nextEvent = (this.nextEvent + 1) >>> 0;
@@ -416,7 +542,12 @@ export class LinkSession {
         if (!this.eventWaiters.includes(w)) return;
         if (this.clock.now() >= w.deadline) {
           this.eventWaiters = this.eventWaiters.filter((x) => x !== w);
-          reject(new TimeoutError(`events up to #${until} did not arrive from ${this.channel.name} within ${timeoutMs} ms`, timeoutMs));
+          reject(
+            new TimeoutError(
+              `events up to #${until} did not arrive from ${this.channel.name} within ${timeoutMs} ms`,
+              timeoutMs,
+            ),
+          );
           return;
         }
         this.writeFrame(encodeFrame(MsgType.EVENT_ACK, 0, encodeEventAck(this.nextEvent, true)));

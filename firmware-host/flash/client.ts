@@ -4,7 +4,16 @@
 // (device.writeMemory, pipelined by the transport), commands through FLASH_* registers.
 import type { Device } from '../../drivers/device.ts';
 import { FlashError, ProtocolError } from '../../boards/errors.ts';
-import { BOOT_ACTION, CMD, FLASH_PROTOCOL_VERSION, INFO_FIELDS, INFO_MAGIC, STATUS, type FlashInfo, type SlotIndex } from './protocol.ts';
+import {
+  BOOT_ACTION,
+  CMD,
+  FLASH_PROTOCOL_VERSION,
+  INFO_FIELDS,
+  INFO_MAGIC,
+  STATUS,
+  type FlashInfo,
+  type SlotIndex,
+} from './protocol.ts';
 
 /** Staging writes are split into chunks this size, for progress reports. */
 const STAGE_CHUNK_BYTES = 16 * 1024;
@@ -19,7 +28,11 @@ export class FlashClient {
   }
 
   /** Runs one command; resolves with FLASH_RESULT, throws FlashError on a non-zero FLASH_STATUS. */
-  async command(cmd: number, regs: { addr?: number; len?: number; arg?: number }, what: string): Promise<number> {
+  async command(
+    cmd: number,
+    regs: { addr?: number; len?: number; arg?: number },
+    what: string,
+  ): Promise<number> {
     if (regs.addr !== undefined) await this.device.writeRegister('FLASH_ADDR', regs.addr >>> 0);
     if (regs.len !== undefined) await this.device.writeRegister('FLASH_LEN', regs.len >>> 0);
     if (regs.arg !== undefined) await this.device.writeRegister('FLASH_ARG', regs.arg >>> 0);
@@ -28,7 +41,12 @@ export class FlashClient {
     const result = await this.device.readRegister('FLASH_RESULT');
     if (status !== 0) {
       const s = STATUS[status];
-      throw Object.assign(new FlashError(`${what} refused by the board: ${s === undefined ? `status ${status}` : `${s.name} — ${s.meaning}`}`), { status, result });
+      throw Object.assign(
+        new FlashError(
+          `${what} refused by the board: ${s === undefined ? `status ${status}` : `${s.name} — ${s.meaning}`}`,
+        ),
+        { status, result },
+      );
     }
     return result >>> 0;
   }
@@ -37,18 +55,26 @@ export class FlashClient {
   async sync(): Promise<FlashInfo> {
     this.nonce = (this.nonce * 1103515245 + 12345) >>> 0;
     const echo = await this.command(CMD.SYNC, { arg: this.nonce }, 'sync');
-    if (echo !== (~this.nonce >>> 0)) throw new ProtocolError(`flash controller sync failed (sent 0x${this.nonce.toString(16)}, got 0x${echo.toString(16)}): the board has no flash controller or the link corrupts data`);
+    if (echo !== ~this.nonce >>> 0)
+      throw new ProtocolError(
+        `flash controller sync failed (sent 0x${this.nonce.toString(16)}, got 0x${echo.toString(16)}): the board has no flash controller or the link corrupts data`,
+      );
     return this.info();
   }
 
   async info(): Promise<FlashInfo> {
     const n = await this.command(CMD.INFO, {}, 'flash info');
-    if (n < 4 * INFO_FIELDS.length) throw new ProtocolError(`flash info block is ${n} bytes, expected ${4 * INFO_FIELDS.length}`);
+    if (n < 4 * INFO_FIELDS.length)
+      throw new ProtocolError(`flash info block is ${n} bytes, expected ${4 * INFO_FIELDS.length}`);
     const raw = await this.device.readMemory(this.stagingBase, 4 * INFO_FIELDS.length);
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const info = Object.fromEntries(INFO_FIELDS.map((f, i) => [f, dv.getUint32(4 * i, true)])) as FlashInfo;
-    if (info.magic !== INFO_MAGIC) throw new ProtocolError('flash info block has a bad magic: not a cotenant flash controller');
-    if (info.protocolVersion !== FLASH_PROTOCOL_VERSION) throw new FlashError(`board speaks flash protocol ${info.protocolVersion}; this tool speaks ${FLASH_PROTOCOL_VERSION}. Update cotenant.`);
+    if (info.magic !== INFO_MAGIC)
+      throw new ProtocolError('flash info block has a bad magic: not a cotenant flash controller');
+    if (info.protocolVersion !== FLASH_PROTOCOL_VERSION)
+      throw new FlashError(
+        `board speaks flash protocol ${info.protocolVersion}; this tool speaks ${FLASH_PROTOCOL_VERSION}. Update cotenant.`,
+      );
     return info;
   }
 
@@ -61,15 +87,30 @@ export class FlashClient {
    * as concurrent chunks (distinct addresses, so their order does not matter): the transport
    * keeps its pipeline full, and `onStaged` reports progress as chunks land.
    */
-  async program(addr: number, len: number, encoded: Uint8Array, encoding: number, onStaged?: (bytes: number) => void): Promise<void> {
+  async program(
+    addr: number,
+    len: number,
+    encoded: Uint8Array,
+    encoding: number,
+    onStaged?: (bytes: number) => void,
+  ): Promise<void> {
     let staged = 0;
     const chunks: Promise<void>[] = [];
     for (let off = 0; off < encoded.length; off += STAGE_CHUNK_BYTES) {
       const part = encoded.subarray(off, off + STAGE_CHUNK_BYTES);
-      chunks.push(this.device.writeMemory(this.stagingBase + off, part).then(() => { staged += part.length; onStaged?.(staged); }));
+      chunks.push(
+        this.device.writeMemory(this.stagingBase + off, part).then(() => {
+          staged += part.length;
+          onStaged?.(staged);
+        }),
+      );
     }
     await Promise.all(chunks);
-    await this.command(CMD.PROGRAM, { addr, len, arg: ((encoding << 24) | encoded.length) >>> 0 }, `write of 0x${addr.toString(16)}+${len}`);
+    await this.command(
+      CMD.PROGRAM,
+      { addr, len, arg: ((encoding << 24) | encoded.length) >>> 0 },
+      `write of 0x${addr.toString(16)}+${len}`,
+    );
   }
 
   async hash(addr: number, len: number): Promise<Uint8Array> {

@@ -22,7 +22,11 @@ export function withTimeout<T>(p: Promise<T>, t: FlashTimeouts, bytes: number, w
   const ms = stepTimeoutMs(t, bytes);
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new TimeoutError(`${what} took longer than ${ms} ms`, ms), { flasher: true })), ms);
+    timer = setTimeout(
+      () =>
+        reject(Object.assign(new TimeoutError(`${what} took longer than ${ms} ms`, ms), { flasher: true })),
+      ms,
+    );
   });
   return Promise.race([p, expired]).finally(() => clearTimeout(timer));
 }

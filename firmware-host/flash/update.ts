@@ -57,34 +57,52 @@ const DEFAULT_BLOCK_BYTES = 256 * 1024;
 const DEFAULT_RETRIES = 3;
 const COMPRESS_MIN_SAVING = 0.05;
 
-export async function flashImage(device: Device, image: Uint8Array, opts: FlashOptions = {}): Promise<FlashReport> {
+export async function flashImage(
+  device: Device,
+  image: Uint8Array,
+  opts: FlashOptions = {},
+): Promise<FlashReport> {
   const parsed = parseImage(image);
   checkHash(parsed);
   if (opts.trustedKeys !== undefined) verifyImage(parsed, opts.trustedKeys);
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
   const client = new FlashClient(device);
-  const progress = (phase: FlashPhase, doneBytes: number) => opts.onProgress?.({ phase, doneBytes, totalBytes: image.length });
-  const step = <T>(what: string, bytes: number, fn: () => Promise<T>) => retrying(what, opts.retries ?? DEFAULT_RETRIES, () => withTimeout(fn(), timeouts, bytes, what));
+  const progress = (phase: FlashPhase, doneBytes: number) =>
+    opts.onProgress?.({ phase, doneBytes, totalBytes: image.length });
+  const step = <T>(what: string, bytes: number, fn: () => Promise<T>) =>
+    retrying(what, opts.retries ?? DEFAULT_RETRIES, () => withTimeout(fn(), timeouts, bytes, what));
 
   progress('connect', 0);
   const info = await step('sync', 0, () => client.sync());
   checkBoard(parsed, await step('board id', 0, () => readBoardCode(device)));
   if (info.trial === 1) {
     // Resume after an interruption between reboot and confirm: the trial slot already runs this image.
-    const running = info.bootedSlot === 0 ? info.slotABase : info.bootedSlot === 1 ? info.slotBBase : undefined;
-    if (running !== undefined && image.length <= (info.bootedSlot === 0 ? info.slotABytes : info.slotBBytes)) {
+    const running =
+      info.bootedSlot === 0 ? info.slotABase : info.bootedSlot === 1 ? info.slotBBase : undefined;
+    if (
+      running !== undefined &&
+      image.length <= (info.bootedSlot === 0 ? info.slotABytes : info.slotBBytes)
+    ) {
       const onBoard = await step('hash', image.length, () => client.hash(running, image.length));
-      if (Buffer.from(onBoard).equals(sha256(image))) return finishTrial(device, client, parsed, info.bootedSlot as SlotIndex, image.length, opts, step);
+      if (Buffer.from(onBoard).equals(sha256(image)))
+        return finishTrial(device, client, parsed, info.bootedSlot as SlotIndex, image.length, opts, step);
     }
-    throw new FlashError(`board is running slot ${letter(info.bootedSlot)} on trial; run cotenant confirm to keep it or cotenant rollback to drop it, then flash again`);
+    throw new FlashError(
+      `board is running slot ${letter(info.bootedSlot)} on trial; run cotenant confirm to keep it or cotenant rollback to drop it, then flash again`,
+    );
   }
   const target: SlotIndex = info.bootedSlot === 0 ? 1 : 0;
   const base = target === 0 ? info.slotABase : info.slotBBase;
   const slotBytes = target === 0 ? info.slotABytes : info.slotBBytes;
-  if (image.length > slotBytes) throw new FlashError(`image is ${image.length} bytes; slot ${SLOT_LETTER[target]} holds ${slotBytes}. Build a smaller image.`);
+  if (image.length > slotBytes)
+    throw new FlashError(
+      `image is ${image.length} bytes; slot ${SLOT_LETTER[target]} holds ${slotBytes}. Build a smaller image.`,
+    );
   const blockBytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
   if (blockBytes % info.sectorBytes !== 0 || blockBytes <= 0 || blockBytes > info.stagingBytes) {
-    throw new FlashError(`block size ${blockBytes} must be a positive multiple of the ${info.sectorBytes}-byte sector and at most the ${info.stagingBytes}-byte staging window`);
+    throw new FlashError(
+      `block size ${blockBytes} must be a positive multiple of the ${info.sectorBytes}-byte sector and at most the ${info.stagingBytes}-byte staging window`,
+    );
   }
 
   let staged = 0;
@@ -97,7 +115,12 @@ export async function flashImage(device: Device, image: Uint8Array, opts: FlashO
     const off = i * blockBytes;
     const data = image.subarray(off, Math.min(off + blockBytes, image.length));
     progress('write', off);
-    if (alreadyThere || Buffer.from(await step('hash', data.length, () => client.hash(base + off, data.length))).equals(sha256(data))) {
+    if (
+      alreadyThere ||
+      Buffer.from(await step('hash', data.length, () => client.hash(base + off, data.length))).equals(
+        sha256(data),
+      )
+    ) {
       skipped++;
       continue;
     }
@@ -107,15 +130,25 @@ export async function flashImage(device: Device, image: Uint8Array, opts: FlashO
     if (packed.encoding === ENCODING.ZLIB) compressed++;
     staged += packed.bytes.length;
     const perStagedByte = data.length / packed.bytes.length;
-    await step('write', packed.bytes.length, () => client.program(base + off, data.length, packed.bytes, packed.encoding, (staged) => progress('write', off + Math.floor(staged * perStagedByte))));
+    await step('write', packed.bytes.length, () =>
+      client.program(base + off, data.length, packed.bytes, packed.encoding, (staged) =>
+        progress('write', off + Math.floor(staged * perStagedByte)),
+      ),
+    );
   }
   progress('write', image.length);
 
   progress('verify', image.length);
   const onBoard = await step('hash', image.length, () => client.hash(base, image.length));
-  if (!Buffer.from(onBoard).equals(sha256(image))) throw new FlashError(`slot ${SLOT_LETTER[target]} does not read back as the image (SHA-256 differs); flash again`);
+  if (!Buffer.from(onBoard).equals(sha256(image)))
+    throw new FlashError(
+      `slot ${SLOT_LETTER[target]} does not read back as the image (SHA-256 differs); flash again`,
+    );
   const code = await step('verify', image.length, () => client.verifySlot(target));
-  if (code !== 0) throw new FlashError(`the board's boot ROM refuses the written image: ${describeBootCode(code)}. The running firmware is untouched.`);
+  if (code !== 0)
+    throw new FlashError(
+      `the board's boot ROM refuses the written image: ${describeBootCode(code)}. The running firmware is untouched.`,
+    );
 
   await step('select', 0, () => client.selectTest(target));
   progress('reboot', image.length);
@@ -126,9 +159,24 @@ export async function flashImage(device: Device, image: Uint8Array, opts: FlashO
 }
 
 /** After the reboot into the test slot: check it runs the image, then confirm unless told not to. */
-async function finishTrial(device: Device, client: FlashClient, parsed: ParsedImage, target: SlotIndex, imageBytes: number, opts: FlashOptions, step: Step): Promise<FlashReport> {
+async function finishTrial(
+  device: Device,
+  client: FlashClient,
+  parsed: ParsedImage,
+  target: SlotIndex,
+  imageBytes: number,
+  opts: FlashOptions,
+  step: Step,
+): Promise<FlashReport> {
   const hello = await checkTrial(device, client, parsed, target, step);
-  const base = { slot: SLOT_LETTER[target], imageBytes, stagedBytes: 0, blocks: 0, skippedBlocks: 0, compressedBlocks: 0 };
+  const base = {
+    slot: SLOT_LETTER[target],
+    imageBytes,
+    stagedBytes: 0,
+    blocks: 0,
+    skippedBlocks: 0,
+    compressedBlocks: 0,
+  };
   if (opts.confirm === false) return { ...base, confirmed: false, hello };
   opts.onProgress?.({ phase: 'confirm', doneBytes: imageBytes, totalBytes: imageBytes });
   await step('confirm', 0, () => confirmOnce(client, target));
@@ -138,17 +186,27 @@ async function finishTrial(device: Device, client: FlashClient, parsed: ParsedIm
 type Step = <T>(what: string, bytes: number, fn: () => Promise<T>) => Promise<T>;
 
 /** Checks the board came up running the test slot on trial, with the image's version. */
-async function checkTrial(device: Device, client: FlashClient, parsed: ParsedImage, target: SlotIndex, step: Step): Promise<HelloInfo> {
+async function checkTrial(
+  device: Device,
+  client: FlashClient,
+  parsed: ParsedImage,
+  target: SlotIndex,
+  step: Step,
+): Promise<HelloInfo> {
   const hello = await step('hello', 0, () => device.hello());
   const info = await step('flash info', 0, () => client.info());
   if (info.bootedSlot !== target || info.trial !== 1) {
     const code = target === 0 ? info.slotACode : info.slotBCode;
-    throw new FlashError(`after reboot the board runs ${slotName(info.bootedSlot)}, not the new slot ${SLOT_LETTER[target]} (${describeBootCode(code)}); the old firmware stays active`);
+    throw new FlashError(
+      `after reboot the board runs ${slotName(info.bootedSlot)}, not the new slot ${SLOT_LETTER[target]} (${describeBootCode(code)}); the old firmware stays active`,
+    );
   }
   const v = parsed.header.version;
   const fw = await step('version', 0, () => device.readRegister('FW_VERSION'));
   if (fw !== ((v.major << 16) | (v.minor << 8) | v.patch)) {
-    throw new FlashError(`new firmware reports version 0x${fw.toString(16)}, image says ${v.major}.${v.minor}.${v.patch}; not confirming (the next reboot reverts)`);
+    throw new FlashError(
+      `new firmware reports version 0x${fw.toString(16)}, image says ${v.major}.${v.minor}.${v.patch}; not confirming (the next reboot reverts)`,
+    );
   }
   return hello;
 }
@@ -175,7 +233,10 @@ export interface BootChange {
 export async function confirmBoot(device: Device): Promise<BootChange> {
   const client = new FlashClient(device);
   const info = await client.sync();
-  if (info.trial !== 1) throw new FlashError(`nothing to confirm: slot ${letter(info.bootedSlot)} is running and already confirmed`);
+  if (info.trial !== 1)
+    throw new FlashError(
+      `nothing to confirm: slot ${letter(info.bootedSlot)} is running and already confirmed`,
+    );
   await client.confirm();
   const after = await client.info();
   return { slot: letter(after.bootedSlot), trial: after.trial === 1, hello: await device.hello() };
@@ -192,7 +253,9 @@ export async function rollbackBoot(device: Device): Promise<BootChange> {
     await client.rollback();
   } catch (err) {
     if (err instanceof FlashError && (err as FlashError & { status?: number }).status === 6) {
-      throw new FlashError(`cannot roll back: the other slot holds no bootable image (${describeBootCode((err as FlashError & { result?: number }).result ?? 0)})`);
+      throw new FlashError(
+        `cannot roll back: the other slot holds no bootable image (${describeBootCode((err as FlashError & { result?: number }).result ?? 0)})`,
+      );
     }
     throw err;
   }
@@ -206,7 +269,11 @@ async function readBoardCode(device: Device): Promise<string> {
   return String.fromCharCode(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
 }
 
-function encode(data: Uint8Array, mode: 'auto' | 'never', zlibOk: boolean): { encoding: number; bytes: Uint8Array } {
+function encode(
+  data: Uint8Array,
+  mode: 'auto' | 'never',
+  zlibOk: boolean,
+): { encoding: number; bytes: Uint8Array } {
   if (mode === 'auto' && zlibOk) {
     const z = deflateSync(data);
     if (z.length <= data.length * (1 - COMPRESS_MIN_SAVING)) return { encoding: ENCODING.ZLIB, bytes: z };
@@ -219,10 +286,15 @@ async function retrying<T>(what: string, retries: number, fn: () => Promise<T>):
     try {
       return await fn();
     } catch (err) {
-      const transient = err instanceof ProtocolError || (err instanceof TimeoutError && !(err as TimeoutError & { flasher?: boolean }).flasher);
+      const transient =
+        err instanceof ProtocolError ||
+        (err instanceof TimeoutError && !(err as TimeoutError & { flasher?: boolean }).flasher);
       if (!transient || attempt >= retries) {
         if (err instanceof DisconnectedError || err instanceof TimeoutError) {
-          throw new FlashError(`${what} failed: ${err.message}. The board still boots a verified image; run the same flash command again to resume where it stopped.`, { cause: err });
+          throw new FlashError(
+            `${what} failed: ${err.message}. The board still boots a verified image; run the same flash command again to resume where it stopped.`,
+            { cause: err },
+          );
         }
         throw err;
       }
@@ -239,7 +311,10 @@ function slotName(slot: number): string {
 }
 
 function letter(slot: number): 'A' | 'B' {
-  if (slot === NO_SLOT) throw new FlashError('the board has no bootable firmware (it waits in its bootloader); flash an image to recover it');
+  if (slot === NO_SLOT)
+    throw new FlashError(
+      'the board has no bootable firmware (it waits in its bootloader); flash an image to recover it',
+    );
   return SLOT_LETTER[slot === 1 ? 1 : 0];
 }
 

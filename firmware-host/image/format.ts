@@ -31,7 +31,10 @@ export const BOOT_CODES: Readonly<Record<number, { name: string; meaning: string
   0: { name: 'OK', meaning: 'the image verifies' },
   1: { name: 'EMPTY', meaning: 'the slot is erased' },
   2: { name: 'BAD_MAGIC', meaning: 'the slot does not start with an image header' },
-  3: { name: 'BAD_HEADER', meaning: 'the header has an unknown size, format version, flag or non-zero reserved field' },
+  3: {
+    name: 'BAD_HEADER',
+    meaning: 'the header has an unknown size, format version, flag or non-zero reserved field',
+  },
   4: { name: 'TRUNCATED', meaning: 'the payload or trailer runs past the end of what was written' },
   5: { name: 'BAD_TRAILER', meaning: 'the TLV trailer is malformed or has no SHA-256' },
   6: { name: 'HASH_MISMATCH', meaning: 'the SHA-256 does not match: the image was altered or damaged' },
@@ -39,8 +42,14 @@ export const BOOT_CODES: Readonly<Record<number, { name: string; meaning: string
   8: { name: 'UNKNOWN_KEY', meaning: 'no signature is by a key the boot ROM trusts' },
   9: { name: 'BAD_SIGNATURE', meaning: 'the signature by a trusted key does not verify' },
   10: { name: 'WRONG_BOARD', meaning: 'the image is not built for this board' },
-  11: { name: 'BAD_MANIFEST', meaning: 'the firmware manifest is missing or asks for more tiles than the board has' },
-  12: { name: 'NO_BOOTABLE', meaning: 'neither slot holds a bootable image; the board waits in its bootloader' },
+  11: {
+    name: 'BAD_MANIFEST',
+    meaning: 'the firmware manifest is missing or asks for more tiles than the board has',
+  },
+  12: {
+    name: 'NO_BOOTABLE',
+    meaning: 'neither slot holds a bootable image; the board waits in its bootloader',
+  },
 };
 
 export function describeBootCode(code: number): string {

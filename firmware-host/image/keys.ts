@@ -1,7 +1,13 @@
 // Ed25519 signing keys: generation, PEM files, key ids, and the public development key.
 // The development key's seed is public (docs/image-format.md): images signed with it boot
 // on every emulated board with the default provisioning, and on nothing that matters.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { ImageError } from '../../boards/errors.ts';
 import { KEY_ID_BYTES } from './format.ts';
 
@@ -10,7 +16,11 @@ const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function devPrivateKey(): KeyObject {
-  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(DEV_KEY_SEED_ASCII, 'ascii')]), format: 'der', type: 'pkcs8' });
+  return createPrivateKey({
+    key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(DEV_KEY_SEED_ASCII, 'ascii')]),
+    format: 'der',
+    type: 'pkcs8',
+  });
 }
 
 export function generateKeyPair(): { privateKey: KeyObject; publicKey: KeyObject } {
@@ -20,12 +30,17 @@ export function generateKeyPair(): { privateKey: KeyObject; publicKey: KeyObject
 /** The 32 raw bytes of an Ed25519 public key (what a boot ROM is provisioned with). */
 export function rawPublicKey(key: KeyObject): Uint8Array {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
-  if (pub.asymmetricKeyType !== 'ed25519') throw new ImageError(`key is ${pub.asymmetricKeyType ?? 'not asymmetric'}, firmware images are signed with Ed25519`, 'bad-key');
+  if (pub.asymmetricKeyType !== 'ed25519')
+    throw new ImageError(
+      `key is ${pub.asymmetricKeyType ?? 'not asymmetric'}, firmware images are signed with Ed25519`,
+      'bad-key',
+    );
   return new Uint8Array(pub.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX.length));
 }
 
 export function publicKeyFromRaw(raw: Uint8Array): KeyObject {
-  if (raw.length !== 32) throw new ImageError(`an Ed25519 public key is 32 bytes, got ${raw.length}`, 'bad-key');
+  if (raw.length !== 32)
+    throw new ImageError(`an Ed25519 public key is 32 bytes, got ${raw.length}`, 'bad-key');
   return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
@@ -50,9 +65,16 @@ export function privateKeyFromPem(pem: string, source = 'key'): KeyObject {
   try {
     key = createPrivateKey(pem);
   } catch (err) {
-    throw new ImageError(`${source} is not a PEM private key (${err instanceof Error ? err.message : String(err)}); create one with cotenant keygen`, 'bad-key');
+    throw new ImageError(
+      `${source} is not a PEM private key (${err instanceof Error ? err.message : String(err)}); create one with cotenant keygen`,
+      'bad-key',
+    );
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new ImageError(`${source} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; images are signed with Ed25519 (cotenant keygen)`, 'bad-key');
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ImageError(
+      `${source} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; images are signed with Ed25519 (cotenant keygen)`,
+      'bad-key',
+    );
   return key;
 }
 
@@ -62,8 +84,15 @@ export function publicKeyFromPem(pem: string, source = 'key'): KeyObject {
   try {
     key = createPublicKey(pem);
   } catch (err) {
-    throw new ImageError(`${source} is not a PEM public key (${err instanceof Error ? err.message : String(err)})`, 'bad-key');
+    throw new ImageError(
+      `${source} is not a PEM public key (${err instanceof Error ? err.message : String(err)})`,
+      'bad-key',
+    );
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new ImageError(`${source} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; images are verified with Ed25519`, 'bad-key');
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new ImageError(
+      `${source} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; images are verified with Ed25519`,
+      'bad-key',
+    );
   return key;
 }

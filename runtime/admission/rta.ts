@@ -53,28 +53,50 @@ export function blockingOf(tasks: readonly RtaTask[], i: number): { blocking: nu
   let blocker = -1;
   for (let j = i + 1; j < tasks.length; j++) {
     const b = Math.max(0, maxGranule(tasks[j]!) - 1);
-    if (b > blocking) { blocking = b; blocker = j; }
+    if (b > blocking) {
+      blocking = b;
+      blocker = j;
+    }
   }
   return { blocking, blocker };
 }
 
 /** Response-time bound of task i with a given blocking term. */
-export function responseTime(tasks: readonly RtaTask[], i: number, blocking: number): Omit<RtaResult, 'blocker'> {
+export function responseTime(
+  tasks: readonly RtaTask[],
+  i: number,
+  blocking: number,
+): Omit<RtaResult, 'blocker'> {
   const ti = tasks[i]!;
   const ci = taskCost(ti);
   const last = ti.granules[ti.granules.length - 1] ?? 0;
-  const unbounded = (reason: string) => ({ bound: Number.POSITIVE_INFINITY, blocking, busyPeriod: Number.POSITIVE_INFINITY, jobsChecked: 0, worstJob: 0, schedulable: false, reason });
+  const unbounded = (reason: string) => ({
+    bound: Number.POSITIVE_INFINITY,
+    blocking,
+    busyPeriod: Number.POSITIVE_INFINITY,
+    jobsChecked: 0,
+    worstJob: 0,
+    schedulable: false,
+    reason,
+  });
   let util = 0;
   for (let h = 0; h <= i; h++) {
     const th = tasks[h]!;
     if (th.period === undefined) {
-      if (h < i) return unbounded(`higher-priority ${th.name} has no minimum gap between requests (Poisson), so its interference has no bound`);
+      if (h < i)
+        return unbounded(
+          `higher-priority ${th.name} has no minimum gap between requests (Poisson), so its interference has no bound`,
+        );
       continue; // its own arrivals only lengthen its own queue; the first job is still analysable
     }
     util += taskCost(th) / th.period;
   }
-  if (ti.period !== undefined && util >= 1) return unbounded(`utilization of ${ti.name} and everything above it is ${(util * 100).toFixed(1)}% ≥ 100%`);
-  if (ti.period === undefined && util >= 1) return unbounded(`utilization above ${ti.name} is ${(util * 100).toFixed(1)}% ≥ 100%`);
+  if (ti.period !== undefined && util >= 1)
+    return unbounded(
+      `utilization of ${ti.name} and everything above it is ${(util * 100).toFixed(1)}% ≥ 100%`,
+    );
+  if (ti.period === undefined && util >= 1)
+    return unbounded(`utilization above ${ti.name} is ${(util * 100).toFixed(1)}% ≥ 100%`);
 
   // Level-i busy period: L = B + Σ_{h≤i} ⌈L/T_h⌉ C_h (for an unbounded own arrival
   // pattern only the first job is considered).
@@ -108,7 +130,10 @@ export function responseTime(tasks: readonly RtaTask[], i: number, blocking: num
       s = next;
     }
     const r = s + last - (k - 1) * (ti.period ?? 0);
-    if (r > bound) { bound = r; worstJob = k; }
+    if (r > bound) {
+      bound = r;
+      worstJob = k;
+    }
   }
   return { bound, blocking, busyPeriod: L, jobsChecked: jobs, worstJob, schedulable: bound <= ti.deadline };
 }

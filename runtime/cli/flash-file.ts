@@ -17,7 +17,10 @@ export function flashFromFile(def: BoardDefinition, file: string, autosave = fal
   let initial: Uint8Array | undefined;
   if (existsSync(file)) {
     initial = readFileSync(file);
-    if (initial.length !== def.flash.bytes) throw new ConfigError(`${file} is ${initial.length} bytes; board ${def.id} has ${def.flash.bytes} bytes of flash (delete it to start from factory flash)`);
+    if (initial.length !== def.flash.bytes)
+      throw new ConfigError(
+        `${file} is ${initial.length} bytes; board ${def.id} has ${def.flash.bytes} bytes of flash (delete it to start from factory flash)`,
+      );
   }
   // onChange only fires on later commands and boots, after `flash` is initialised
   const save = (): void => writeFileSync(file, flash.flashBytes());

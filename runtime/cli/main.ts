@@ -22,7 +22,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       return err.code === 'CONFIG' ? EXIT_USAGE : EXIT_FAILURE;
     }
-    process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return EXIT_FAILURE;
   }
 }

@@ -22,7 +22,8 @@ type Opener = (rest: string, opts: OpenDeviceOptions) => Promise<Device>;
 
 async function openEmulated(boardId: string, opts: OpenDeviceOptions): Promise<Device> {
   const def = findBoard(boardId);
-  if (def === undefined) throw new ConfigError(`unknown board "${boardId}"; valid boards: ${boardIds().join(', ')}`);
+  if (def === undefined)
+    throw new ConfigError(`unknown board "${boardId}"; valid boards: ${boardIds().join(', ')}`);
   return new InProcessDevice(createEmulatedBoard(def, opts.mode === undefined ? {} : { mode: opts.mode }));
 }
 
@@ -32,20 +33,26 @@ const DEFAULT_SERIAL_BAUD = 3_000_000;
 /** `serial:PATH[@baud]` — a devkit on a USB-serial cable, or `cotenant emu --pty`. */
 async function openSerial(rest: string): Promise<Device> {
   const { path, baud } = parseSerialSpec(rest, DEFAULT_SERIAL_BAUD);
-  if (path === '') throw new ConfigError('serial: give a port path, e.g. serial:/dev/ttyUSB0@3000000 (cotenant ports lists them)');
-  if (!Number.isInteger(baud) || baud <= 0) throw new ConfigError(`serial:${rest}: the baud rate after @ must be a positive integer`);
+  if (path === '')
+    throw new ConfigError(
+      'serial: give a port path, e.g. serial:/dev/ttyUSB0@3000000 (cotenant ports lists them)',
+    );
+  if (!Number.isInteger(baud) || baud <= 0)
+    throw new ConfigError(`serial:${rest}: the baud rate after @ must be a positive integer`);
   return SerialDevice.connect(await openSerialChannel(path, baud), { baud });
 }
 
 /** `pcie:/dev/xdmaN` — an FPGA card through the XDMA driver's character devices. */
 async function openPcie(rest: string): Promise<Device> {
-  if (!/^\/dev\/xdma\d+$/.test(rest) && !rest.startsWith('/')) throw new ConfigError(`pcie:${rest}: give the XDMA device prefix, e.g. pcie:/dev/xdma0`);
+  if (!/^\/dev\/xdma\d+$/.test(rest) && !rest.startsWith('/'))
+    throw new ConfigError(`pcie:${rest}: give the XDMA device prefix, e.g. pcie:/dev/xdma0`);
   return PcieDevice.connect(await XdmaFunction.open(rest));
 }
 
 /** `shm:<board>` — the emulator in a worker thread behind a shared-memory PCIe function. */
 async function openShm(boardId: string, opts: OpenDeviceOptions): Promise<Device> {
-  if (findBoard(boardId) === undefined) throw new ConfigError(`unknown board "${boardId}" for shm:; valid boards: ${boardIds().join(', ')}`);
+  if (findBoard(boardId) === undefined)
+    throw new ConfigError(`unknown board "${boardId}" for shm:; valid boards: ${boardIds().join(', ')}`);
   return PcieDevice.connect(await ShmFunction.start(boardId, opts.mode ?? 'timing'));
 }
 
@@ -68,6 +75,10 @@ export async function openDevice(spec: string, opts: OpenDeviceOptions = {}): Pr
     const opener = OPENERS[spec.slice(0, colon)];
     if (opener !== undefined) return opener(spec.slice(colon + 1), opts);
   }
-  const schemes = deviceSchemes().map((s) => `${s}:<…>`).join(', ');
-  throw new ConfigError(`unknown device "${spec}"; valid choices: a board id (${boardIds().join(', ')}) or ${schemes}`);
+  const schemes = deviceSchemes()
+    .map((s) => `${s}:<…>`)
+    .join(', ');
+  throw new ConfigError(
+    `unknown device "${spec}"; valid choices: a board id (${boardIds().join(', ')}) or ${schemes}`,
+  );
 }

@@ -5,7 +5,11 @@ import type { BoardDefinition } from '../../boards/types.ts';
 import type { LoopOp } from './types.ts';
 import { convRows, opMacs, poolRows } from './ops.ts';
 
-export interface Tiles { readonly tI: number; readonly tJ: number; readonly tK: number }
+export interface Tiles {
+  readonly tI: number;
+  readonly tJ: number;
+  readonly tK: number;
+}
 
 export interface OpCost {
   readonly macs: number;
@@ -30,7 +34,14 @@ function candidates(n: number, dim: number): number[] {
 /** Matmul-shaped tiling: one A block (tI×tK, `aPerRowK` bytes per element row) and one B
  *  block (tK×tJ) in half the scratchpad, one C block (tI×tJ int32) in half the
  *  accumulator; minimises DRAM traffic A·nJ + B·nI (k innermost, loop order i, j, k). */
-export function chooseTiles(I: number, J: number, K: number, board: BoardDefinition, what: string, aBytesPerElem = 1): Tiles {
+export function chooseTiles(
+  I: number,
+  J: number,
+  K: number,
+  board: BoardDefinition,
+  what: string,
+  aBytesPerElem = 1,
+): Tiles {
   // planning evaluates the same shapes many times (split and chunk searches): memoise
   const key = `${I},${J},${K},${aBytesPerElem},${board.dim},${board.scratchpadBytes},${board.accumulatorBytes}`;
   const hit = TILE_CACHE.get(key);
@@ -43,7 +54,14 @@ export function chooseTiles(I: number, J: number, K: number, board: BoardDefinit
 
 const TILE_CACHE = new Map<string, Tiles>();
 
-function searchTiles(I: number, J: number, K: number, board: BoardDefinition, what: string, aBytesPerElem: number): Tiles {
+function searchTiles(
+  I: number,
+  J: number,
+  K: number,
+  board: BoardDefinition,
+  what: string,
+  aBytesPerElem: number,
+): Tiles {
   const spadHalf = board.scratchpadBytes / 2;
   const accHalf = board.accumulatorBytes / 2;
   let best: { t: Tiles; traffic: number } | null = null;
@@ -52,13 +70,18 @@ function searchTiles(I: number, J: number, K: number, board: BoardDefinition, wh
       for (const tI of candidates(I, board.dim)) {
         if (tI * tK * aBytesPerElem + tK * tJ > spadHalf || tI * tJ * 4 > accHalf) continue;
         const traffic = I * K * aBytesPerElem * cdiv(J, tJ) + K * J * cdiv(I, tI);
-        const better = best === null || traffic < best.traffic
-          || (traffic === best.traffic && tI * tJ * tK > best.t.tI * best.t.tJ * best.t.tK);
+        const better =
+          best === null ||
+          traffic < best.traffic ||
+          (traffic === best.traffic && tI * tJ * tK > best.t.tI * best.t.tJ * best.t.tK);
         if (better) best = { t: { tI, tJ, tK }, traffic };
       }
     }
   }
-  if (best === null) throw new CompileError(`${what}: no tiling of I=${I} J=${J} K=${K} fits half of the ${board.scratchpadBytes}-byte scratchpad and half of the ${board.accumulatorBytes}-byte accumulator`);
+  if (best === null)
+    throw new CompileError(
+      `${what}: no tiling of I=${I} J=${J} K=${K} fits half of the ${board.scratchpadBytes}-byte scratchpad and half of the ${board.accumulatorBytes}-byte accumulator`,
+    );
   return best.t;
 }
 
@@ -93,11 +116,16 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
   switch (op.kind) {
     case 'matmul': {
       const t = tiles!;
-      readBytes = op.I * op.K * cdiv(op.J, t.tJ) + op.K * op.J * cdiv(op.I, t.tI) + (op.bias ? 4 * op.J * cdiv(op.I, t.tI) : 0);
+      readBytes =
+        op.I * op.K * cdiv(op.J, t.tJ) +
+        op.K * op.J * cdiv(op.I, t.tI) +
+        (op.bias ? 4 * op.J * cdiv(op.I, t.tI) : 0);
       writeBytes = op.I * op.J;
       // per DIM×DIM weight block: DIM cycles of preload + one cycle per streamed row; plus
       // fill/drain (2·DIM) once per output tile.
-      compute = cdiv(op.J, D) * cdiv(op.K, D) * (op.I + D * cdiv(op.I, t.tI)) + 2 * D * cdiv(op.I, t.tI) * cdiv(op.J, t.tJ);
+      compute =
+        cdiv(op.J, D) * cdiv(op.K, D) * (op.I + D * cdiv(op.I, t.tI)) +
+        2 * D * cdiv(op.I, t.tI) * cdiv(op.J, t.tJ);
       break;
     }
     case 'conv': {
@@ -108,12 +136,16 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       // a row slice reads only its input rows and their halo (docs/isa.md)
       const inBytes = (r.iy1 - r.iy0) * op.inW * op.inC;
       const nJ = op.depthwise ? 1 : cdiv(op.outC, t.tJ);
-      readBytes = inBytes * nJ + kRows * op.outC * cdiv(outPix, t.tI) + (op.bias ? 4 * op.outC * cdiv(outPix, t.tI) : 0);
+      readBytes =
+        inBytes * nJ +
+        kRows * op.outC * cdiv(outPix, t.tI) +
+        (op.bias ? 4 * op.outC * cdiv(outPix, t.tI) : 0);
       writeBytes = (op.pool ? op.pool.h * op.pool.w : outPix) * op.outC;
       compute = op.depthwise
-        // one useful column per channel: DIM MACs per cycle at best
-        ? cdiv(macs, D) + 2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ)
-        : cdiv(op.outC, D) * cdiv(kRows, D) * (outPix + D * cdiv(outPix, t.tI)) + 2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ);
+        ? // one useful column per channel: DIM MACs per cycle at best
+          cdiv(macs, D) + 2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ)
+        : cdiv(op.outC, D) * cdiv(kRows, D) * (outPix + D * cdiv(outPix, t.tI)) +
+          2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ);
       break;
     }
     case 'resadd':

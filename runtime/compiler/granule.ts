@@ -17,5 +17,7 @@ export function parseGranule(text: string): GranuleSpec {
     const max = Math.round(Number(cyc[1]) * (cyc[2] === 'k' ? 1e3 : cyc[2] === 'm' ? 1e6 : 1));
     if (max >= 1) return { kind: 'cycles', max };
   }
-  throw new ConfigError(`granule "${text}" is not valid; use layer, block, block:N (layers per granule) or a cycle budget such as 50000, 50k, 2m`);
+  throw new ConfigError(
+    `granule "${text}" is not valid; use layer, block, block:N (layers per granule) or a cycle budget such as 50000, 50k, 2m`,
+  );
 }

@@ -15,7 +15,13 @@ export interface Placement {
   readonly dataEnd: number;
 }
 
-export function placeBuffers(buffers: readonly Buffer[], steps: readonly PlannedStep[], regionBase: number, inputBuf: number, outputBuf: number): Placement {
+export function placeBuffers(
+  buffers: readonly Buffer[],
+  steps: readonly PlannedStep[],
+  regionBase: number,
+  inputBuf: number,
+  outputBuf: number,
+): Placement {
   const base = buffers.map(() => regionBase);
   let at = regionBase;
   for (const b of buffers) {
@@ -27,10 +33,11 @@ export function placeBuffers(buffers: readonly Buffer[], steps: readonly Planned
 
   const life = new Map<number, [number, number]>();
   steps.forEach((s, i) => {
-    for (const p of s.parts) for (const sp of [...p.reads, ...p.writes]) {
-      const l = life.get(sp.buf);
-      life.set(sp.buf, l ? [Math.min(l[0], i), Math.max(l[1], i)] : [i, i]);
-    }
+    for (const p of s.parts)
+      for (const sp of [...p.reads, ...p.writes]) {
+        const l = life.get(sp.buf);
+        life.set(sp.buf, l ? [Math.min(l[0], i), Math.max(l[1], i)] : [i, i]);
+      }
   });
   const last = steps.length - 1;
   const lin = life.get(inputBuf);
@@ -38,7 +45,8 @@ export function placeBuffers(buffers: readonly Buffer[], steps: readonly Planned
   const lout = life.get(outputBuf);
   life.set(outputBuf, [lout ? lout[0] : last, last]);
 
-  const acts = buffers.filter((b) => b.kind !== 'weights' && b.bytes > 0 && life.has(b.id))
+  const acts = buffers
+    .filter((b) => b.kind !== 'weights' && b.bytes > 0 && life.has(b.id))
     .sort((x, y) => life.get(x.id)![0] - life.get(y.id)![0] || y.bytes - x.bytes || x.id - y.id);
   const placed: { lo: number; hi: number; life: [number, number] }[] = [];
   let end = actBase;

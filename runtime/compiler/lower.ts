@@ -23,7 +23,12 @@ export interface LoweredLayer {
   readonly layer: Layer;
   readonly ops: LoopOp[];
   /** Weight block of the layer: weights (K×J row-major) at offset 0, int32 biases at biasOffset. */
-  readonly weights: { readonly buf: number; readonly weightBytes: number; readonly biasOffset: number; readonly biasCount: number } | null;
+  readonly weights: {
+    readonly buf: number;
+    readonly weightBytes: number;
+    readonly biasOffset: number;
+    readonly biasCount: number;
+  } | null;
 }
 
 export interface Lowered {
@@ -51,11 +56,19 @@ export const ADD_QUANT = (relu: boolean): Quant => ({ relu, M: 1, S: 0 });
 
 function outWidth(l: Layer): number {
   switch (l.kind) {
-    case 'conv': case 'dwconv': case 'pool': return l.out[2];
-    case 'matmul': return l.batched === 'pv' ? l.J * (l.heads ?? 1) : l.J;
-    case 'add': return l.J;
-    case 'global_avgpool': return l.in[2];
-    case 'softmax': case 'layernorm': return l.cols;
+    case 'conv':
+    case 'dwconv':
+    case 'pool':
+      return l.out[2];
+    case 'matmul':
+      return l.batched === 'pv' ? l.J * (l.heads ?? 1) : l.J;
+    case 'add':
+      return l.J;
+    case 'global_avgpool':
+      return l.in[2];
+    case 'softmax':
+    case 'layernorm':
+      return l.cols;
   }
 }
 
@@ -66,7 +79,13 @@ function concatOffset(l: Layer): number {
 export function lowerModel(model: ModelTable): Lowered {
   const buffers: Buffer[] = [];
   const byName = new Map<string, Buffer>();
-  const input: Buffer = { id: 0, name: 'input', kind: 'input', width: model.input.c, bytes: model.input.h * model.input.w * model.input.c };
+  const input: Buffer = {
+    id: 0,
+    name: 'input',
+    kind: 'input',
+    width: model.input.c,
+    bytes: model.input.h * model.input.w * model.input.c,
+  };
   buffers.push(input);
   byName.set('input', input);
 
@@ -77,7 +96,8 @@ export function lowerModel(model: ModelTable): Lowered {
     widths.set(name, Math.max(widths.get(name) ?? 0, concatOffset(l) + outWidth(l)));
   }
   for (const [name, width] of widths) {
-    if (name === 'input') throw new CompileError(`model ${model.name}: a layer writes the network input buffer`);
+    if (name === 'input')
+      throw new CompileError(`model ${model.name}: a layer writes the network input buffer`);
     const b: Buffer = { id: buffers.length, name, kind: 'activation', width, bytes: 0 };
     buffers.push(b);
     byName.set(name, b);
@@ -99,10 +119,21 @@ export function lowerModel(model: ModelTable): Lowered {
 
     let weights: LoweredLayer['weights'] = null;
     const wBytes = layerWeightBytes(l);
-    const biasCount = l.kind === 'conv' || l.kind === 'dwconv' ? l.out[2] : l.kind === 'matmul' && l.weights === 'B' ? l.J : 0;
+    const biasCount =
+      l.kind === 'conv' || l.kind === 'dwconv'
+        ? l.out[2]
+        : l.kind === 'matmul' && l.weights === 'B'
+          ? l.J
+          : 0;
     if (wBytes > 0) {
       const biasOffset = Math.ceil(wBytes / 16) * 16;
-      const wb: Buffer = { id: buffers.length, name: `${l.name}.weights`, kind: 'weights', width: 0, bytes: biasOffset + 4 * biasCount };
+      const wb: Buffer = {
+        id: buffers.length,
+        name: `${l.name}.weights`,
+        kind: 'weights',
+        width: 0,
+        bytes: biasOffset + 4 * biasCount,
+      };
       buffers.push(wb);
       weights = { buf: wb.id, weightBytes: wBytes, biasOffset, biasCount };
     }
@@ -117,60 +148,179 @@ export function lowerModel(model: ModelTable): Lowered {
         const dw = l.kind === 'dwconv';
         const kRed = dw ? l.kernel * l.kernel : l.kernel * l.kernel * l.in[2];
         ops.push({
-          kind: 'conv', depthwise: dw, inH: l.in[0], inW: l.in[1], inC: l.in[2], outH: l.out[0], outW: l.out[1], outC: l.out[2],
-          k: l.kernel, s: l.stride, p: l.padding, row0: 0, pool: l.pool ? { ...l.pool } : null,
-          a: A(src), b: wAddr(), bias: biasAddr, c, sA: src.width, sB: l.out[2], sC: out.width, q: reductionQuant(kRed, l.relu),
+          kind: 'conv',
+          depthwise: dw,
+          inH: l.in[0],
+          inW: l.in[1],
+          inC: l.in[2],
+          outH: l.out[0],
+          outW: l.out[1],
+          outC: l.out[2],
+          k: l.kernel,
+          s: l.stride,
+          p: l.padding,
+          row0: 0,
+          pool: l.pool ? { ...l.pool } : null,
+          a: A(src),
+          b: wAddr(),
+          bias: biasAddr,
+          c,
+          sA: src.width,
+          sB: l.out[2],
+          sC: out.width,
+          q: reductionQuant(kRed, l.relu),
         });
         break;
       }
       case 'matmul': {
         if (l.batched !== undefined) {
-          const x = inBuf(0), y = inBuf(1);
+          const x = inBuf(0),
+            y = inBuf(1);
           const q = reductionQuant(l.K, l.relu, true);
           for (let h = 0; h < (l.heads ?? 1); h++) {
-            ops.push(l.batched === 'qkt'
-              // K_hᵀ is read as a K×J matrix at the head's column offset (docs/compiler.md).
-              ? { kind: 'matmul', I: l.I, J: l.J, K: l.K, a: A(x, h * l.K), b: A(y, h * l.K), bias: null, c: { buf: c.buf, off: c.off + h * l.I * out.width }, sA: x.width, sB: y.width, sC: out.width, q }
-              : { kind: 'matmul', I: l.I, J: l.J, K: l.K, a: A(x, h * l.I * x.width), b: A(y, h * l.J), bias: null, c: { buf: c.buf, off: c.off + h * l.J }, sA: x.width, sB: y.width, sC: out.width, q });
+            ops.push(
+              l.batched === 'qkt'
+                ? // K_hᵀ is read as a K×J matrix at the head's column offset (docs/compiler.md).
+                  {
+                    kind: 'matmul',
+                    I: l.I,
+                    J: l.J,
+                    K: l.K,
+                    a: A(x, h * l.K),
+                    b: A(y, h * l.K),
+                    bias: null,
+                    c: { buf: c.buf, off: c.off + h * l.I * out.width },
+                    sA: x.width,
+                    sB: y.width,
+                    sC: out.width,
+                    q,
+                  }
+                : {
+                    kind: 'matmul',
+                    I: l.I,
+                    J: l.J,
+                    K: l.K,
+                    a: A(x, h * l.I * x.width),
+                    b: A(y, h * l.J),
+                    bias: null,
+                    c: { buf: c.buf, off: c.off + h * l.J },
+                    sA: x.width,
+                    sB: y.width,
+                    sC: out.width,
+                    q,
+                  },
+            );
           }
         } else if (l.weights === 'A') {
           const src = inBuf(0);
-          ops.push({ kind: 'matmul', I: l.I, J: l.J, K: l.K, a: wAddr(), b: A(src), bias: null, c, sA: l.K, sB: l.J, sC: out.width, q: reductionQuant(l.K, l.relu) });
+          ops.push({
+            kind: 'matmul',
+            I: l.I,
+            J: l.J,
+            K: l.K,
+            a: wAddr(),
+            b: A(src),
+            bias: null,
+            c,
+            sA: l.K,
+            sB: l.J,
+            sC: out.width,
+            q: reductionQuant(l.K, l.relu),
+          });
         } else {
           const src = inBuf(0);
           const w = l.weights === 'B';
           ops.push({
-            kind: 'matmul', I: l.I, J: l.J, K: l.K, a: A(src), b: w ? wAddr() : A(inBuf(1)), bias: w ? biasAddr : null, c,
-            sA: src.width, sB: w ? l.J : inBuf(1).width, sC: out.width, q: reductionQuant(l.K, l.relu, !w),
+            kind: 'matmul',
+            I: l.I,
+            J: l.J,
+            K: l.K,
+            a: A(src),
+            b: w ? wAddr() : A(inBuf(1)),
+            bias: w ? biasAddr : null,
+            c,
+            sA: src.width,
+            sB: w ? l.J : inBuf(1).width,
+            sC: out.width,
+            q: reductionQuant(l.K, l.relu, !w),
           });
         }
         break;
       }
       case 'add': {
-        const x = inBuf(0), y = inBuf(1);
-        ops.push({ kind: 'resadd', I: l.I, J: l.J, a: A(x), b: A(y), c, sA: x.width, sB: y.width, sC: out.width, q: ADD_QUANT(l.relu) });
+        const x = inBuf(0),
+          y = inBuf(1);
+        ops.push({
+          kind: 'resadd',
+          I: l.I,
+          J: l.J,
+          a: A(x),
+          b: A(y),
+          c,
+          sA: x.width,
+          sB: y.width,
+          sC: out.width,
+          q: ADD_QUANT(l.relu),
+        });
         break;
       }
       case 'pool': {
         const src = inBuf(0);
         ops.push({
-          kind: 'pool', global: false, inH: l.in[0], inW: l.in[1], C: l.in[2], size: l.kernel, stride: l.stride, padding: l.padding, row0: 0,
-          outH: l.out[0], outW: l.out[1], a: A(src), c, sA: src.width, sC: out.width, q: { relu: false, M: 1, S: 0 },
+          kind: 'pool',
+          global: false,
+          inH: l.in[0],
+          inW: l.in[1],
+          C: l.in[2],
+          size: l.kernel,
+          stride: l.stride,
+          padding: l.padding,
+          row0: 0,
+          outH: l.out[0],
+          outW: l.out[1],
+          a: A(src),
+          c,
+          sA: src.width,
+          sC: out.width,
+          q: { relu: false, M: 1, S: 0 },
         });
         break;
       }
       case 'global_avgpool': {
         const src = inBuf(0);
         ops.push({
-          kind: 'pool', global: true, inH: l.in[0], inW: l.in[1], C: l.in[2], size: 0, stride: 0, padding: 0, row0: 0, outH: 1, outW: 1,
-          a: A(src), c, sA: src.width, sC: out.width, q: averageQuant(l.in[0] * l.in[1]),
+          kind: 'pool',
+          global: true,
+          inH: l.in[0],
+          inW: l.in[1],
+          C: l.in[2],
+          size: 0,
+          stride: 0,
+          padding: 0,
+          row0: 0,
+          outH: 1,
+          outW: 1,
+          a: A(src),
+          c,
+          sA: src.width,
+          sC: out.width,
+          q: averageQuant(l.in[0] * l.in[1]),
         });
         break;
       }
       case 'softmax':
       case 'layernorm': {
         const src = inBuf(0);
-        ops.push({ kind: 'vec', layernorm: l.kind === 'layernorm', rows: l.rows, cols: l.cols, a: A(src), c, sA: src.width, sC: out.width });
+        ops.push({
+          kind: 'vec',
+          layernorm: l.kind === 'layernorm',
+          rows: l.rows,
+          cols: l.cols,
+          a: A(src),
+          c,
+          sA: src.width,
+          sC: out.width,
+        });
         break;
       }
     }
@@ -184,7 +334,10 @@ export function lowerModel(model: ModelTable): Lowered {
       for (const s of [...reads, ...writes]) {
         const b = buffers[s.buf]!;
         if (b.kind !== 'weights') b.bytes = Math.max(b.bytes, s.hi);
-        else if (s.hi > b.bytes) throw new CompileError(`model ${model.name} layer ${ll.layer.name}: reads past its weight block (${s.hi} > ${b.bytes})`);
+        else if (s.hi > b.bytes)
+          throw new CompileError(
+            `model ${model.name} layer ${ll.layer.name}: reads past its weight block (${s.hi} > ${b.bytes})`,
+          );
       }
     }
   }

@@ -22,13 +22,24 @@ export interface SplitInfo {
 export function splitAxes(op: LoopOp, dim: number): SplitInfo[] {
   switch (op.kind) {
     case 'matmul':
-      return [{ axis: 'rows', units: op.I, grain: 1 }, { axis: 'cols', units: op.J, grain: dim }];
+      return [
+        { axis: 'rows', units: op.I, grain: 1 },
+        { axis: 'cols', units: op.J, grain: dim },
+      ];
     case 'conv':
-      return [{ axis: 'rows', units: op.pool ? op.pool.h : op.outH, grain: 1 }, { axis: 'cols', units: op.outC, grain: dim }];
+      return [
+        { axis: 'rows', units: op.pool ? op.pool.h : op.outH, grain: 1 },
+        { axis: 'cols', units: op.outC, grain: dim },
+      ];
     case 'resadd':
       return [{ axis: 'rows', units: op.I, grain: 1 }];
     case 'pool':
-      return op.global ? [{ axis: 'cols', units: op.C, grain: dim }] : [{ axis: 'rows', units: op.outH, grain: 1 }, { axis: 'cols', units: op.C, grain: dim }];
+      return op.global
+        ? [{ axis: 'cols', units: op.C, grain: dim }]
+        : [
+            { axis: 'rows', units: op.outH, grain: 1 },
+            { axis: 'cols', units: op.C, grain: dim },
+          ];
     case 'vec':
       return [{ axis: 'rows', units: op.rows, grain: 1 }];
   }
@@ -37,13 +48,15 @@ export function splitAxes(op: LoopOp, dim: number): SplitInfo[] {
 /** Rows of a (possibly row-sliced) conv, as docs/isa.md defines them: conv-map rows
  *  [cy0, cy1) computed and input rows [iy0, iy1) read. */
 export function convRows(op: ConvOp<unknown>): { cy0: number; cy1: number; iy0: number; iy1: number } {
-  let cy0 = op.row0, cy1 = op.row0 + op.outH;
+  let cy0 = op.row0,
+    cy1 = op.row0 + op.outH;
   if (op.pool) {
     cy0 = Math.max(0, op.row0 * op.pool.stride - op.pool.padding);
     cy1 = Math.min(op.outH, (op.row0 + op.pool.h - 1) * op.pool.stride - op.pool.padding + op.pool.size);
   }
   if (cy1 <= cy0 || (op.pool && op.pool.h === 0)) return { cy0, cy1: cy0, iy0: 0, iy1: 0 };
-  const iy0 = Math.max(0, cy0 * op.s - op.p), iy1 = Math.min(op.inH, (cy1 - 1) * op.s - op.p + op.k);
+  const iy0 = Math.max(0, cy0 * op.s - op.p),
+    iy1 = Math.min(op.inH, (cy1 - 1) * op.s - op.p + op.k);
   return { cy0, cy1, iy0, iy1: Math.max(iy0, iy1) };
 }
 
@@ -68,13 +81,21 @@ export function sliceOp(op: LoopOp, axis: SplitAxis, u0: number, u1: number): Lo
         : { ...op, J: n, b: at(op.b, u0), bias: op.bias && at(op.bias, 4 * u0), c: at(op.c, u0) };
     case 'conv': {
       if (axis === 'cols') {
-        const base = { ...op, outC: n, b: at(op.b, u0), bias: op.bias && at(op.bias, 4 * u0), c: at(op.c, u0) };
+        const base = {
+          ...op,
+          outC: n,
+          b: at(op.b, u0),
+          bias: op.bias && at(op.bias, 4 * u0),
+          c: at(op.c, u0),
+        };
         return op.depthwise ? { ...base, inC: n, a: at(op.a, u0) } : base;
       }
       // rows [u0, u1) of the written map, relative to this op's own first row
       const outW = op.pool ? op.pool.w : op.outW;
       const c = at(op.c, u0 * outW * op.sC);
-      return op.pool ? { ...op, row0: op.row0 + u0, pool: { ...op.pool, h: n }, c } : { ...op, row0: op.row0 + u0, outH: n, c };
+      return op.pool
+        ? { ...op, row0: op.row0 + u0, pool: { ...op.pool, h: n }, c }
+        : { ...op, row0: op.row0 + u0, outH: n, c };
     }
     case 'resadd':
       return { ...op, I: n, a: at(op.a, u0 * op.sA), b: at(op.b, u0 * op.sB), c: at(op.c, u0 * op.sC) };
@@ -88,7 +109,11 @@ export function sliceOp(op: LoopOp, axis: SplitAxis, u0: number, u1: number): Lo
 }
 
 /** Contiguous byte range [lo, hi) of a buffer. */
-export interface Span { readonly buf: number; readonly lo: number; readonly hi: number }
+export interface Span {
+  readonly buf: number;
+  readonly lo: number;
+  readonly hi: number;
+}
 
 const mat = (x: SymAddr, rows: number, cols: number, stride: number): Span[] =>
   rows > 0 && cols > 0 ? [{ buf: x.buf, lo: x.off, hi: x.off + (rows - 1) * stride + cols }] : [];
@@ -98,7 +123,11 @@ export function opSpans(op: LoopOp): { reads: Span[]; writes: Span[] } {
   switch (op.kind) {
     case 'matmul':
       return {
-        reads: [...mat(op.a, op.I, op.K, op.sA), ...mat(op.b, op.K, op.J, op.sB), ...(op.bias ? mat(op.bias, 1, 4 * op.J, 0) : [])],
+        reads: [
+          ...mat(op.a, op.I, op.K, op.sA),
+          ...mat(op.b, op.K, op.J, op.sB),
+          ...(op.bias ? mat(op.bias, 1, 4 * op.J, 0) : []),
+        ],
         writes: mat(op.c, op.I, op.J, op.sC),
       };
     case 'conv': {
@@ -106,12 +135,19 @@ export function opSpans(op: LoopOp): { reads: Span[]; writes: Span[] } {
       const outPix = op.pool ? op.pool.h * op.pool.w : op.outH * op.outW;
       const r = convRows(op);
       return {
-        reads: [...mat(at(op.a, r.iy0 * op.inW * op.sA), (r.iy1 - r.iy0) * op.inW, op.inC, op.sA), ...mat(op.b, kRows, op.outC, op.sB), ...(op.bias ? mat(op.bias, 1, 4 * op.outC, 0) : [])],
+        reads: [
+          ...mat(at(op.a, r.iy0 * op.inW * op.sA), (r.iy1 - r.iy0) * op.inW, op.inC, op.sA),
+          ...mat(op.b, kRows, op.outC, op.sB),
+          ...(op.bias ? mat(op.bias, 1, 4 * op.outC, 0) : []),
+        ],
         writes: mat(op.c, outPix, op.outC, op.sC),
       };
     }
     case 'resadd':
-      return { reads: [...mat(op.a, op.I, op.J, op.sA), ...mat(op.b, op.I, op.J, op.sB)], writes: mat(op.c, op.I, op.J, op.sC) };
+      return {
+        reads: [...mat(op.a, op.I, op.J, op.sA), ...mat(op.b, op.I, op.J, op.sB)],
+        writes: mat(op.c, op.I, op.J, op.sC),
+      };
     case 'pool': {
       const r = poolRows(op);
       return {
@@ -126,11 +162,13 @@ export function opSpans(op: LoopOp): { reads: Span[]; writes: Span[] } {
 
 export function opMacs(op: LoopOp): number {
   switch (op.kind) {
-    case 'matmul': return op.I * op.J * op.K;
+    case 'matmul':
+      return op.I * op.J * op.K;
     case 'conv': {
       const r = convRows(op);
       return (r.cy1 - r.cy0) * op.outW * op.outC * op.k * op.k * (op.depthwise ? 1 : op.inC);
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }

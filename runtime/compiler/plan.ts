@@ -37,15 +37,24 @@ export function ranges(units: number, n: number, grain: number): [number, number
   const blocks = Math.ceil(units / grain);
   const out: [number, number][] = [];
   for (let i = 0; i < n; i++) {
-    const b0 = Math.floor((blocks * i) / n), b1 = Math.floor((blocks * (i + 1)) / n);
-    const u0 = Math.min(units, b0 * grain), u1 = Math.min(units, b1 * grain);
+    const b0 = Math.floor((blocks * i) / n),
+      b1 = Math.floor((blocks * (i + 1)) / n);
+    const u0 = Math.min(units, b0 * grain),
+      u1 = Math.min(units, b1 * grain);
     if (u1 > u0) out.push([u0, u1]);
   }
   return out;
 }
 
 /** `op` split across up to `tiles` tiles along one axis (one part per non-empty range). */
-function splitParts(op: LoopOp, info: SplitInfo, layer: number, tiles: number, board: BoardDefinition, what: string): Part[] {
+function splitParts(
+  op: LoopOp,
+  info: SplitInfo,
+  layer: number,
+  tiles: number,
+  board: BoardDefinition,
+  what: string,
+): Part[] {
   const rs = ranges(info.units, tiles, info.grain);
   const bw = tileBandwidth(board, rs.length);
   return rs.map(([u0, u1], tile) => {
@@ -55,24 +64,35 @@ function splitParts(op: LoopOp, info: SplitInfo, layer: number, tiles: number, b
   });
 }
 
-const traffic = (parts: readonly Part[]): number => parts.reduce((x, p) => x + p.cost.readBytes + p.cost.writeBytes, 0);
+const traffic = (parts: readonly Part[]): number =>
+  parts.reduce((x, p) => x + p.cost.readBytes + p.cost.writeBytes, 0);
 
 /** The ways to split `op` across the tenant's tiles, one per axis, best first: lowest step
  *  estimate, then least DRAM traffic, then rows. E.g. a late conv with a big weight matrix
  *  and few rows is best split by channels (each tile reads half the weights), an early one
  *  by rows (each tile reads its rows + halo), an FC layer by columns. The others are kept
  *  so a block can stay on an axis whose slices do not depend on another tile's. */
-function splitChoices(op: LoopOp, layer: number, tiles: number, board: BoardDefinition, what: string, preferRows = false): Part[][] {
+function splitChoices(
+  op: LoopOp,
+  layer: number,
+  tiles: number,
+  board: BoardDefinition,
+  what: string,
+  preferRows = false,
+): Part[][] {
   const axes = splitAxes(op, board.dim);
   if (tiles === 1) return [splitParts(op, axes[0]!, layer, 1, board, what)];
-  const choices = axes.map((info) => {
-    const parts = splitParts(op, info, layer, tiles, board, what);
-    return { rows: info.axis === 'rows', parts, est: estOf(parts), bytes: traffic(parts) };
-  }).sort((x, y) => x.est - y.est || x.bytes - y.bytes);
+  const choices = axes
+    .map((info) => {
+      const parts = splitParts(op, info, layer, tiles, board, what);
+      return { rows: info.axis === 'rows', parts, est: estOf(parts), bytes: traffic(parts) };
+    })
+    .sort((x, y) => x.est - y.est || x.bytes - y.bytes);
   // Block granules: row slices of consecutive layers line up tile by tile (MoCA), so they
   // can chain inside one step; keep rows first while within BLOCK_AXIS_SLACK of the best.
   const rows = choices.findIndex((c) => c.rows && c.parts.length === tiles);
-  if (preferRows && rows > 0 && choices[rows]!.est <= BLOCK_AXIS_SLACK * choices[0]!.est) choices.unshift(...choices.splice(rows, 1));
+  if (preferRows && rows > 0 && choices[rows]!.est <= BLOCK_AXIS_SLACK * choices[0]!.est)
+    choices.unshift(...choices.splice(rows, 1));
   return choices.map((c) => c.parts);
 }
 
@@ -101,7 +121,14 @@ function estOf(parts: readonly Part[]): number {
  * When no cut fits (a chunk one unit wide is still over), the one with the smallest
  * largest step.
  */
-function chunksOf(op: LoopOp, layer: number, tiles: number, max: number, board: BoardDefinition, what: string): Part[][][] {
+function chunksOf(
+  op: LoopOp,
+  layer: number,
+  tiles: number,
+  max: number,
+  board: BoardDefinition,
+  what: string,
+): Part[][][] {
   const whole = partsOf(op, layer, tiles, board, what);
   const wholeEst = estOf(whole);
   if (wholeEst <= max) return [splitChoices(op, layer, tiles, board, what)];
@@ -111,14 +138,19 @@ function chunksOf(op: LoopOp, layer: number, tiles: number, max: number, board: 
     if (maxChunks < 2) continue;
     let n = Math.min(maxChunks, Math.max(2, Math.ceil(wholeEst / max)));
     for (;;) {
-      const chunks = ranges(info.units, n, info.grain).map(([u0, u1]) => splitChoices(sliceOp(op, info.axis, u0, u1), layer, tiles, board, what));
+      const chunks = ranges(info.units, n, info.grain).map(([u0, u1]) =>
+        splitChoices(sliceOp(op, info.axis, u0, u1), layer, tiles, board, what),
+      );
       const ests = chunks.map((c) => estOf(c[0]!));
       const worst = Math.max(...ests);
       if (worst <= max || n >= maxChunks) {
         const total = ests.reduce((x, y) => x + y, 0);
-        const better = best === null
-          || (worst <= max && (best.worst > max || total < best.total))
-          || (worst > max && best.worst > max && (worst < best.worst || (worst === best.worst && total < best.total)));
+        const better =
+          best === null ||
+          (worst <= max && (best.worst > max || total < best.total)) ||
+          (worst > max &&
+            best.worst > max &&
+            (worst < best.worst || (worst === best.worst && total < best.total)));
         if (better) best = { chunks, worst, total };
         break;
       }
@@ -146,14 +178,22 @@ function conflicts(p: Part, q: Part): boolean {
  * best one alone (est(step ∪ alt) ≤ est(step) + est(best)) or, for block granules, if its
  * own estimate is within BLOCK_AXIS_SLACK of the best's.
  */
-export function planSteps(layers: readonly LoweredLayer[], tiles: number, granule: GranuleSpec, board: BoardDefinition, model: string): PlannedStep[] {
+export function planSteps(
+  layers: readonly LoweredLayer[],
+  tiles: number,
+  granule: GranuleSpec,
+  board: BoardDefinition,
+  model: string,
+): PlannedStep[] {
   const jobs: Part[][][] = [];
   for (const ll of layers) {
     const what = `model ${model} layer ${ll.layer.name}`;
     if (granule.kind === 'cycles') {
       for (const op of ll.ops) jobs.push(...chunksOf(op, ll.index, tiles, granule.max, board, what));
     } else {
-      jobs.push(combine(ll.ops.map((op) => splitChoices(op, ll.index, tiles, board, what, granule.kind === 'block'))));
+      jobs.push(
+        combine(ll.ops.map((op) => splitChoices(op, ll.index, tiles, board, what, granule.kind === 'block'))),
+      );
     }
   }
   const steps: Part[][] = [];
@@ -163,13 +203,19 @@ export function planSteps(layers: readonly LoweredLayer[], tiles: number, granul
     const best = job[0]!;
     let chosen: Part[] | undefined;
     if (cur.length > 0 && granule.kind !== 'layer') {
-      const base = estOf(cur), alone = estOf(best);
+      const base = estOf(cur),
+        alone = estOf(best);
       for (const alt of job) {
         if (cur.some((p) => alt.some((q) => conflicts(p, q)))) continue;
         const joined = [...cur, ...alt];
         const est = estOf(joined);
         if (granule.kind === 'block' ? layersIn(joined) > granule.layers : est > granule.max) continue;
-        if (alt !== best && est > base + alone && !(granule.kind === 'block' && estOf(alt) <= BLOCK_AXIS_SLACK * alone)) continue;
+        if (
+          alt !== best &&
+          est > base + alone &&
+          !(granule.kind === 'block' && estOf(alt) <= BLOCK_AXIS_SLACK * alone)
+        )
+          continue;
         chosen = alt;
         break;
       }

@@ -2,7 +2,8 @@
 // of a layer: loop ops, each the full configuration of one LOOP_* instruction.
 import type { BoardId } from '../../boards/types.ts';
 
-export type GranuleSpec = { kind: 'layer' } | { kind: 'block'; layers: number } | { kind: 'cycles'; max: number };
+export type GranuleSpec =
+  { kind: 'layer' } | { kind: 'block'; layers: number } | { kind: 'cycles'; max: number };
 
 export interface CompileOptions {
   tiles: number;
@@ -14,7 +15,11 @@ export interface CompileOptions {
   functional?: boolean;
 }
 
-export interface ProgramRef { tile: number /* 0..tiles-1 within the tenant's group */; address: number; bytes: Uint8Array }
+export interface ProgramRef {
+  tile: number /* 0..tiles-1 within the tenant's group */;
+  address: number;
+  bytes: Uint8Array;
+}
 
 export interface CompiledStep {
   index: number;
@@ -48,40 +53,76 @@ export interface CompiledModel {
 }
 
 /** A DRAM address before layout: a buffer id and a byte offset into it. */
-export interface SymAddr { readonly buf: number; readonly off: number }
+export interface SymAddr {
+  readonly buf: number;
+  readonly off: number;
+}
 
-export interface Quant { readonly relu: boolean; readonly M: number; readonly S: number }
+export interface Quant {
+  readonly relu: boolean;
+  readonly M: number;
+  readonly S: number;
+}
 
 export interface MatmulOp<A = SymAddr> {
   readonly kind: 'matmul';
-  readonly I: number; readonly J: number; readonly K: number;
-  readonly a: A; readonly b: A; readonly bias: A | null; readonly c: A;
-  readonly sA: number; readonly sB: number; readonly sC: number;
+  readonly I: number;
+  readonly J: number;
+  readonly K: number;
+  readonly a: A;
+  readonly b: A;
+  readonly bias: A | null;
+  readonly c: A;
+  readonly sA: number;
+  readonly sB: number;
+  readonly sC: number;
   readonly q: Quant;
 }
 
 export interface ConvOp<A = SymAddr> {
   readonly kind: 'conv';
   readonly depthwise: boolean;
-  readonly inH: number; readonly inW: number; readonly inC: number;
-  readonly outH: number; readonly outW: number; readonly outC: number;
-  readonly k: number; readonly s: number; readonly p: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly inC: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly outC: number;
+  readonly k: number;
+  readonly s: number;
+  readonly p: number;
   /** Row slice (CFG_CONV_KERNEL.d): index of the first row of the written map (the conv
    *  map, or the pooled map with a fused pool) this op produces; 0 for a whole layer.
    *  inH/a always describe the whole input image. Rows produced: outH without a pool
    *  (outH is then the slice's height), pool.h with one (outH is then the whole conv map). */
   readonly row0: number;
-  readonly pool: { readonly size: number; readonly stride: number; readonly padding: number; readonly h: number; readonly w: number } | null;
-  readonly a: A; readonly b: A; readonly bias: A | null; readonly c: A;
-  readonly sA: number; readonly sB: number; readonly sC: number;
+  readonly pool: {
+    readonly size: number;
+    readonly stride: number;
+    readonly padding: number;
+    readonly h: number;
+    readonly w: number;
+  } | null;
+  readonly a: A;
+  readonly b: A;
+  readonly bias: A | null;
+  readonly c: A;
+  readonly sA: number;
+  readonly sB: number;
+  readonly sC: number;
   readonly q: Quant;
 }
 
 export interface ResaddOp<A = SymAddr> {
   readonly kind: 'resadd';
-  readonly I: number; readonly J: number;
-  readonly a: A; readonly b: A; readonly c: A;
-  readonly sA: number; readonly sB: number; readonly sC: number;
+  readonly I: number;
+  readonly J: number;
+  readonly a: A;
+  readonly b: A;
+  readonly c: A;
+  readonly sA: number;
+  readonly sB: number;
+  readonly sC: number;
   readonly q: Quant;
 }
 
@@ -89,23 +130,33 @@ export interface PoolOp<A = SymAddr> {
   readonly kind: 'pool';
   /** true: global average (out[c] = requant(Σ in)); false: max pool. */
   readonly global: boolean;
-  readonly inH: number; readonly inW: number; readonly C: number;
-  readonly size: number; readonly stride: number; readonly padding: number;
+  readonly inH: number;
+  readonly inW: number;
+  readonly C: number;
+  readonly size: number;
+  readonly stride: number;
+  readonly padding: number;
   /** Max pool row slice: first pooled row produced (outH rows from there); inH/a are the
    *  whole input. 0 for a whole layer and for global average. */
   readonly row0: number;
-  readonly outH: number; readonly outW: number;
-  readonly a: A; readonly c: A;
-  readonly sA: number; readonly sC: number;
+  readonly outH: number;
+  readonly outW: number;
+  readonly a: A;
+  readonly c: A;
+  readonly sA: number;
+  readonly sC: number;
   readonly q: Quant;
 }
 
 export interface VecOp<A = SymAddr> {
   readonly kind: 'vec';
   readonly layernorm: boolean;
-  readonly rows: number; readonly cols: number;
-  readonly a: A; readonly c: A;
-  readonly sA: number; readonly sC: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly a: A;
+  readonly c: A;
+  readonly sA: number;
+  readonly sC: number;
 }
 
 export type LoopOp<A = SymAddr> = MatmulOp<A> | ConvOp<A> | ResaddOp<A> | PoolOp<A> | VecOp<A>;

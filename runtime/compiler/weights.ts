@@ -33,8 +33,16 @@ export function makeWeights(model: ModelTable, seed: number): ModelData {
 }
 
 /** What to write before running in functional mode: input and every weight block. */
-export function dataImage(compiled: CompiledModel, data: ModelData): { address: number; bytes: Uint8Array }[] {
-  const out = [{ address: compiled.layout.input.address, bytes: new Uint8Array(data.input.buffer, data.input.byteOffset, data.input.byteLength) }];
+export function dataImage(
+  compiled: CompiledModel,
+  data: ModelData,
+): { address: number; bytes: Uint8Array }[] {
+  const out = [
+    {
+      address: compiled.layout.input.address,
+      bytes: new Uint8Array(data.input.buffer, data.input.byteOffset, data.input.byteLength),
+    },
+  ];
   compiled.layout.weights.forEach((w, i) => {
     const d = data.layers[i];
     if (w.bytes === 0 || !d) return;

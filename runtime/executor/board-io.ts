@@ -4,7 +4,11 @@ import type { Device } from '../../drivers/device.ts';
 import type { GlobalRegisterName } from '../../boards/registers.ts';
 import type { CompiledLike } from './workload.ts';
 
-export async function read64(device: Device, lo: GlobalRegisterName, hi: GlobalRegisterName): Promise<number> {
+export async function read64(
+  device: Device,
+  lo: GlobalRegisterName,
+  hi: GlobalRegisterName,
+): Promise<number> {
   const l = await device.readRegister(lo); // reading LO latches HI
   const h = await device.readRegister(hi);
   return h * 2 ** 32 + (l >>> 0);
@@ -30,19 +34,38 @@ export class TileShadow {
    * tiles[i]); returns the physical tiles that got a program. THROTTLE is rewritten
    * whenever it is on (a write resets the engine, so no credit carries over between steps).
    */
-  async launch(device: Device, compiled: CompiledLike, region: { base: number; limit: number }, step: number, tiles: readonly number[], throttle: readonly number[]): Promise<number[]> {
+  async launch(
+    device: Device,
+    compiled: CompiledLike,
+    region: { base: number; limit: number },
+    step: number,
+    tiles: readonly number[],
+    throttle: readonly number[],
+  ): Promise<number[]> {
     const s = compiled.steps[step]!;
     const used: number[] = [];
     for (let i = 0; i < tiles.length; i++) {
       const phys = tiles[i]!;
       const th = throttle[i] ?? 0;
-      if (this.regionBase[phys] !== region.base) { await device.writeRegister('REGION_BASE', region.base, phys); this.regionBase[phys] = region.base; }
-      if (this.regionLimit[phys] !== region.limit) { await device.writeRegister('REGION_LIMIT', region.limit, phys); this.regionLimit[phys] = region.limit; }
-      if (th !== 0 || this.throttle[phys] !== 0) { await device.writeRegister('THROTTLE', th, phys); this.throttle[phys] = th; }
+      if (this.regionBase[phys] !== region.base) {
+        await device.writeRegister('REGION_BASE', region.base, phys);
+        this.regionBase[phys] = region.base;
+      }
+      if (this.regionLimit[phys] !== region.limit) {
+        await device.writeRegister('REGION_LIMIT', region.limit, phys);
+        this.regionLimit[phys] = region.limit;
+      }
+      if (th !== 0 || this.throttle[phys] !== 0) {
+        await device.writeRegister('THROTTLE', th, phys);
+        this.throttle[phys] = th;
+      }
     }
     for (const p of s.programs) {
       const phys = tiles[p.tile];
-      if (phys === undefined) throw new Error(`internal: step ${step} has a program for group tile ${p.tile} but only ${tiles.length} tiles were given`);
+      if (phys === undefined)
+        throw new Error(
+          `internal: step ${step} has a program for group tile ${p.tile} but only ${tiles.length} tiles were given`,
+        );
       await device.writeRegister('CMD_ADDR', p.address, phys);
       await device.writeRegister('CMD_LEN', p.bytes.length, phys);
       await device.writeRegister('DOORBELL', 1, phys);

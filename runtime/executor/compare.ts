@@ -65,13 +65,27 @@ export function policyRow(r: SessionResult): PolicyRow {
     missed += t.missed;
     dropped += t.dropped;
     rejected += t.rejected;
-    if (r.tenants[i]!.guaranteed) { gReq += t.requests; gDone += t.completed; }
+    if (r.tenants[i]!.guaranteed) {
+      gReq += t.requests;
+      gDone += t.completed;
+    }
   });
   const o = r.overall;
   return {
-    policy: r.policy, slaRate: o.slaRate, guaranteedSlaRate: gReq === 0 ? Number.NaN : gDone / gReq,
-    stp: o.stp, antt: o.antt, fairness: o.fairness, tileUtilization: o.tileUtilization, dramUtilization: o.dramUtilization,
-    requests: o.requests, missed, dropped, rejected, guaranteedMisses: gReq - gDone, traceDigest: r.traceDigest,
+    policy: r.policy,
+    slaRate: o.slaRate,
+    guaranteedSlaRate: gReq === 0 ? Number.NaN : gDone / gReq,
+    stp: o.stp,
+    antt: o.antt,
+    fairness: o.fairness,
+    tileUtilization: o.tileUtilization,
+    dramUtilization: o.dramUtilization,
+    requests: o.requests,
+    missed,
+    dropped,
+    rejected,
+    guaranteedMisses: gReq - gDone,
+    traceDigest: r.traceDigest,
   };
 }
 
@@ -110,7 +124,13 @@ export async function comparePolicies(loaded: LoadedScenario, opts: CompareOptio
     opts.onPolicy?.(policy, i);
     const device = await opts.open();
     try {
-      const r = await runLoaded(loaded, { device, compile: opts.compileFor(device), layersOf: opts.layersOf, policy, admission: false });
+      const r = await runLoaded(loaded, {
+        device,
+        compile: opts.compileFor(device),
+        layersOf: opts.layersOf,
+        policy,
+        admission: false,
+      });
       if (r.admission !== undefined) admissionFeasible = r.admission.feasible;
       rows.push(policyRow(r));
     } finally {

@@ -5,7 +5,8 @@ import { loadModel } from '../models/index.ts';
 import type { CompileFn } from './workload.ts';
 
 export function zooCompiler(board: BoardDefinition): CompileFn {
-  return (model, tiles, granule, regionBase) => compileModel(loadModel(model), board, { tiles, granule, regionBase });
+  return (model, tiles, granule, regionBase) =>
+    compileModel(loadModel(model), board, { tiles, granule, regionBase });
 }
 
 export function zooLayers(model: string): number {

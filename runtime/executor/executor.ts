@@ -37,12 +37,25 @@ export interface ExecResult {
   readonly decisions: number;
 }
 
-interface Running { job: Job; variant: PreparedVariant; step: number; pending: Set<number>; tiles: readonly number[]; started: number }
+interface Running {
+  job: Job;
+  variant: PreparedVariant;
+  step: number;
+  pending: Set<number>;
+  tiles: readonly number[];
+  started: number;
+}
 
 /** Far enough in the future that advance() returns at the next event. */
 const FOREVER_CYCLES = 2 ** 52;
 
-export async function execute(device: Device, tenants: readonly ExecTenant[], arrivals: readonly Arrival[], policy: Policy, opts: ExecOptions = {}): Promise<ExecResult> {
+export async function execute(
+  device: Device,
+  tenants: readonly ExecTenant[],
+  arrivals: readonly Arrival[],
+  policy: Policy,
+  opts: ExecOptions = {},
+): Promise<ExecResult> {
   const tileCount = device.board.tiles;
   const epoch = await boardCycle(device);
   const rd0 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
@@ -63,21 +76,47 @@ export async function execute(device: Device, tenants: readonly ExecTenant[], ar
     const q = queues[job.tenant]!;
     const at = q.indexOf(job);
     if (at >= 0) q.splice(at, 1);
-    records.push({ id: job.id, tenant: job.tenant, arrival: job.arrival, deadline: job.deadline, outcome, end: now });
+    records.push({
+      id: job.id,
+      tenant: job.tenant,
+      arrival: job.arrival,
+      deadline: job.deadline,
+      outcome,
+      end: now,
+    });
     trace.push({ t: now, k: 'end', req: job.id, tenant: job.tenant, outcome });
     lastEnd = now;
     opts.onProgress?.(records.length, arrivals.length);
   };
 
   const anyDrop = tenants.some((t) => t.late === 'drop');
-  const state = (): SchedState => ({ now, tileCount, tileJob, queues, tenants, dramBytesPerCycle: device.board.dramBytesPerCycle });
+  const state = (): SchedState => ({
+    now,
+    tileCount,
+    tileJob,
+    queues,
+    tenants,
+    dramBytesPerCycle: device.board.dramBytesPerCycle,
+  });
 
   for (;;) {
     // 1. Arrivals up to now (before decisions, so a request arriving at a barrier competes).
     while (next < arrivals.length && arrivals[next]!.cycle <= now) {
       const a = arrivals[next++]!;
       const t = tenants[a.tenant]!;
-      const job: Job = { id: a.id, tenant: a.tenant, arrival: a.cycle, deadline: a.cycle + t.deadline, variant: undefined, step: 0, nextLayer: 0, running: false, tiles: [], runCycles: 0, started: undefined };
+      const job: Job = {
+        id: a.id,
+        tenant: a.tenant,
+        arrival: a.cycle,
+        deadline: a.cycle + t.deadline,
+        variant: undefined,
+        step: 0,
+        nextLayer: 0,
+        running: false,
+        tiles: [],
+        runCycles: 0,
+        started: undefined,
+      };
       trace.push({ t: now, k: 'arrive', req: a.id, tenant: a.tenant, deadline: job.deadline });
       if (queues[a.tenant]!.length >= t.queueLimit) end(job, 'rejected');
       else queues[a.tenant]!.push(job);
@@ -89,7 +128,9 @@ export async function execute(device: Device, tenants: readonly ExecTenant[], ar
     }
     // 3. Requests of `drop` tenants the policy predicts to be hopeless (not on the board).
     if (anyDrop && policy.abandon !== undefined) {
-      for (const j of policy.abandon(state())) if (!j.running && tenants[j.tenant]!.late === 'drop' && queues[j.tenant]!.includes(j)) end(j, 'dropped');
+      for (const j of policy.abandon(state()))
+        if (!j.running && tenants[j.tenant]!.late === 'drop' && queues[j.tenant]!.includes(j))
+          end(j, 'dropped');
     }
     // 4. Decide and launch.
     const st = state();
@@ -104,20 +145,30 @@ export async function execute(device: Device, tenants: readonly ExecTenant[], ar
     let target = next < arrivals.length ? arrivals[next]!.cycle : FOREVER_CYCLES;
     for (let i = 0; i < tenants.length; i++) {
       if (tenants[i]!.late !== 'drop') continue;
-      for (const j of queues[i]!) if (!j.running && j.deadline > now && j.deadline < target) target = j.deadline;
+      for (const j of queues[i]!)
+        if (!j.running && j.deadline > now && j.deadline < target) target = j.deadline;
     }
     if (!running && target === FOREVER_CYCLES) {
-      throw new Error(`internal: policy ${policy.name} left ${queues.reduce((s, q) => s + q.length, 0)} requests waiting on an idle board`);
+      throw new Error(
+        `internal: policy ${policy.name} left ${queues.reduce((s, q) => s + q.length, 0)} requests waiting on an idle board`,
+      );
     }
     const res = await device.advance(epoch + target);
     now = res.cycle - epoch;
     for (const ev of res.events) {
       if (ev.kind === 'fault') {
-        throw new DeviceFault(`tile ${ev.tile} faulted (code ${ev.code}) at address 0x${ev.address.toString(16)}, cycle ${ev.cycle}, running ${describe(byTile[ev.tile])}`, { tile: ev.tile, address: ev.address, faultCode: ev.code });
+        throw new DeviceFault(
+          `tile ${ev.tile} faulted (code ${ev.code}) at address 0x${ev.address.toString(16)}, cycle ${ev.cycle}, running ${describe(byTile[ev.tile])}`,
+          { tile: ev.tile, address: ev.address, faultCode: ev.code },
+        );
       }
       if (ev.kind !== 'done') continue;
       const r = byTile[ev.tile];
-      if (r === undefined || !r.pending.has(ev.tile)) throw new DeviceFault(`tile ${ev.tile} reported done at cycle ${ev.cycle} but no program of the run was queued on it`, { tile: ev.tile });
+      if (r === undefined || !r.pending.has(ev.tile))
+        throw new DeviceFault(
+          `tile ${ev.tile} reported done at cycle ${ev.cycle} but no program of the run was queued on it`,
+          { tile: ev.tile },
+        );
       r.pending.delete(ev.tile);
       if (r.pending.size === 0) stepDone(r);
     }
@@ -125,15 +176,30 @@ export async function execute(device: Device, tenants: readonly ExecTenant[], ar
 
   const rd1 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
   const wr1 = await read64(device, 'DRAM_WR_LO', 'DRAM_WR_HI');
-  return { records, trace, cycles: Math.max(lastEnd, now), tileBusyCycles: busy, dramReadBytes: rd1 - rd0, dramWriteBytes: wr1 - wr0, decisions };
+  return {
+    records,
+    trace,
+    cycles: Math.max(lastEnd, now),
+    tileBusyCycles: busy,
+    dramReadBytes: rd1 - rd0,
+    dramWriteBytes: wr1 - wr0,
+    decisions,
+  };
 
   async function launch(d: Dispatch): Promise<void> {
     const t = tenants[d.job.tenant]!;
     const v = t.prepared.get(d.variant);
-    if (v === undefined) throw new Error(`internal: policy ${policy.name} chose variant ${d.variant} that tenant ${t.name} was not compiled for`);
-    if (d.job.running || queues[d.job.tenant]![0] !== d.job) throw new Error(`internal: policy ${policy.name} dispatched request ${d.job.id} that is not ready`);
-    for (const tile of d.tiles) if (tileJob[tile] !== undefined) throw new Error(`internal: policy ${policy.name} dispatched onto busy tile ${tile}`);
-    if (d.tiles.length !== v.info.tiles) throw new Error(`internal: variant ${d.variant} needs ${v.info.tiles} tiles, got ${d.tiles.length}`);
+    if (v === undefined)
+      throw new Error(
+        `internal: policy ${policy.name} chose variant ${d.variant} that tenant ${t.name} was not compiled for`,
+      );
+    if (d.job.running || queues[d.job.tenant]![0] !== d.job)
+      throw new Error(`internal: policy ${policy.name} dispatched request ${d.job.id} that is not ready`);
+    for (const tile of d.tiles)
+      if (tileJob[tile] !== undefined)
+        throw new Error(`internal: policy ${policy.name} dispatched onto busy tile ${tile}`);
+    if (d.tiles.length !== v.info.tiles)
+      throw new Error(`internal: variant ${d.variant} needs ${v.info.tiles} tiles, got ${d.tiles.length}`);
     const used = await shadow.launch(device, v.compiled, v.region, d.step, d.tiles, d.throttle);
     const job = d.job;
     job.variant = d.variant;
@@ -141,28 +207,63 @@ export async function execute(device: Device, tenants: readonly ExecTenant[], ar
     job.running = true;
     job.tiles = d.tiles;
     job.started ??= now;
-    const r: Running = { job, variant: v, step: d.step, pending: new Set(used), tiles: d.tiles, started: now };
-    for (const tile of d.tiles) { tileJob[tile] = job; byTile[tile] = r; }
-    trace.push({ t: now, k: 'start', req: job.id, tenant: job.tenant, step: d.step, variant: d.variant, tiles: d.tiles, throttle: d.throttle });
+    const r: Running = {
+      job,
+      variant: v,
+      step: d.step,
+      pending: new Set(used),
+      tiles: d.tiles,
+      started: now,
+    };
+    for (const tile of d.tiles) {
+      tileJob[tile] = job;
+      byTile[tile] = r;
+    }
+    trace.push({
+      t: now,
+      k: 'start',
+      req: job.id,
+      tenant: job.tenant,
+      step: d.step,
+      variant: d.variant,
+      tiles: d.tiles,
+      throttle: d.throttle,
+    });
     if (r.pending.size === 0) stepDone(r);
   }
 
   function stepDone(r: Running): void {
     const job = r.job;
     const info = r.variant.info.steps[r.step]!;
-    for (const tile of r.tiles) { tileJob[tile] = undefined; byTile[tile] = undefined; }
+    for (const tile of r.tiles) {
+      tileJob[tile] = undefined;
+      byTile[tile] = undefined;
+    }
     busy += (now - r.started) * info.tiles;
     job.runCycles += now - r.started;
     job.running = false;
     job.step = r.step + 1;
     const following = r.variant.info.steps[r.step + 1];
-    if (following === undefined || following.layers.first > info.layers.last) job.nextLayer = info.layers.last + 1;
-    trace.push({ t: now, k: 'stepdone', req: job.id, tenant: job.tenant, step: r.step, started: r.started, tiles: r.tiles, readBytes: info.readBytes, writeBytes: info.writeBytes });
+    if (following === undefined || following.layers.first > info.layers.last)
+      job.nextLayer = info.layers.last + 1;
+    trace.push({
+      t: now,
+      k: 'stepdone',
+      req: job.id,
+      tenant: job.tenant,
+      step: r.step,
+      started: r.started,
+      tiles: r.tiles,
+      readBytes: info.readBytes,
+      writeBytes: info.writeBytes,
+    });
     if (following === undefined) end(job, now <= job.deadline ? 'completed' : 'missed');
     else if (now >= job.deadline && tenants[job.tenant]!.late === 'drop') end(job, 'dropped');
   }
 
   function describe(r: Running | undefined): string {
-    return r === undefined ? 'nothing of this run' : `request ${r.job.id} of ${tenants[r.job.tenant]!.name}, step ${r.step}`;
+    return r === undefined
+      ? 'nothing of this run'
+      : `request ${r.job.id} of ${tenants[r.job.tenant]!.name}, step ${r.step}`;
   }
 }

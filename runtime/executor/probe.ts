@@ -49,7 +49,12 @@ const FOREVER = 2 ** 52;
  * cycles (doorbell to the last tile's done). With `hogTiles`, those tiles stream DRAM the
  * whole time.
  */
-export async function measureSteps(device: Device, v: PreparedVariant, tiles: readonly number[], hogTiles: readonly number[] = []): Promise<number[]> {
+export async function measureSteps(
+  device: Device,
+  v: PreparedVariant,
+  tiles: readonly number[],
+  hogTiles: readonly number[] = [],
+): Promise<number[]> {
   const shadow = new TileShadow(device.board.tiles);
   const hog = hogProgram(device.board);
   const region = hogRegion(device.board);
@@ -68,7 +73,16 @@ export async function measureSteps(device: Device, v: PreparedVariant, tiles: re
   let stopping = false;
   for (let s = 0; s < v.compiled.steps.length; s++) {
     const t0 = await boardCycle(device);
-    const pending = new Set(await shadow.launch(device, v.compiled, v.region, s, tiles, tiles.map(() => 0)));
+    const pending = new Set(
+      await shadow.launch(
+        device,
+        v.compiled,
+        v.region,
+        s,
+        tiles,
+        tiles.map(() => 0),
+      ),
+    );
     let now = t0;
     while (pending.size > 0) now = await drain(pending);
     costs.push(now - t0);
@@ -87,7 +101,8 @@ export async function measureSteps(device: Device, v: PreparedVariant, tiles: re
   async function drain(pending: Set<number>): Promise<number> {
     const res = await device.advance(FOREVER);
     for (const ev of res.events) {
-      if (ev.kind === 'fault') throw new Error(`probe: tile ${ev.tile} faulted at 0x${ev.address.toString(16)} (code ${ev.code})`);
+      if (ev.kind === 'fault')
+        throw new Error(`probe: tile ${ev.tile} faulted at 0x${ev.address.toString(16)} (code ${ev.code})`);
       if (ev.kind !== 'done') continue;
       if (hogSet.has(ev.tile)) {
         hogsQueued--;

@@ -5,7 +5,12 @@
 import { AdmissionError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
 import { planAdmission, type AdmissionResult, type AdmissionTenant } from '../admission/plan.ts';
-import { overallMetrics, tenantMetrics, type OverallMetrics, type TenantMetrics } from '../metrics/metrics.ts';
+import {
+  overallMetrics,
+  tenantMetrics,
+  type OverallMetrics,
+  type TenantMetrics,
+} from '../metrics/metrics.ts';
 import { createRandom } from '../random.ts';
 import { generateArrivals, minimumGap, type Arrival } from '../scenario/arrivals.ts';
 import { resolveTenants, type LoadedScenario, type ResolvedTenant } from '../scenario/resolve.ts';
@@ -16,7 +21,13 @@ import type { VariantRequest } from '../scheduler/types.ts';
 import { variantKey } from '../scheduler/types.ts';
 import { execute, type ExecResult, type ExecTenant } from './executor.ts';
 import { measureSteps, PROBE_RESERVED_BYTES } from './probe.ts';
-import { prepareVariant, RegionAllocator, uploadPrograms, type CompileFn, type PreparedVariant } from './workload.ts';
+import {
+  prepareVariant,
+  RegionAllocator,
+  uploadPrograms,
+  type CompileFn,
+  type PreparedVariant,
+} from './workload.ts';
 import { traceDigest } from './trace.ts';
 
 /** Tiles of the reference group for T_single (MoCA's pair). */
@@ -48,14 +59,25 @@ class VariantStore {
   private readonly costs = new Map<string, readonly number[]>();
   private readonly estimates = new Map<string, readonly number[]>();
   private readonly regions: RegionAllocator;
-  constructor(private readonly device: Device, private readonly compile: CompileFn, private readonly models: readonly string[], private readonly names: readonly string[]) {
+  constructor(
+    private readonly device: Device,
+    private readonly compile: CompileFn,
+    private readonly models: readonly string[],
+    private readonly names: readonly string[],
+  ) {
     this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
   }
   async get(tenant: number, req: VariantRequest): Promise<PreparedVariant> {
     const key = `${tenant}|${variantKey(req)}`;
     let v = this.prepared.get(key);
     if (v === undefined) {
-      v = prepareVariant(this.compile, this.models[tenant]!, req, this.regions, `${this.names[tenant]} (${variantKey(req)})`);
+      v = prepareVariant(
+        this.compile,
+        this.models[tenant]!,
+        req,
+        this.regions,
+        `${this.names[tenant]} (${variantKey(req)})`,
+      );
       await uploadPrograms(this.device, v);
       this.prepared.set(key, v);
     }
@@ -67,7 +89,9 @@ class VariantStore {
     let e = this.estimates.get(key);
     if (e === undefined) {
       const known = this.prepared.get(key);
-      e = (known?.compiled ?? this.compile(this.models[tenant]!, req.tiles, req.granule, this.regions.cursor)).steps.map((s) => s.estCycles);
+      e = (
+        known?.compiled ?? this.compile(this.models[tenant]!, req.tiles, req.granule, this.regions.cursor)
+      ).steps.map((s) => s.estCycles);
       this.estimates.set(key, e);
     }
     return e;
@@ -79,7 +103,9 @@ class VariantStore {
     if (c === undefined) {
       const v = await this.get(tenant, req);
       const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      const hogs = contended ? Array.from({ length: this.device.board.tiles - req.tiles }, (_, i) => req.tiles + i) : [];
+      const hogs = contended
+        ? Array.from({ length: this.device.board.tiles - req.tiles }, (_, i) => req.tiles + i)
+        : [];
       c = await measureSteps(this.device, v, tiles, hogs);
       this.costs.set(key, c);
     }
@@ -98,7 +124,12 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
   const def = opts.device.board;
   const s = loaded.scenario;
   const models = s.tenants.map((t) => t.model);
-  const store = new VariantStore(opts.device, opts.compile, models, s.tenants.map((t) => t.name));
+  const store = new VariantStore(
+    opts.device,
+    opts.compile,
+    models,
+    s.tenants.map((t) => t.name),
+  );
   opts.onPhase?.('measuring isolated latencies');
   const refTiles = Math.min(REFERENCE_TILES, def.tiles);
   const isolated: number[] = [];
@@ -107,23 +138,51 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
     isolated.push(costs.reduce((a, b) => a + b, 0));
   }
   const resolved = resolveTenants(loaded, def, isolated);
-  const tenants = resolved.map((r, i) => ({ name: r.spec.name, model: r.model, priority: r.spec.priority, guaranteed: r.spec.guaranteed, deadline: r.deadline, isolatedCycles: isolated[i]! }));
+  const tenants = resolved.map((r, i) => ({
+    name: r.spec.name,
+    model: r.model,
+    priority: r.spec.priority,
+    guaranteed: r.spec.guaranteed,
+    deadline: r.deadline,
+    isolatedCycles: isolated[i]!,
+  }));
   const admissionTenants: AdmissionTenant[] = resolved.map((r) => {
     const g = r.spec.granule;
     return {
-      name: r.spec.name, priority: r.spec.priority, guaranteed: r.spec.guaranteed, deadline: r.deadline,
-      minGap: minimumGap(r.arrival), layers: opts.layersOf(r.model),
+      name: r.spec.name,
+      priority: r.spec.priority,
+      guaranteed: r.spec.guaranteed,
+      deadline: r.deadline,
+      minGap: minimumGap(r.arrival),
+      layers: opts.layersOf(r.model),
       ...(r.spec.tiles !== undefined ? { tiles: r.spec.tiles } : {}),
-      ...(g === undefined ? {} : { granule: g === 'layer' ? { kind: 'layer' as const } : typeof g === 'number' ? { kind: 'cycles' as const, max: g } : { kind: 'block' as const, layers: Number(g.slice(6)) } }),
+      ...(g === undefined
+        ? {}
+        : {
+            granule:
+              g === 'layer'
+                ? { kind: 'layer' as const }
+                : typeof g === 'number'
+                  ? { kind: 'cycles' as const, max: g }
+                  : { kind: 'block' as const, layers: Number(g.slice(6)) },
+          }),
     };
   });
   return { tenants, resolved, store, admissionTenants };
 }
 
-export async function analyzeLoaded(loaded: LoadedScenario, opts: SessionOptions): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
+export async function analyzeLoaded(
+  loaded: LoadedScenario,
+  opts: SessionOptions,
+): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
   const p = await prepare(loaded, opts);
   opts.onPhase?.('analysing (measuring worst-case granule costs)');
-  const admission = await planAdmission(p.admissionTenants, opts.device.board.tiles, (i, v, c) => p.store.stepCosts(i, v, c), (i, v) => p.store.estimate(i, v));
+  const admission = await planAdmission(
+    p.admissionTenants,
+    opts.device.board.tiles,
+    (i, v, c) => p.store.stepCosts(i, v, c),
+    (i, v) => p.store.estimate(i, v),
+  );
   return { admission, tenants: p.tenants };
 }
 
@@ -146,10 +205,17 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   let admission: AdmissionResult | undefined;
   if (policyName === 'cotenant') {
     opts.onPhase?.('admission (measuring worst-case granule costs)');
-    admission = await planAdmission(p.admissionTenants, def.tiles, (i, v, c) => p.store.stepCosts(i, v, c), (i, v) => p.store.estimate(i, v));
+    admission = await planAdmission(
+      p.admissionTenants,
+      def.tiles,
+      (i, v, c) => p.store.stepCosts(i, v, c),
+      (i, v) => p.store.estimate(i, v),
+    );
     if (!admission.feasible && opts.admission !== false) {
       const bad = admission.tenants.filter((t) => t.verdict === 'rejected');
-      throw new AdmissionError(`admission rejects ${bad.map((t) => t.name).join(', ')}: ${bad.map((t) => `${t.name} bound ${fmt(t.bound)} > deadline ${t.deadline} cycles; try ${t.suggestions.join('; or ')}`).join('. ')}. Run \`cotenant analyze\` for details or pass --no-admission to run anyway.`);
+      throw new AdmissionError(
+        `admission rejects ${bad.map((t) => t.name).join(', ')}: ${bad.map((t) => `${t.name} bound ${fmt(t.bound)} > deadline ${t.deadline} cycles; try ${t.suggestions.join('; or ')}`).join('. ')}. Run \`cotenant analyze\` for details or pass --no-admission to run anyway.`,
+      );
     }
   }
   const policy = createPolicy(policyName, def, admission);
@@ -162,18 +228,52 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     const t = p.tenants[i]!;
     const r = p.resolved[i]!;
     execTenants.push({
-      index: i, name: t.name, priority: t.priority, guaranteed: t.guaranteed, deadline: t.deadline, isolatedCycles: t.isolatedCycles,
-      variants: new Map([...prepared].map(([k, v]) => [k, v.info])), late: r.spec.late, queueLimit: r.spec.queueLimit, prepared,
+      index: i,
+      name: t.name,
+      priority: t.priority,
+      guaranteed: t.guaranteed,
+      deadline: t.deadline,
+      isolatedCycles: t.isolatedCycles,
+      variants: new Map([...prepared].map(([k, v]) => [k, v.info])),
+      late: r.spec.late,
+      queueLimit: r.spec.queueLimit,
+      prepared,
     });
   }
   const rng = createRandom(s.seed);
-  const run = 'requests' in s.run ? { requests: s.run.requests } : { cycles: toCycles(s.run.duration, def.clockHz) };
-  const arrivals = generateArrivals(p.resolved.map((r) => r.arrival), run, (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`));
+  const run =
+    'requests' in s.run ? { requests: s.run.requests } : { cycles: toCycles(s.run.duration, def.clockHz) };
+  const arrivals = generateArrivals(
+    p.resolved.map((r) => r.arrival),
+    run,
+    (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
+  );
   opts.onPhase?.('running');
-  const exec = await execute(opts.device, execTenants, arrivals, policy, opts.onProgress ? { onProgress: opts.onProgress } : {});
+  const exec = await execute(
+    opts.device,
+    execTenants,
+    arrivals,
+    policy,
+    opts.onProgress ? { onProgress: opts.onProgress } : {},
+  );
   const perTenant = tenantMetrics(exec.records, p.tenants);
-  const overall = overallMetrics(exec.records, perTenant, { cycles: exec.cycles, tileBusyCycles: exec.tileBusyCycles, tiles: def.tiles, dramBytes: exec.dramReadBytes + exec.dramWriteBytes, dramBytesPerCycle: def.dramBytesPerCycle });
-  return { policy: policyName, tenants: p.tenants, admission, arrivals, exec, perTenant, overall, traceDigest: traceDigest(exec.trace) };
+  const overall = overallMetrics(exec.records, perTenant, {
+    cycles: exec.cycles,
+    tileBusyCycles: exec.tileBusyCycles,
+    tiles: def.tiles,
+    dramBytes: exec.dramReadBytes + exec.dramWriteBytes,
+    dramBytesPerCycle: def.dramBytesPerCycle,
+  });
+  return {
+    policy: policyName,
+    tenants: p.tenants,
+    admission,
+    arrivals,
+    exec,
+    perTenant,
+    overall,
+    traceDigest: traceDigest(exec.trace),
+  };
 }
 
 function fmt(n: number): string {

@@ -6,10 +6,41 @@ import { createHash } from 'node:crypto';
 import type { Outcome } from '../metrics/metrics.ts';
 
 export type TraceRecord =
-  | { readonly t: number; readonly k: 'arrive'; readonly req: number; readonly tenant: number; readonly deadline: number }
-  | { readonly t: number; readonly k: 'start'; readonly req: number; readonly tenant: number; readonly step: number; readonly variant: string; readonly tiles: readonly number[]; readonly throttle: readonly number[] }
-  | { readonly t: number; readonly k: 'stepdone'; readonly req: number; readonly tenant: number; readonly step: number; readonly started: number; readonly tiles: readonly number[]; readonly readBytes: number; readonly writeBytes: number }
-  | { readonly t: number; readonly k: 'end'; readonly req: number; readonly tenant: number; readonly outcome: Outcome };
+  | {
+      readonly t: number;
+      readonly k: 'arrive';
+      readonly req: number;
+      readonly tenant: number;
+      readonly deadline: number;
+    }
+  | {
+      readonly t: number;
+      readonly k: 'start';
+      readonly req: number;
+      readonly tenant: number;
+      readonly step: number;
+      readonly variant: string;
+      readonly tiles: readonly number[];
+      readonly throttle: readonly number[];
+    }
+  | {
+      readonly t: number;
+      readonly k: 'stepdone';
+      readonly req: number;
+      readonly tenant: number;
+      readonly step: number;
+      readonly started: number;
+      readonly tiles: readonly number[];
+      readonly readBytes: number;
+      readonly writeBytes: number;
+    }
+  | {
+      readonly t: number;
+      readonly k: 'end';
+      readonly req: number;
+      readonly tenant: number;
+      readonly outcome: Outcome;
+    };
 
 export function traceDigest(records: readonly TraceRecord[]): string {
   const h = createHash('sha256');

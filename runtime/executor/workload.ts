@@ -12,7 +12,11 @@ export interface CompiledLike {
   readonly steps: readonly {
     readonly index: number;
     readonly layers: { readonly first: number; readonly last: number };
-    readonly programs: readonly { readonly tile: number; readonly address: number; readonly bytes: Uint8Array }[];
+    readonly programs: readonly {
+      readonly tile: number;
+      readonly address: number;
+      readonly bytes: Uint8Array;
+    }[];
     readonly macs: number;
     readonly readBytes: number;
     readonly writeBytes: number;
@@ -21,7 +25,12 @@ export interface CompiledLike {
   readonly layout: { readonly regionBase: number; readonly regionBytes: number };
 }
 
-export type CompileFn = (model: string, tiles: number, granule: GranuleSpec, regionBase: number) => CompiledLike;
+export type CompileFn = (
+  model: string,
+  tiles: number,
+  granule: GranuleSpec,
+  regionBase: number,
+) => CompiledLike;
 
 export interface PreparedVariant {
   readonly info: VariantInfo;
@@ -36,15 +45,23 @@ const REGION_ALIGN = 64 * 1024;
 export class RegionAllocator {
   private next: number;
   private readonly end: number;
-  constructor(private readonly def: BoardDefinition, reservedTop = 0) {
+  constructor(
+    private readonly def: BoardDefinition,
+    reservedTop = 0,
+  ) {
     this.next = def.dram.base;
     this.end = def.dram.base + def.dram.bytes - reservedTop;
   }
-  get cursor(): number { return this.next; }
+  get cursor(): number {
+    return this.next;
+  }
   commit(bytes: number, what: string): { base: number; limit: number } {
     const base = this.next;
     const limit = base + bytes;
-    if (limit > this.end) throw new ConfigError(`DRAM of board ${this.def.id} is full: ${what} needs ${bytes} bytes at 0x${base.toString(16)}; run fewer tenants or smaller models`);
+    if (limit > this.end)
+      throw new ConfigError(
+        `DRAM of board ${this.def.id} is full: ${what} needs ${bytes} bytes at 0x${base.toString(16)}; run fewer tenants or smaller models`,
+      );
     this.next = Math.ceil(limit / REGION_ALIGN) * REGION_ALIGN;
     return { base, limit };
   }
@@ -66,9 +83,18 @@ export function variantInfo(req: VariantRequest, compiled: CompiledLike): Varian
 }
 
 /** Compiles one variant into a fresh region. */
-export function prepareVariant(compile: CompileFn, model: string, req: VariantRequest, regions: RegionAllocator, label: string): PreparedVariant {
+export function prepareVariant(
+  compile: CompileFn,
+  model: string,
+  req: VariantRequest,
+  regions: RegionAllocator,
+  label: string,
+): PreparedVariant {
   const compiled = compile(model, req.tiles, req.granule, regions.cursor);
-  if (compiled.layout.regionBase !== regions.cursor) throw new Error(`internal: compiler placed ${label} at 0x${compiled.layout.regionBase.toString(16)}, asked 0x${regions.cursor.toString(16)}`);
+  if (compiled.layout.regionBase !== regions.cursor)
+    throw new Error(
+      `internal: compiler placed ${label} at 0x${compiled.layout.regionBase.toString(16)}, asked 0x${regions.cursor.toString(16)}`,
+    );
   const region = regions.commit(compiled.layout.regionBytes, label);
   return { info: variantInfo(req, compiled), compiled, region };
 }

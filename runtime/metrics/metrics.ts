@@ -56,7 +56,10 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
-export function tenantMetrics(records: readonly RequestRecord[], tenants: readonly TenantInfo[]): TenantMetrics[] {
+export function tenantMetrics(
+  records: readonly RequestRecord[],
+  tenants: readonly TenantInfo[],
+): TenantMetrics[] {
   return tenants.map((t, i) => {
     const mine = records.filter((r) => r.tenant === i);
     const count = (o: Outcome) => mine.filter((r) => r.outcome === o).length;
@@ -83,10 +86,17 @@ export function tenantMetrics(records: readonly RequestRecord[], tenants: readon
 }
 
 /** STP, ANTT and fairness over the tenants that had requests. */
-export function systemMetrics(per: readonly TenantMetrics[]): { stp: number; antt: number; fairness: number } {
+export function systemMetrics(per: readonly TenantMetrics[]): {
+  stp: number;
+  antt: number;
+  fairness: number;
+} {
   const active = per.filter((t) => t.requests > 0);
   const stp = active.reduce((s, t) => s + t.np, 0);
-  const antt = active.length === 0 ? Number.NaN : active.reduce((s, t) => s + (t.np > 0 ? 1 / t.np : Number.POSITIVE_INFINITY), 0) / active.length;
+  const antt =
+    active.length === 0
+      ? Number.NaN
+      : active.reduce((s, t) => s + (t.np > 0 ? 1 / t.np : Number.POSITIVE_INFINITY), 0) / active.length;
   const wsum = active.reduce((s, t) => s + t.priority + 1, 0);
   const pp = active.map((t) => t.np / ((t.priority + 1) / wsum));
   let fairness = active.length === 0 ? Number.NaN : 1;
@@ -100,7 +110,13 @@ export function systemMetrics(per: readonly TenantMetrics[]): { stp: number; ant
 export function overallMetrics(
   records: readonly RequestRecord[],
   per: readonly TenantMetrics[],
-  usage: { cycles: number; tileBusyCycles: number; tiles: number; dramBytes: number; dramBytesPerCycle: number },
+  usage: {
+    cycles: number;
+    tileBusyCycles: number;
+    tiles: number;
+    dramBytes: number;
+    dramBytesPerCycle: number;
+  },
 ): OverallMetrics {
   const completed = records.filter((r) => r.outcome === 'completed').length;
   const { stp, antt, fairness } = systemMetrics(per);

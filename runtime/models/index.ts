@@ -18,16 +18,33 @@ export { parseModel } from './schema.ts';
 export { modelTotals, layerMacs, layerWeightBytes, layerBiasCount } from './metrics.ts';
 
 const RAW: Readonly<Record<string, unknown>> = {
-  resnet50, alexnet, googlenet, squeezenet, kws, yolov2, yololite, 'bert-base': bertBase, mobilenetv2,
+  resnet50,
+  alexnet,
+  googlenet,
+  squeezenet,
+  kws,
+  yolov2,
+  yololite,
+  'bert-base': bertBase,
+  mobilenetv2,
 };
 
 const ALIASES: Readonly<Record<string, string>> = {
-  'resnet-50': 'resnet50', resnet: 'resnet50',
-  'yolo-lite': 'yololite', yolo_lite: 'yololite',
-  'yolo-v2': 'yolov2', yolo: 'yolov2', darknet19: 'yolov2',
-  bert: 'bert-base', bert_base: 'bert-base', bertbase: 'bert-base',
-  'mobilenet-v2': 'mobilenetv2', mobilenet_v2: 'mobilenetv2', mobilenet: 'mobilenetv2',
-  'squeezenet1.1': 'squeezenet', 'squeezenet-1.1': 'squeezenet',
+  'resnet-50': 'resnet50',
+  resnet: 'resnet50',
+  'yolo-lite': 'yololite',
+  yolo_lite: 'yololite',
+  'yolo-v2': 'yolov2',
+  yolo: 'yolov2',
+  darknet19: 'yolov2',
+  bert: 'bert-base',
+  bert_base: 'bert-base',
+  bertbase: 'bert-base',
+  'mobilenet-v2': 'mobilenetv2',
+  mobilenet_v2: 'mobilenetv2',
+  mobilenet: 'mobilenetv2',
+  'squeezenet1.1': 'squeezenet',
+  'squeezenet-1.1': 'squeezenet',
 };
 
 const cache = new Map<string, ModelTable>();
@@ -46,7 +63,8 @@ export function resolveModelName(name: string): string | undefined {
 
 export function loadModel(name: string): ModelTable {
   const canon = resolveModelName(name);
-  if (canon === undefined) throw new ModelError(`unknown model "${name}"; valid models: ${modelNames().join(', ')}`);
+  if (canon === undefined)
+    throw new ModelError(`unknown model "${name}"; valid models: ${modelNames().join(', ')}`);
   let m = cache.get(canon);
   if (m === undefined) {
     m = parseModel(RAW[canon], canon);

@@ -3,20 +3,28 @@ import type { Layer, ModelTable, ModelTotals, LayerKind } from './types.ts';
 
 export function layerMacs(l: Layer): number {
   switch (l.kind) {
-    case 'conv': return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel * l.in[2];
-    case 'dwconv': return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel;
-    case 'matmul': return l.I * l.J * l.K * (l.heads ?? 1);
-    default: return 0;
+    case 'conv':
+      return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel * l.in[2];
+    case 'dwconv':
+      return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel;
+    case 'matmul':
+      return l.I * l.J * l.K * (l.heads ?? 1);
+    default:
+      return 0;
   }
 }
 
 /** int8 weight bytes: conv k·k·inC·outC, depthwise k·k·C, matmul K·J (I·K when weights are A). */
 export function layerWeightBytes(l: Layer): number {
   switch (l.kind) {
-    case 'conv': return l.kernel * l.kernel * l.in[2] * l.out[2];
-    case 'dwconv': return l.kernel * l.kernel * l.out[2];
-    case 'matmul': return l.weights === 'B' ? l.K * l.J : l.weights === 'A' ? l.I * l.K : 0;
-    default: return 0;
+    case 'conv':
+      return l.kernel * l.kernel * l.in[2] * l.out[2];
+    case 'dwconv':
+      return l.kernel * l.kernel * l.out[2];
+    case 'matmul':
+      return l.weights === 'B' ? l.K * l.J : l.weights === 'A' ? l.I * l.K : 0;
+    default:
+      return 0;
   }
 }
 
@@ -24,15 +32,20 @@ export function layerWeightBytes(l: Layer): number {
 export function layerBiasCount(l: Layer): number {
   switch (l.kind) {
     case 'conv':
-    case 'dwconv': return l.out[2];
-    case 'matmul': return l.weights === 'B' ? l.J : l.weights === 'A' ? l.I : 0;
-    default: return 0;
+    case 'dwconv':
+      return l.out[2];
+    case 'matmul':
+      return l.weights === 'B' ? l.J : l.weights === 'A' ? l.I : 0;
+    default:
+      return 0;
   }
 }
 
 export function modelTotals(m: ModelTable): ModelTotals {
   const byKind: Partial<Record<LayerKind, number>> = {};
-  let macs = 0, weightBytes = 0, biasBytes = 0;
+  let macs = 0,
+    weightBytes = 0,
+    biasBytes = 0;
   for (const l of m.layers) {
     macs += layerMacs(l);
     weightBytes += layerWeightBytes(l);

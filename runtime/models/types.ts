@@ -7,7 +7,10 @@ export type Shape3 = readonly [number, number, number];
 
 /** The layer writes its output at a channel offset of a buffer shared with other layers
  *  (inception / fire concatenation, FC column halves). */
-export interface ConcatTarget { readonly buffer: string; readonly offset: number }
+export interface ConcatTarget {
+  readonly buffer: string;
+  readonly offset: number;
+}
 
 interface LayerBase {
   readonly name: string;
@@ -25,7 +28,13 @@ export interface ConvLayer extends LayerBase {
   readonly stride: number;
   readonly padding: number;
   /** Fused max-pool; h/w = pooled size written. */
-  readonly pool?: { readonly size: number; readonly stride: number; readonly padding: number; readonly h: number; readonly w: number };
+  readonly pool?: {
+    readonly size: number;
+    readonly stride: number;
+    readonly padding: number;
+    readonly h: number;
+    readonly w: number;
+  };
   readonly relu: boolean;
   readonly concat?: ConcatTarget;
 }

@@ -32,7 +32,10 @@ export function urgencyScore(priority: number, togoCycles: number, slackCycles: 
 
 /** Allowed read rate (bytes/cycle) per throttleable stream under contention; streams not
  *  in the map run unthrottled. */
-export function allocateBandwidth(streams: readonly StreamDemand[], dramBytesPerCycle: number): Map<number, number> {
+export function allocateBandwidth(
+  streams: readonly StreamDemand[],
+  dramBytesPerCycle: number,
+): Map<number, number> {
   const out = new Map<number, number>();
   const total = streams.reduce((s, d) => s + d.bytesPerCycle, 0);
   if (total <= CONTENTION_FACTOR * dramBytesPerCycle) return out;

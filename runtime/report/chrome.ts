@@ -5,14 +5,33 @@
 import type { TraceRecord } from '../executor/trace.ts';
 import { decodeThrottle } from '../../boards/registers.ts';
 
-const COLOURS = ['thread_state_running', 'rail_response', 'rail_animation', 'rail_idle', 'rail_load', 'good', 'bad', 'terrible', 'yellow', 'olive', 'generic_work', 'cq_build_running'];
+const COLOURS = [
+  'thread_state_running',
+  'rail_response',
+  'rail_animation',
+  'rail_idle',
+  'rail_load',
+  'good',
+  'bad',
+  'terrible',
+  'yellow',
+  'olive',
+  'generic_work',
+  'cq_build_running',
+];
 
-export function chromeTrace(trace: readonly TraceRecord[], tenants: readonly { name: string }[], tiles: number, clockHz: number): object {
+export function chromeTrace(
+  trace: readonly TraceRecord[],
+  tenants: readonly { name: string }[],
+  tiles: number,
+  clockHz: number,
+): object {
   const us = (cycles: number) => (cycles * 1e6) / clockHz;
   const ev: object[] = [];
   const pid = 1;
   ev.push({ ph: 'M', pid, name: 'process_name', args: { name: 'board' } });
-  for (let t = 0; t < tiles; t++) ev.push({ ph: 'M', pid, tid: t + 1, name: 'thread_name', args: { name: `tile ${t}` } });
+  for (let t = 0; t < tiles; t++)
+    ev.push({ ph: 'M', pid, tid: t + 1, name: 'thread_name', args: { name: `tile ${t}` } });
   ev.push({ ph: 'M', pid, tid: 0, name: 'thread_name', args: { name: 'requests' } });
   // DRAM bandwidth estimate: each finished step spreads its bytes evenly over its span.
   const deltas: [number, number][] = [];
@@ -20,28 +39,71 @@ export function chromeTrace(trace: readonly TraceRecord[], tenants: readonly { n
     if (r.k === 'start') {
       r.tiles.forEach((tile, i) => {
         const th = decodeThrottle(r.throttle[i] ?? 0);
-        ev.push({ ph: 'C', pid, ts: us(r.t), name: `throttle tile ${tile}`, args: { beatsPerWindow: th.targetLoad, window: th.window } });
+        ev.push({
+          ph: 'C',
+          pid,
+          ts: us(r.t),
+          name: `throttle tile ${tile}`,
+          args: { beatsPerWindow: th.targetLoad, window: th.window },
+        });
       });
     } else if (r.k === 'stepdone') {
       const name = `${tenants[r.tenant]!.name} #${r.req} step ${r.step}`;
       for (const tile of r.tiles) {
-        ev.push({ ph: 'X', pid, tid: tile + 1, ts: us(r.started), dur: us(r.t - r.started), name, cname: COLOURS[r.tenant % COLOURS.length], args: { tenant: tenants[r.tenant]!.name, request: r.req, step: r.step } });
+        ev.push({
+          ph: 'X',
+          pid,
+          tid: tile + 1,
+          ts: us(r.started),
+          dur: us(r.t - r.started),
+          name,
+          cname: COLOURS[r.tenant % COLOURS.length],
+          args: { tenant: tenants[r.tenant]!.name, request: r.req, step: r.step },
+        });
       }
       const span = Math.max(1, r.t - r.started);
       const rate = (r.readBytes + r.writeBytes) / span;
       deltas.push([r.started, rate], [r.t, -rate]);
     } else if (r.k === 'arrive') {
-      ev.push({ ph: 'i', pid, tid: 0, s: 't', ts: us(r.t), name: `arrive ${tenants[r.tenant]!.name} #${r.req}` });
-      ev.push({ ph: 'i', pid, tid: 0, s: 't', ts: us(r.deadline), name: `deadline ${tenants[r.tenant]!.name} #${r.req}` });
+      ev.push({
+        ph: 'i',
+        pid,
+        tid: 0,
+        s: 't',
+        ts: us(r.t),
+        name: `arrive ${tenants[r.tenant]!.name} #${r.req}`,
+      });
+      ev.push({
+        ph: 'i',
+        pid,
+        tid: 0,
+        s: 't',
+        ts: us(r.deadline),
+        name: `deadline ${tenants[r.tenant]!.name} #${r.req}`,
+      });
     } else if (r.k === 'end' && r.outcome !== 'completed') {
-      ev.push({ ph: 'i', pid, tid: 0, s: 'g', ts: us(r.t), name: `${r.outcome} ${tenants[r.tenant]!.name} #${r.req}`, cname: 'terrible' });
+      ev.push({
+        ph: 'i',
+        pid,
+        tid: 0,
+        s: 'g',
+        ts: us(r.t),
+        name: `${r.outcome} ${tenants[r.tenant]!.name} #${r.req}`,
+        cname: 'terrible',
+      });
     }
   }
   deltas.sort((a, b) => a[0] - b[0]);
   let level = 0;
   for (const [t, d] of deltas) {
     level += d;
-    ev.push({ ph: 'C', pid, ts: us(t), name: 'DRAM bytes/cycle (est.)', args: { bytesPerCycle: Math.max(0, Math.round(level * 100) / 100) } });
+    ev.push({
+      ph: 'C',
+      pid,
+      ts: us(t),
+      name: 'DRAM bytes/cycle (est.)',
+      args: { bytesPerCycle: Math.max(0, Math.round(level * 100) / 100) },
+    });
   }
   return { traceEvents: ev, displayTimeUnit: 'ns' };
 }

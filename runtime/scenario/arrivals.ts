@@ -27,9 +27,12 @@ export interface Arrival {
 /** Smallest possible gap between two arrivals of the pattern (undefined: no bound, e.g. Poisson). */
 export function minimumGap(p: ArrivalPattern): number | undefined {
   switch (p.kind) {
-    case 'periodic': return p.period;
-    case 'sporadic': return p.minGap;
-    case 'poisson': return undefined;
+    case 'periodic':
+      return p.period;
+    case 'sporadic':
+      return p.minGap;
+    case 'poisson':
+      return undefined;
     case 'trace': {
       let g = Number.POSITIVE_INFINITY;
       for (let i = 1; i < p.times.length; i++) g = Math.min(g, p.times[i]! - p.times[i - 1]!);
@@ -44,7 +47,8 @@ export function* arrivalTimes(p: ArrivalPattern, rng: Random): Generator<number>
     case 'periodic':
       for (let t = p.offset; ; t += p.period) yield t;
     case 'sporadic':
-      for (let t = p.offset; ; t += p.minGap + (p.maxGap > p.minGap ? rng.int(0, p.maxGap - p.minGap) : 0)) yield t;
+      for (let t = p.offset; ; t += p.minGap + (p.maxGap > p.minGap ? rng.int(0, p.maxGap - p.minGap) : 0))
+        yield t;
     case 'poisson':
       for (let t = p.offset; ; t += Math.max(1, Math.round(rng.exponential(p.meanGap)))) yield t;
     case 'trace':
@@ -52,7 +56,11 @@ export function* arrivalTimes(p: ArrivalPattern, rng: Random): Generator<number>
   }
 }
 
-export function generateArrivals(patterns: readonly ArrivalPattern[], run: RunLength, rngFor: (tenant: number) => Random): Arrival[] {
+export function generateArrivals(
+  patterns: readonly ArrivalPattern[],
+  run: RunLength,
+  rngFor: (tenant: number) => Random,
+): Arrival[] {
   const its = patterns.map((p, i) => arrivalTimes(p, rngFor(i)));
   const heads = its.map((it) => it.next());
   const seqs = patterns.map(() => 0);
@@ -71,7 +79,10 @@ export function generateArrivals(patterns: readonly ArrivalPattern[], run: RunLe
     if (cycle >= endCycle) break;
     out.push({ id: out.length, tenant: best, seq: seqs[best]!++, cycle });
     heads[best] = its[best]!.next();
-    if (out.length > 10_000_000) throw new ConfigError('the scenario generates more than 10 million requests: shorten run.duration or lengthen the gaps');
+    if (out.length > 10_000_000)
+      throw new ConfigError(
+        'the scenario generates more than 10 million requests: shorten run.duration or lengthen the gaps',
+      );
   }
   return out;
 }
@@ -86,14 +97,25 @@ export function parseTraceText(text: string, source: string): number[] {
     } catch (err) {
       throw new ConfigError(`trace file ${source} is not valid JSON: ${(err as Error).message}`);
     }
-    if (!Array.isArray(values)) throw new ConfigError(`trace file ${source}: expected a JSON array of arrival cycles`);
+    if (!Array.isArray(values))
+      throw new ConfigError(`trace file ${source}: expected a JSON array of arrival cycles`);
   } else {
-    values = trimmed.split('\n').map((l) => l.replace(/#.*/, '').trim()).filter((l) => l !== '').map(Number);
+    values = trimmed
+      .split('\n')
+      .map((l) => l.replace(/#.*/, '').trim())
+      .filter((l) => l !== '')
+      .map(Number);
   }
   const times: number[] = [];
   values.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ConfigError(`trace file ${source}: entry ${i + 1} (${String(v)}) is not a non-negative integer cycle`);
-    if (i > 0 && v < times[i - 1]!) throw new ConfigError(`trace file ${source}: entry ${i + 1} (${v}) is earlier than entry ${i} (${times[i - 1]}); arrivals must be in order`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+      throw new ConfigError(
+        `trace file ${source}: entry ${i + 1} (${String(v)}) is not a non-negative integer cycle`,
+      );
+    if (i > 0 && v < times[i - 1]!)
+      throw new ConfigError(
+        `trace file ${source}: entry ${i + 1} (${v}) is earlier than entry ${i} (${times[i - 1]}); arrivals must be in order`,
+      );
     times.push(v);
   });
   if (times.length === 0) throw new ConfigError(`trace file ${source} holds no arrival times`);

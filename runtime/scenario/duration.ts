@@ -4,12 +4,14 @@
 // into whole board cycles before a run: the scheduler never sees wall-clock units.
 import { z } from 'zod';
 
-export type Duration = { readonly cycles: number } | { readonly seconds: number } | { readonly xIsolated: number };
+export type Duration =
+  { readonly cycles: number } | { readonly seconds: number } | { readonly xIsolated: number };
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, ms: 1e-3, us: 1e-6, ns: 1e-9 };
 const DURATION_RE = /^\s*([0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?)\s*(cyc|cycles|s|ms|us|ns)\s*$/i;
 
-const HINT = 'use a positive number of cycles, a string like "2.5ms", "300us", "40000cyc", or {"xIsolated": 3}';
+const HINT =
+  'use a positive number of cycles, a string like "2.5ms", "300us", "40000cyc", or {"xIsolated": 3}';
 
 /** One schema (not a union) so a bad value gets one precise message. */
 export const durationSchema = z.unknown().transform((v, ctx): Duration => {
@@ -38,7 +40,8 @@ export function toCycles(d: Duration, clockHz: number, isolatedCycles?: number):
   if ('cycles' in d) c = d.cycles;
   else if ('seconds' in d) c = d.seconds * clockHz;
   else {
-    if (isolatedCycles === undefined) throw new RangeError('an xIsolated duration needs the isolated latency');
+    if (isolatedCycles === undefined)
+      throw new RangeError('an xIsolated duration needs the isolated latency');
     c = d.xIsolated * isolatedCycles;
   }
   return Math.max(1, Math.round(c));

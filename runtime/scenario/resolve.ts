@@ -37,9 +37,13 @@ export function loadScenarioFile(path: string): LoadedScenario {
 /** Validates a parsed scenario; trace files are read relative to `baseDir`. */
 export function loadScenario(json: unknown, source: string, baseDir: string): LoadedScenario {
   const scenario = parseScenario(json, source);
-  if (findBoard(scenario.board) === undefined) throw new ConfigError(`${source}: board: unknown board "${scenario.board}"; valid boards: ${boardIds().join(', ')}`);
+  if (findBoard(scenario.board) === undefined)
+    throw new ConfigError(
+      `${source}: board: unknown board "${scenario.board}"; valid boards: ${boardIds().join(', ')}`,
+    );
   scenario.tenants.forEach((t, i) => {
-    if (resolveModelName(t.model) === undefined) throw new ConfigError(`${source}: tenants[${i}].model: unknown model "${t.model}"`);
+    if (resolveModelName(t.model) === undefined)
+      throw new ConfigError(`${source}: tenants[${i}].model: unknown model "${t.model}"`);
   });
   const traces = scenario.tenants.map((t, i) => {
     if (t.arrival.kind !== 'trace') return undefined;
@@ -48,12 +52,16 @@ export function loadScenario(json: unknown, source: string, baseDir: string): Lo
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`${source}: tenants[${i}].arrival.file: cannot read ${file}: ${(err as Error).message}`);
+      throw new ConfigError(
+        `${source}: tenants[${i}].arrival.file: cannot read ${file}: ${(err as Error).message}`,
+      );
     }
     try {
       return parseTraceText(text, file);
     } catch (err) {
-      throw new ConfigError(`${source}: tenants[${i}].arrival.file: ${err instanceof CotenantError ? err.message : String(err)}`);
+      throw new ConfigError(
+        `${source}: tenants[${i}].arrival.file: ${err instanceof CotenantError ? err.message : String(err)}`,
+      );
     }
   });
   return { scenario, source, traces };
@@ -62,7 +70,8 @@ export function loadScenario(json: unknown, source: string, baseDir: string): Lo
 export function boardOf(s: Scenario, override?: string): BoardDefinition {
   const id = override ?? s.board;
   const def = findBoard(id);
-  if (def === undefined) throw new ConfigError(`unknown board "${id}"; valid boards: ${boardIds().join(', ')}`);
+  if (def === undefined)
+    throw new ConfigError(`unknown board "${id}"; valid boards: ${boardIds().join(', ')}`);
   return def;
 }
 
@@ -74,22 +83,43 @@ export interface ResolvedTenant {
 }
 
 /** Turns every duration into cycles; `isolated[i]` is tenant i's isolated latency. */
-export function resolveTenants(loaded: LoadedScenario, def: BoardDefinition, isolated: readonly number[]): ResolvedTenant[] {
+export function resolveTenants(
+  loaded: LoadedScenario,
+  def: BoardDefinition,
+  isolated: readonly number[],
+): ResolvedTenant[] {
   return loaded.scenario.tenants.map((t, i) => {
     const cyc = (d: Duration) => toCycles(d, def.clockHz, isolated[i]);
     const a = t.arrival;
     let arrival: ArrivalPattern;
     switch (a.kind) {
-      case 'periodic': arrival = { kind: 'periodic', period: cyc(a.period), offset: a.offset === undefined ? 0 : cyc(a.offset) }; break;
+      case 'periodic':
+        arrival = {
+          kind: 'periodic',
+          period: cyc(a.period),
+          offset: a.offset === undefined ? 0 : cyc(a.offset),
+        };
+        break;
       case 'sporadic': {
         const minGap = cyc(a.minGap);
         const maxGap = a.maxGap === undefined ? minGap : cyc(a.maxGap);
-        if (maxGap < minGap) throw new ConfigError(`${loaded.source}: tenants[${i}].arrival.maxGap (${maxGap} cycles) is below minGap (${minGap} cycles)`);
+        if (maxGap < minGap)
+          throw new ConfigError(
+            `${loaded.source}: tenants[${i}].arrival.maxGap (${maxGap} cycles) is below minGap (${minGap} cycles)`,
+          );
         arrival = { kind: 'sporadic', minGap, maxGap, offset: a.offset === undefined ? 0 : cyc(a.offset) };
         break;
       }
-      case 'poisson': arrival = { kind: 'poisson', meanGap: cyc(a.meanGap), offset: a.offset === undefined ? 0 : cyc(a.offset) }; break;
-      case 'trace': arrival = { kind: 'trace', times: loaded.traces[i]! }; break;
+      case 'poisson':
+        arrival = {
+          kind: 'poisson',
+          meanGap: cyc(a.meanGap),
+          offset: a.offset === undefined ? 0 : cyc(a.offset),
+        };
+        break;
+      case 'trace':
+        arrival = { kind: 'trace', times: loaded.traces[i]! };
+        break;
     }
     return { spec: t, model: resolveModelName(t.model)!, deadline: cyc(t.deadline), arrival };
   });

@@ -9,10 +9,23 @@ export const POLICY_NAMES = ['cotenant', 'fcfs', 'prema', 'static-partition', 'p
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 const arrivalSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('periodic'), period: durationSchema, offset: durationSchema.optional() }).strict(),
-  z.object({ kind: z.literal('sporadic'), minGap: durationSchema, maxGap: durationSchema.optional(), offset: durationSchema.optional() }).strict(),
-  z.object({ kind: z.literal('poisson'), meanGap: durationSchema, offset: durationSchema.optional() }).strict(),
-  z.object({ kind: z.literal('trace'), file: z.string().min(1, 'must name a file of arrival times') }).strict(),
+  z
+    .object({ kind: z.literal('periodic'), period: durationSchema, offset: durationSchema.optional() })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('sporadic'),
+      minGap: durationSchema,
+      maxGap: durationSchema.optional(),
+      offset: durationSchema.optional(),
+    })
+    .strict(),
+  z
+    .object({ kind: z.literal('poisson'), meanGap: durationSchema, offset: durationSchema.optional() })
+    .strict(),
+  z
+    .object({ kind: z.literal('trace'), file: z.string().min(1, 'must name a file of arrival times') })
+    .strict(),
 ]);
 
 const granuleSchema = z.union([
@@ -21,42 +34,52 @@ const granuleSchema = z.union([
   z.number().int().positive(),
 ]);
 
-const tenantSchema = z.object({
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
-  model: z.string().min(1),
-  priority: z.number().int('must be an integer (larger = more important)').min(0).max(1000),
-  deadline: durationSchema,
-  arrival: arrivalSchema,
-  guaranteed: z.boolean().default(false),
-  late: z.enum(['finish', 'drop']).default('finish'),
-  /** Requests waiting beyond this are rejected at arrival (and counted). */
-  queueLimit: z.number().int().positive().default(64),
-  /** Optional overrides of what the cotenant policy would choose. */
-  tiles: z.number().int().positive().optional(),
-  granule: granuleSchema.optional(),
-}).strict();
+const tenantSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
+    model: z.string().min(1),
+    priority: z.number().int('must be an integer (larger = more important)').min(0).max(1000),
+    deadline: durationSchema,
+    arrival: arrivalSchema,
+    guaranteed: z.boolean().default(false),
+    late: z.enum(['finish', 'drop']).default('finish'),
+    /** Requests waiting beyond this are rejected at arrival (and counted). */
+    queueLimit: z.number().int().positive().default(64),
+    /** Optional overrides of what the cotenant policy would choose. */
+    tiles: z.number().int().positive().optional(),
+    granule: granuleSchema.optional(),
+  })
+  .strict();
 
 const runSchema = z.union([
   z.object({ requests: z.number().int().positive('must be a positive request count') }).strict(),
   z.object({ duration: durationSchema }).strict(),
 ]);
 
-export const scenarioSchema = z.object({
-  name: z.string().optional(),
-  description: z.string().optional(),
-  board: z.string().default('emu'),
-  seed: z.number().int().min(0).max(0xffffffff).default(1),
-  policy: z.enum(POLICY_NAMES).default('cotenant'),
-  run: runSchema,
-  tenants: z.array(tenantSchema).min(1, 'needs at least one tenant').max(64),
-}).strict().superRefine((s, ctx) => {
-  const seen = new Map<string, number>();
-  s.tenants.forEach((t, i) => {
-    const prev = seen.get(t.name);
-    if (prev !== undefined) ctx.addIssue({ code: 'custom', path: ['tenants', i, 'name'], message: `duplicate tenant name "${t.name}" (also tenants[${prev}])` });
-    seen.set(t.name, i);
+export const scenarioSchema = z
+  .object({
+    name: z.string().optional(),
+    description: z.string().optional(),
+    board: z.string().default('emu'),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
+    policy: z.enum(POLICY_NAMES).default('cotenant'),
+    run: runSchema,
+    tenants: z.array(tenantSchema).min(1, 'needs at least one tenant').max(64),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const seen = new Map<string, number>();
+    s.tenants.forEach((t, i) => {
+      const prev = seen.get(t.name);
+      if (prev !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'name'],
+          message: `duplicate tenant name "${t.name}" (also tenants[${prev}])`,
+        });
+      seen.set(t.name, i);
+    });
   });
-});
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type TenantSpec = Scenario['tenants'][number];

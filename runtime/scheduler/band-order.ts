@@ -55,14 +55,22 @@ function lagBefore(a: BandCandidate, b: BandCandidate): boolean {
  * Picks the candidate to run among `cands[0..n)` (n ≥ 1) at `now`. `edf` is scratch space
  * (reordered). Deterministic: depends only on the candidates' fields.
  */
-export function pickInBand(cands: BandCandidate[], n: number, now: number, edf: BandCandidate[]): BandCandidate {
+export function pickInBand(
+  cands: BandCandidate[],
+  n: number,
+  now: number,
+  edf: BandCandidate[],
+): BandCandidate {
   // Feasible candidates in EDF order (insertion sort: bands are small).
   let m = 0;
   for (let i = 0; i < n; i++) {
     const c = cands[i]!;
     if (c.deadline === Number.POSITIVE_INFINITY) continue;
     let k = m++;
-    while (k > 0 && edfBefore(c, edf[k - 1]!)) { edf[k] = edf[k - 1]!; k--; }
+    while (k > 0 && edfBefore(c, edf[k - 1]!)) {
+      edf[k] = edf[k - 1]!;
+      k--;
+    }
     edf[k] = c;
   }
   // Budget of each feasible candidate = least slack of the in-time requests before it.

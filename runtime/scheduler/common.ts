@@ -2,18 +2,26 @@
 import type { Dispatch, Job, Policy, SchedState, StepInfo, TenantView, VariantInfo } from './types.ts';
 import { variantKey } from './types.ts';
 import type { PolicyName } from '../scenario/schema.ts';
-import { allocateBandwidth, throttleValue, urgencyScore, TINY_STEP_BYTES, type StreamDemand } from '../regulator/regulator.ts';
+import {
+  allocateBandwidth,
+  throttleValue,
+  urgencyScore,
+  TINY_STEP_BYTES,
+  type StreamDemand,
+} from '../regulator/regulator.ts';
 
 /** Consecutive groups of `size` tiles (the last may be short and is then dropped). */
 export function tileGroups(tileCount: number, size: number): number[][] {
   const groups: number[][] = [];
-  for (let b = 0; b + size <= tileCount; b += size) groups.push(Array.from({ length: size }, (_, i) => b + i));
+  for (let b = 0; b + size <= tileCount; b += size)
+    groups.push(Array.from({ length: size }, (_, i) => b + i));
   return groups;
 }
 
 export function variantOf(state: SchedState, job: Job, key: string): VariantInfo {
   const v = state.tenants[job.tenant]!.variants.get(key);
-  if (v === undefined) throw new Error(`internal: tenant ${state.tenants[job.tenant]!.name} has no variant ${key}`);
+  if (v === undefined)
+    throw new Error(`internal: tenant ${state.tenants[job.tenant]!.name} has no variant ${key}`);
   return v;
 }
 
@@ -39,7 +47,12 @@ function jobScore(state: SchedState, t: TenantView, job: Job, togo: number): num
  * new ones publish their demand; new steps of tenants `mayThrottle` accepts get a budget
  * when the board is contended. The first step of a request and tiny steps are exempt.
  */
-export function regulate(state: SchedState, planned: readonly Dispatch[], mayThrottle: (t: TenantView) => boolean, tileBusBytesPerCycle: number): Dispatch[] {
+export function regulate(
+  state: SchedState,
+  planned: readonly Dispatch[],
+  mayThrottle: (t: TenantView) => boolean,
+  tileBusBytesPerCycle: number,
+): Dispatch[] {
   if (planned.length === 0) return [];
   const streams: StreamDemand[] = [];
   const seen = new Set<number>();
@@ -48,14 +61,20 @@ export function regulate(state: SchedState, planned: readonly Dispatch[], mayThr
     seen.add(j.id);
     const v = variantOf(state, j, j.variant);
     const s = v.steps[j.step];
-    if (s !== undefined) streams.push({ key: -1 - j.id, bytesPerCycle: stepDemand(s), score: 1, throttleable: false });
+    if (s !== undefined)
+      streams.push({ key: -1 - j.id, bytesPerCycle: stepDemand(s), score: 1, throttleable: false });
   }
   for (const d of planned) {
     const t = state.tenants[d.job.tenant]!;
     const v = variantOf(state, d.job, d.variant);
     const s = v.steps[d.step]!;
     const exempt = d.step === 0 || s.readBytes < TINY_STEP_BYTES || !mayThrottle(t);
-    streams.push({ key: d.job.id, bytesPerCycle: stepDemand(s), score: jobScore(state, t, d.job, v.remainingEst[d.step]!), throttleable: !exempt });
+    streams.push({
+      key: d.job.id,
+      bytesPerCycle: stepDemand(s),
+      score: jobScore(state, t, d.job, v.remainingEst[d.step]!),
+      throttleable: !exempt,
+    });
   }
   const budgets = allocateBandwidth(streams, state.dramBytesPerCycle);
   return planned.map((d) => {
@@ -72,7 +91,12 @@ export function nextStepIn(state: SchedState, job: Job, key: string): number | u
   if (job.variant === key) return job.step;
   const v = variantOf(state, job, key);
   if (job.nextLayer === 0) return 0;
-  for (const s of v.steps) if (s.layers.first === job.nextLayer && (s.index === 0 || v.steps[s.index - 1]!.layers.last < job.nextLayer)) return s.index;
+  for (const s of v.steps)
+    if (
+      s.layers.first === job.nextLayer &&
+      (s.index === 0 || v.steps[s.index - 1]!.layers.last < job.nextLayer)
+    )
+      return s.index;
   return undefined;
 }
 
@@ -89,7 +113,10 @@ export function byPriority(state: SchedState) {
  * A policy that time-multiplexes the whole board at layer granules (FCFS, PREMA): when every
  * tile is idle, `pick` chooses the job whose next layer runs on all of them.
  */
-export function wholeBoardPolicy(name: PolicyName, pick: (state: SchedState, variant: string) => Job | undefined): Policy {
+export function wholeBoardPolicy(
+  name: PolicyName,
+  pick: (state: SchedState, variant: string) => Job | undefined,
+): Policy {
   let key = '';
   return {
     name,

@@ -33,20 +33,33 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
   // Levels depend only on the (fixed) tenant list; computed once per list.
   let levelsFor: readonly TenantView[] | undefined;
   let levels: number[] = [];
-  const remainingOf = (state: SchedState) => (job: Job): number => {
-    const v = state.tenants[job.tenant]!.variants.get(keys[job.tenant]!);
-    if (v === undefined) return 0;
-    return job.variant === keys[job.tenant] ? v.remainingEst[job.step] ?? 0 : v.remainingEst[0]!;
-  };
+  const remainingOf =
+    (state: SchedState) =>
+    (job: Job): number => {
+      const v = state.tenants[job.tenant]!.variants.get(keys[job.tenant]!);
+      if (v === undefined) return 0;
+      return job.variant === keys[job.tenant] ? (v.remainingEst[job.step] ?? 0) : v.remainingEst[0]!;
+    };
   // Per-tenant candidate records and EDF scratch, reused by every decision (no allocation).
-  const cands: BandCandidate[] = plan.assignment.map((_, i) => ({ tenant: i, priority: 0, deadline: 0, work: 0, granule: 0, lag: 0, budget: 0 }));
+  const cands: BandCandidate[] = plan.assignment.map((_, i) => ({
+    tenant: i,
+    priority: 0,
+    deadline: 0,
+    work: 0,
+    granule: 0,
+    lag: 0,
+    budget: 0,
+  }));
   const inBand: BandCandidate[] = [];
   const edf: BandCandidate[] = [];
   return {
     name: 'cotenant',
     variants: (tenants) => tenants.map((_, i) => [plan.assignment[i]!.variant]),
     decide(state: SchedState): Dispatch[] {
-      if (levelsFor !== state.tenants) { levels = bandLevels(state.tenants); levelsFor = state.tenants; }
+      if (levelsFor !== state.tenants) {
+        levels = bandLevels(state.tenants);
+        levelsFor = state.tenants;
+      }
       const remaining = remainingOf(state);
       const planned: Dispatch[] = [];
       for (let l = 0; l < plan.lanes.length; l++) {
@@ -72,9 +85,10 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
           queueUrgency(q, state.now, remaining, c);
           const rem = remaining(head);
           c.priority = tv.priority;
-          c.granule = tv.variants.get(keys[t]!)?.steps[head.variant === keys[t] ? head.step : 0]?.estCycles ?? rem;
+          c.granule =
+            tv.variants.get(keys[t]!)?.steps[head.variant === keys[t] ? head.step : 0]?.estCycles ?? rem;
           // w × predicted slowdown of the head (waited + remaining) / isolated latency.
-          c.lag = (tv.priority + 1) * (state.now - head.arrival + rem) / Math.max(1, tv.isolatedCycles);
+          c.lag = ((tv.priority + 1) * (state.now - head.arrival + rem)) / Math.max(1, tv.isolatedCycles);
           inBand[n++] = c;
         }
         const tenant = n > 1 ? pickInBand(inBand, n, state.now, edf).tenant : only;

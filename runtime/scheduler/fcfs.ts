@@ -10,7 +10,8 @@ export function fcfsPolicy(): Policy {
       const h = q[0];
       if (h === undefined) continue;
       if (h.started !== undefined) return h; // the request in service continues
-      if (pick === undefined || h.arrival < pick.arrival || (h.arrival === pick.arrival && h.id < pick.id)) pick = h;
+      if (pick === undefined || h.arrival < pick.arrival || (h.arrival === pick.arrival && h.id < pick.id))
+        pick = h;
     }
     return pick;
   });

@@ -13,12 +13,23 @@ export function createPolicy(name: PolicyName, def: BoardDefinition, admission?:
   switch (name) {
     case 'cotenant': {
       if (admission === undefined) throw new Error('internal: the cotenant policy needs the admission plan');
-      return cotenantPolicy({ lanes: admission.lanes, assignment: admission.tenants.map((t) => ({ lane: t.lane, variant: t.variant })) }, def.tileBusBytesPerCycle);
+      return cotenantPolicy(
+        {
+          lanes: admission.lanes,
+          assignment: admission.tenants.map((t) => ({ lane: t.lane, variant: t.variant })),
+        },
+        def.tileBusBytesPerCycle,
+      );
     }
-    case 'fcfs': return fcfsPolicy();
-    case 'prema': return premaPolicy();
-    case 'static-partition': return partitionPolicy('static-partition', def.tileBusBytesPerCycle);
-    case 'moca': return partitionPolicy('moca', def.tileBusBytesPerCycle);
-    case 'planaria': return planariaPolicy();
+    case 'fcfs':
+      return fcfsPolicy();
+    case 'prema':
+      return premaPolicy();
+    case 'static-partition':
+      return partitionPolicy('static-partition', def.tileBusBytesPerCycle);
+    case 'moca':
+      return partitionPolicy('moca', def.tileBusBytesPerCycle);
+    case 'planaria':
+      return planariaPolicy();
   }
 }

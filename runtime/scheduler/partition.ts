@@ -28,7 +28,9 @@ export function partitionPolicy(name: 'static-partition' | 'moca', tileBusBytesP
     decide(state: SchedState): Dispatch[] {
       const planned: Dispatch[] = [];
       const taken = new Set<number>();
-      const waiting = state.queues.map((q) => q[0]).filter((j): j is Job => j !== undefined && !j.running && j.started === undefined);
+      const waiting = state.queues
+        .map((q) => q[0])
+        .filter((j): j is Job => j !== undefined && !j.running && j.started === undefined);
       waiting.sort((a, b) => mocaQueueScore(state, b) - mocaQueueScore(state, a) || a.id - b.id);
       for (const g of groups) {
         if (!allIdle(state, g)) continue;

@@ -24,13 +24,18 @@ export function planariaPolicy(): Policy {
     },
     decide(state: SchedState): Dispatch[] {
       const free: number[] = [];
-      state.tileJob.forEach((j, i) => { if (j === undefined) free.push(i); });
+      state.tileJob.forEach((j, i) => {
+        if (j === undefined) free.push(i);
+      });
       if (free.length === 0) return [];
       const heads = state.queues.map((q) => q[0]).filter((j): j is Job => j !== undefined && !j.running);
       const score = (j: Job) => {
         const t = state.tenants[j.tenant]!;
         const slack = Math.max(1, j.deadline - state.now);
-        return (t.priority + 1) * 1000 + (1000 * remainingEstimate(t, j, keyOf(allowed[allowed.length - 1]!))) / slack;
+        return (
+          (t.priority + 1) * 1000 +
+          (1000 * remainingEstimate(t, j, keyOf(allowed[allowed.length - 1]!))) / slack
+        );
       };
       heads.sort((a, b) => score(b) - score(a) || a.id - b.id);
       const grants: { job: Job; n: number }[] = [];
@@ -48,7 +53,9 @@ export function planariaPolicy(): Policy {
       // Share what is left with the highest-scored requests (double while it fits).
       for (const g of grants) {
         while (left > 0) {
-          const bigger = allowed.find((n) => n > g.n && n - g.n <= left && nextStepIn(state, g.job, keyOf(n)) !== undefined);
+          const bigger = allowed.find(
+            (n) => n > g.n && n - g.n <= left && nextStepIn(state, g.job, keyOf(n)) !== undefined,
+          );
           if (bigger === undefined) break;
           left -= bigger - g.n;
           g.n = bigger;

@@ -26,7 +26,10 @@ export function premaPolicy(): Policy {
     heads.forEach((j, i) => {
       if (tokens[i]! < threshold) return;
       const rem = remainingEstimate(state.tenants[j.tenant]!, j, key);
-      if (pick === undefined || rem < pickRem || (rem === pickRem && j.id < pick.id)) { pick = j; pickRem = rem; }
+      if (pick === undefined || rem < pickRem || (rem === pickRem && j.id < pick.id)) {
+        pick = j;
+        pickRem = rem;
+      }
     });
     return pick;
   });

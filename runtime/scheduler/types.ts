@@ -6,7 +6,8 @@
 import type { PolicyName } from '../scenario/schema.ts';
 
 /** The granule kinds the compiler understands (runtime/compiler). */
-export type GranuleSpec = { kind: 'layer' } | { kind: 'block'; layers: number } | { kind: 'cycles'; max: number };
+export type GranuleSpec =
+  { kind: 'layer' } | { kind: 'block'; layers: number } | { kind: 'cycles'; max: number };
 
 /** A compiled form of a tenant's model the policy may run (tile count × granule). */
 export interface VariantRequest {
@@ -93,7 +94,10 @@ export interface Dispatch {
 export interface Policy {
   readonly name: PolicyName;
   /** Variants each tenant needs compiled before the run (index = tenant). */
-  variants(tenants: readonly { readonly name: string; readonly priority: number }[], boardTiles: number): VariantRequest[][];
+  variants(
+    tenants: readonly { readonly name: string; readonly priority: number }[],
+    boardTiles: number,
+  ): VariantRequest[][];
   /** Steps to start now on idle tiles. Called at every decision point. */
   decide(state: SchedState): Dispatch[];
   /** Optional: waiting requests the policy predicts cannot meet their deadline any more.
@@ -104,7 +108,12 @@ export interface Policy {
 }
 
 export function variantKey(v: VariantRequest): string {
-  const g = v.granule.kind === 'layer' ? 'layer' : v.granule.kind === 'block' ? `block:${v.granule.layers}` : `cycles:${v.granule.max}`;
+  const g =
+    v.granule.kind === 'layer'
+      ? 'layer'
+      : v.granule.kind === 'block'
+        ? `block:${v.granule.layers}`
+        : `cycles:${v.granule.max}`;
   return `t${v.tiles}/${g}`;
 }
 
@@ -125,7 +134,9 @@ export function readyHeads(state: SchedState): Job[] {
 
 export function idleTiles(state: SchedState): number[] {
   const out: number[] = [];
-  state.tileJob.forEach((j, i) => { if (j === undefined) out.push(i); });
+  state.tileJob.forEach((j, i) => {
+    if (j === undefined) out.push(i);
+  });
   return out;
 }
 
@@ -140,6 +151,8 @@ export function remainingEstimate(tenant: TenantView, job: Job, variantKeyName: 
 
 /** The step of a variant that starts at `layer` (a layer boundary), if any. */
 export function stepAtLayer(v: VariantInfo, layer: number): number | undefined {
-  for (const s of v.steps) if (s.layers.first === layer && (s.index === 0 || v.steps[s.index - 1]!.layers.last < layer)) return s.index;
+  for (const s of v.steps)
+    if (s.layers.first === layer && (s.index === 0 || v.steps[s.index - 1]!.layers.last < layer))
+      return s.index;
   return undefined;
 }

@@ -41,13 +41,22 @@ export function queueDeadline(queue: readonly Job[], now: number, remaining: (jo
 
 /** queueDeadline, plus (in `out.work`) the predicted work up to and including that request
  *  (0 when hopeless). Writes into `out` so the dispatcher allocates nothing. */
-export function queueUrgency(queue: readonly Job[], now: number, remaining: (job: Job) => number, out: { deadline: number; work: number }): void {
+export function queueUrgency(
+  queue: readonly Job[],
+  now: number,
+  remaining: (job: Job) => number,
+  out: { deadline: number; work: number },
+): void {
   let cum = 0;
   const n = Math.min(queue.length, URGENCY_LOOKAHEAD);
   for (let k = 0; k < n; k++) {
     const j = queue[k]!;
     cum += remaining(j);
-    if (now + cum <= j.deadline) { out.deadline = j.deadline; out.work = cum; return; }
+    if (now + cum <= j.deadline) {
+      out.deadline = j.deadline;
+      out.work = cum;
+      return;
+    }
   }
   out.deadline = Number.POSITIVE_INFINITY;
   out.work = 0;

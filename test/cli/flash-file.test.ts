@@ -27,7 +27,11 @@ test('flash contents come back from the file, and autosave writes changes', (t) 
   first.save();
   const again = flashFromFile(EMU, file);
   const board = createEmulatedBoard(EMU, { flash: again.flash });
-  t.not(board.readRegister(GLOBAL_REGISTERS.BOOT_STATUS), 0, 'the corrupted image from the file is what boots (and fails)');
+  t.not(
+    board.readRegister(GLOBAL_REGISTERS.BOOT_STATUS),
+    0,
+    'the corrupted image from the file is what boots (and fails)',
+  );
 });
 
 test('a flash file of the wrong size is a ConfigError naming both sizes', (t) => {

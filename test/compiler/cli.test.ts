@@ -3,7 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', 'runtime/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import=tsx', 'runtime/cli/main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 
 test('profile --json reports the required fields for one inference', (t) => {
   const r = cli('profile', 'yololite', '--board', 'emu', '--tiles', '2', '--json');
@@ -24,7 +28,10 @@ test('models --json lists the zoo', (t) => {
   const r = cli('models', '--json');
   t.is(r.status, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as { name: string; layers: number; macs: number; weightBytes: number }[];
-  t.deepEqual(rows.find((x) => x.name === 'resnet50'), { name: 'resnet50', displayName: 'ResNet-50', layers: 71, macs: 4_089_233_408, weightBytes: 25_552_064 });
+  t.deepEqual(
+    rows.find((x) => x.name === 'resnet50'),
+    { name: 'resnet50', displayName: 'ResNet-50', layers: 71, macs: 4_089_233_408, weightBytes: 25_552_064 },
+  );
   t.is(rows.length, 9);
 });
 

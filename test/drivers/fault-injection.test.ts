@@ -8,14 +8,24 @@ import type { DeviceEvent } from '../../drivers/device.ts';
 import { serialHarness } from './harness.ts';
 
 const DRAM = BOARDS.emu.dram.base;
-const FAULTS = { bitErrorRate: 1e-4, dropRate: 0.01, duplicateRate: 0.01, reorderRate: 0.005, delayRate: 0.01, maxDelayMs: 5 };
+const FAULTS = {
+  bitErrorRate: 1e-4,
+  dropRate: 0.01,
+  duplicateRate: 0.01,
+  reorderRate: 0.005,
+  delayRate: 0.01,
+  maxDelayMs: 5,
+};
 // 4 KiB frames would almost never cross a 1e-4 line intact (33k bits); small frames do.
 const LINK = { maxPayloadBytes: 260, minRtoMs: 3, maxRtoMs: 50 };
 
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = seed >>> 0;
-  for (let i = 0; i < n; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; out[i] = x >>> 24; }
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
   return out;
 }
 
@@ -28,7 +38,10 @@ test('thousands of commands at BER 1e-4 with drops and duplicates: none lost, no
     t.is(await d.readRegister('SCRATCH'), (i * 2654435761) >>> 0);
   }
   // 2. pipelined bulk writes of odd sizes, then read back
-  const blocks = Array.from({ length: 24 }, (_, i) => ({ addr: DRAM + 0x10000 * i + i, data: pattern(1000 + 337 * i, i + 1) }));
+  const blocks = Array.from({ length: 24 }, (_, i) => ({
+    addr: DRAM + 0x10000 * i + i,
+    data: pattern(1000 + 337 * i, i + 1),
+  }));
   await Promise.all(blocks.map((b) => d.writeMemory(b.addr, b.data)));
   for (const b of blocks) t.deepEqual(await d.readMemory(b.addr, b.data.length), b.data);
   // 3. doorbells are not idempotent: each must queue exactly one program run
@@ -40,10 +53,14 @@ test('thousands of commands at BER 1e-4 with drops and duplicates: none lost, no
     await d.writeRegister('CMD_ADDR', DRAM + 0x100_0000, 0);
     await d.writeRegister('CMD_LEN', prog.length, 0);
     await d.writeRegister('DOORBELL', 1, 0);
-    for (let k = 0; k < 5 && !events.some((e) => e.kind === 'done' && e.tag === 1000 + i); k++) events.push(...(await d.advance(Number.MAX_SAFE_INTEGER)).events);
+    for (let k = 0; k < 5 && !events.some((e) => e.kind === 'done' && e.tag === 1000 + i); k++)
+      events.push(...(await d.advance(Number.MAX_SAFE_INTEGER)).events);
   }
   const done = events.filter((e) => e.kind === 'done').map((e) => (e.kind === 'done' ? e.tag : -1));
-  t.deepEqual(done, Array.from({ length: runs }, (_, i) => 1000 + i));
+  t.deepEqual(
+    done,
+    Array.from({ length: runs }, (_, i) => 1000 + i),
+  );
   t.is(await d.readRegister('GRANULES', 0), runs);
   // 4. the board executed exactly as many requests as the host issued
   t.is(h.firmware.stats.executed, d.link.stats.requests);
@@ -52,7 +69,9 @@ test('thousands of commands at BER 1e-4 with drops and duplicates: none lost, no
   t.true(s.toBoard.stats.drops + s.toHost.stats.drops > 10);
   t.true(s.toBoard.stats.duplicates + s.toHost.stats.duplicates > 10);
   t.true(d.link.stats.retransmits > 0);
-  t.log(`requests=${d.link.stats.requests} retransmits=${d.link.stats.retransmits} badFrames(host)=${d.link.stats.badFrames} badFrames(board)=${h.firmware.stats.badFrames} cached=${h.firmware.stats.cachedReplies}`);
+  t.log(
+    `requests=${d.link.stats.requests} retransmits=${d.link.stats.retransmits} badFrames(host)=${d.link.stats.badFrames} badFrames(board)=${h.firmware.stats.badFrames} cached=${h.firmware.stats.cachedReplies}`,
+  );
   await d.close();
 });
 
@@ -66,8 +85,12 @@ test('events pushed as frames survive the same faults, in order, exactly once', 
   await d.writeRegister('CMD_LEN', prog.length, 2);
   await d.writeRegister('DOORBELL', 1, 2);
   const events: DeviceEvent[] = [];
-  while (!events.some((e) => e.kind === 'done')) events.push(...(await d.advance(Number.MAX_SAFE_INTEGER)).events);
-  t.deepEqual(events.filter((e) => e.kind === 'granule').map((e) => (e.kind === 'granule' ? e.tag : 0)), tags);
+  while (!events.some((e) => e.kind === 'done'))
+    events.push(...(await d.advance(Number.MAX_SAFE_INTEGER)).events);
+  t.deepEqual(
+    events.filter((e) => e.kind === 'granule').map((e) => (e.kind === 'granule' ? e.tag : 0)),
+    tags,
+  );
   t.is(events.filter((e) => e.kind === 'done').length, 1);
   await d.close();
 });

@@ -3,7 +3,10 @@
 import { BOARDS } from '../../boards/definitions.ts';
 import { createEmulatedBoard } from '../../boards/emulator/index.ts';
 import type { EmulatedBoard } from '../../boards/emulator/api.ts';
-import { SerialFirmware, type SerialFirmwareOptions } from '../../boards/emulator/serial-firmware/firmware.ts';
+import {
+  SerialFirmware,
+  type SerialFirmwareOptions,
+} from '../../boards/emulator/serial-firmware/firmware.ts';
 import { FaultyChannel, type FaultProfile } from '../../drivers/link/fault-shim.ts';
 import { createPipe } from '../../drivers/link/memory-pipe.ts';
 import { SerialDevice, type SerialDeviceOptions } from '../../drivers/serial/device.ts';
@@ -16,7 +19,14 @@ export interface Harness {
   cut(): void;
 }
 
-export async function serialHarness(opts: { faults?: FaultProfile; link?: SerialDeviceOptions; firmware?: SerialFirmwareOptions; board?: EmulatedBoard } = {}): Promise<Harness> {
+export async function serialHarness(
+  opts: {
+    faults?: FaultProfile;
+    link?: SerialDeviceOptions;
+    firmware?: SerialFirmwareOptions;
+    board?: EmulatedBoard;
+  } = {},
+): Promise<Harness> {
   const board = opts.board ?? createEmulatedBoard(BOARDS.emu, { mode: 'functional' });
   const pipe = createPipe();
   const firmware = new SerialFirmware(board, (b) => pipe.board.write(b), opts.firmware);

@@ -23,5 +23,7 @@ test('emulator on a PTY: stale input discarded, bulk round trip, reconnect, miss
   t.is(await dev2.readRegister('SCRATCH'), 77);
   t.is((await dev2.hello()).boardId, BOARDS.emu.boardIdCode);
   await dev2.close();
-  await t.throwsAsync(openSerialChannel('/dev/pts/does-not-exist', 115200), { instanceOf: DisconnectedError });
+  await t.throwsAsync(openSerialChannel('/dev/pts/does-not-exist', 115200), {
+    instanceOf: DisconnectedError,
+  });
 });

@@ -10,7 +10,10 @@ const DRAM = BOARDS.emu.dram.base;
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
   let x = seed >>> 0;
-  for (let i = 0; i < n; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; out[i] = x >>> 24; }
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
   return out;
 }
 
@@ -44,7 +47,11 @@ test('a cut wire rejects pending and later calls with DisconnectedError, no hang
 for (const inline of [true, false]) {
   test(`advance delivers a program's events (${inline ? 'inline in the reply' : 'as acknowledged EVENT frames'})`, async (t) => {
     const h = await serialHarness({ link: { inlineEvents: inline } });
-    const prog = encodeProgram([instr('GRANULE_END', { b: 7 }), instr('GRANULE_END', { b: 8 }), instr('END')]);
+    const prog = encodeProgram([
+      instr('GRANULE_END', { b: 7 }),
+      instr('GRANULE_END', { b: 8 }),
+      instr('END'),
+    ]);
     await h.device.writeMemory(DRAM, prog);
     await h.device.writeRegister('CMD_ADDR', DRAM, 1);
     await h.device.writeRegister('CMD_LEN', prog.length, 1);
@@ -56,7 +63,14 @@ for (const inline of [true, false]) {
       events.push(...r.events);
       cycle = r.cycle;
     }
-    t.deepEqual(events.map((e) => [e.kind, 'tile' in e ? e.tile : -1, 'tag' in e ? e.tag : -1]), [['granule', 1, 7], ['granule', 1, 8], ['done', 1, 8]]);
+    t.deepEqual(
+      events.map((e) => [e.kind, 'tile' in e ? e.tile : -1, 'tag' in e ? e.tag : -1]),
+      [
+        ['granule', 1, 7],
+        ['granule', 1, 8],
+        ['done', 1, 8],
+      ],
+    );
     t.true(cycle > 0);
     t.is(h.firmware.stats.eventFramesOut > 0, !inline);
     await h.device.close();

@@ -13,9 +13,17 @@ function silenceableBoard() {
   const board = createEmulatedBoard(BOARDS.emu);
   const pipe = createPipe();
   let answering = true;
-  const firmware = new SerialFirmware(board, (b) => { if (answering) pipe.board.write(b); });
+  const firmware = new SerialFirmware(board, (b) => {
+    if (answering) pipe.board.write(b);
+  });
   pipe.board.onData((c) => firmware.receive(c));
-  return { board, host: pipe.host, setAnswering: (on: boolean) => { answering = on; } };
+  return {
+    board,
+    host: pipe.host,
+    setAnswering: (on: boolean) => {
+      answering = on;
+    },
+  };
 }
 
 test('a board that goes silent mid-session gives TimeoutError, not a hang', async (t) => {
@@ -42,7 +50,10 @@ test('a bulk write to a board that goes silent fails after one timeout, not one 
   const data = new Uint8Array(4 << 20); // ~1000 frames
   await t.throwsAsync(device.writeMemory(BOARDS.emu.dram.base, data), { instanceOf: TimeoutError });
   const stats = device.link.stats;
-  t.true(stats.requests < 100, `only the chunks queued before the first timeout were sent (${stats.requests} requests)`);
+  t.true(
+    stats.requests < 100,
+    `only the chunks queued before the first timeout were sent (${stats.requests} requests)`,
+  );
   setAnswering(true);
   t.is(await device.readRegister('TILE_COUNT'), 4);
   await device.close();

@@ -19,22 +19,29 @@ test('random words: fast decode = binary-parser decode', (t) => {
   const word = fc.uint8Array({ minLength: 16, maxLength: 16 });
   // Bias towards real opcodes so valid words are common, not only garbage.
   const codes = Object.values(OPS).map((o) => o.code);
-  const near = fc.tuple(word, fc.constantFrom(...codes), fc.constantFrom(0, 1, 2, 4, 0x80)).map(([w, op, flags]) => {
-    const b = Uint8Array.from(w);
-    b[0] = op;
-    b[1] = flags;
-    return b;
-  });
-  fc.assert(fc.property(fc.oneof(word, near), (b) => {
-    const { slow, fast } = both(b);
-    t.deepEqual(fast, slow);
-  }), { seed: 42, numRuns: 3000 });
+  const near = fc
+    .tuple(word, fc.constantFrom(...codes), fc.constantFrom(0, 1, 2, 4, 0x80))
+    .map(([w, op, flags]) => {
+      const b = Uint8Array.from(w);
+      b[0] = op;
+      b[1] = flags;
+      return b;
+    });
+  fc.assert(
+    fc.property(fc.oneof(word, near), (b) => {
+      const { slow, fast } = both(b);
+      t.deepEqual(fast, slow);
+    }),
+    { seed: 42, numRuns: 3000 },
+  );
 });
 
 test('every opcode with its fields set round-trips', (t) => {
   for (const op of Object.keys(OPS) as OpName[]) {
     const spec = OPS[op];
-    const f = Object.fromEntries((spec.fields as readonly string[]).map((x) => [x, x === 'a' ? 0xfff1 : 0x87654321]));
+    const f = Object.fromEntries(
+      (spec.fields as readonly string[]).map((x) => [x, x === 'a' ? 0xfff1 : 0x87654321]),
+    );
     const ins = instr(op, { ...f, flags: spec.flagMask });
     t.deepEqual(both(encodeProgram([ins])).fast, ins, op);
   }

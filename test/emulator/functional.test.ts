@@ -31,7 +31,11 @@ function readI8(b: EmulatedBoard, addr: number, n: number): number[] {
 }
 
 /** Runs in both modes; returns the functional board and checks the cycles match. */
-function both(t: { is: (a: unknown, b: unknown, m?: string) => void }, setup: (b: EmulatedBoard) => void, program: Instruction[]): EmulatedBoard {
+function both(
+  t: { is: (a: unknown, b: unknown, m?: string) => void },
+  setup: (b: EmulatedBoard) => void,
+  program: Instruction[],
+): EmulatedBoard {
   const timing = board(undefined, 'timing');
   const functional = board(undefined, 'functional');
   setup(timing);
@@ -46,19 +50,23 @@ test('LOOP_MATMUL, odd shapes with bias, relu, requant', (t) => {
   const w = int8Data(K * J, 2);
   const bias = Int32Array.from({ length: J }, (_, j) => (j - 9) * 37);
   const [m, s] = [77, 10];
-  const b = both(t, (x) => {
-    x.writeMemory(A, bytesOf(a));
-    x.writeMemory(B, bytesOf(w));
-    x.writeMemory(BIAS, bytesOf(bias));
-  }, [
-    instr('CFG_GEMM', { b: I, c: J, d: K }),
-    instr('CFG_TILE', { b: 4, c: 16, d: 8 }),
-    instr('CFG_ADDR_IN', { b: A, c: B, d: BIAS }),
-    instr('CFG_ADDR_OUT', { b: C }),
-    instr('CFG_STRIDE', { b: K, c: J, d: 32 }),
-    instr('CFG_QUANT', { flags: 1, b: m, c: s }),
-    instr('LOOP_MATMUL', { flags: 1 }),
-  ]);
+  const b = both(
+    t,
+    (x) => {
+      x.writeMemory(A, bytesOf(a));
+      x.writeMemory(B, bytesOf(w));
+      x.writeMemory(BIAS, bytesOf(bias));
+    },
+    [
+      instr('CFG_GEMM', { b: I, c: J, d: K }),
+      instr('CFG_TILE', { b: 4, c: 16, d: 8 }),
+      instr('CFG_ADDR_IN', { b: A, c: B, d: BIAS }),
+      instr('CFG_ADDR_OUT', { b: C }),
+      instr('CFG_STRIDE', { b: K, c: J, d: 32 }),
+      instr('CFG_QUANT', { flags: 1, b: m, c: s }),
+      instr('LOOP_MATMUL', { flags: 1 }),
+    ],
+  );
   for (let i = 0; i < I; i++) {
     const want: number[] = [];
     for (let j = 0; j < J; j++) {
@@ -71,11 +79,26 @@ test('LOOP_MATMUL, odd shapes with bias, relu, requant', (t) => {
 });
 
 interface ConvCase {
-  inH: number; inW: number; inC: number; outC: number; k: number; s: number; p: number;
-  depthwise?: boolean; pool?: { size: number; stride: number; pad: number };
+  inH: number;
+  inW: number;
+  inC: number;
+  outC: number;
+  k: number;
+  s: number;
+  p: number;
+  depthwise?: boolean;
+  pool?: { size: number; stride: number; pad: number };
 }
 
-function convRef(c: ConvCase, input: Int8Array, w: Int8Array, bias: Int32Array, m: number, sh: number, relu: boolean) {
+function convRef(
+  c: ConvCase,
+  input: Int8Array,
+  w: Int8Array,
+  bias: Int32Array,
+  m: number,
+  sh: number,
+  relu: boolean,
+) {
   const outH = Math.floor((c.inH + 2 * c.p - c.k) / c.s) + 1;
   const outW = Math.floor((c.inW + 2 * c.p - c.k) / c.s) + 1;
   const out: number[][][] = [];
@@ -90,8 +113,12 @@ function convRef(c: ConvCase, input: Int8Array, w: Int8Array, bias: Int32Array, 
             const iy = oy * c.s + ky - c.p;
             const ix = ox * c.s + kx - c.p;
             if (iy < 0 || iy >= c.inH || ix < 0 || ix >= c.inW) continue;
-            if (c.depthwise) acc += input[(iy * c.inW + ix) * c.inC + co]! * w[(ky * c.k + kx) * c.outC + co]!;
-            else for (let ci = 0; ci < c.inC; ci++) acc += input[(iy * c.inW + ix) * c.inC + ci]! * w[((ky * c.k + kx) * c.inC + ci) * c.outC + co]!;
+            if (c.depthwise)
+              acc += input[(iy * c.inW + ix) * c.inC + co]! * w[(ky * c.k + kx) * c.outC + co]!;
+            else
+              for (let ci = 0; ci < c.inC; ci++)
+                acc +=
+                  input[(iy * c.inW + ix) * c.inC + ci]! * w[((ky * c.k + kx) * c.inC + ci) * c.outC + co]!;
           }
         }
         px.push(act(requant(acc, m, sh), relu));
@@ -102,7 +129,14 @@ function convRef(c: ConvCase, input: Int8Array, w: Int8Array, bias: Int32Array, 
   return { out, outH, outW };
 }
 
-function maxPoolRef(map: number[][][], size: number, stride: number, pad: number, ph: number, pw: number): number[][][] {
+function maxPoolRef(
+  map: number[][][],
+  size: number,
+  stride: number,
+  pad: number,
+  ph: number,
+  pw: number,
+): number[][][] {
   const h = map.length;
   const w = map[0]!.length;
   const ch = map[0]![0]!.length;
@@ -142,29 +176,63 @@ function convTest(name: string, c: ConvCase) {
     }
     const strideC = c.outC + 3; // write at a channel stride wider than outC, as for a concat
     const flags = 1 | (c.depthwise ? 2 : 0) | (c.pool ? 4 : 0);
-    const b = both(t, (x) => {
-      x.writeMemory(A, bytesOf(input));
-      x.writeMemory(B, bytesOf(w));
-      x.writeMemory(BIAS, bytesOf(bias));
-    }, [
-      instr('CFG_CONV_IN', { b: c.inH, c: c.inW, d: c.inC }),
-      instr('CFG_CONV_OUT', { b: ref.outH, c: ref.outW, d: c.outC }),
-      instr('CFG_CONV_KERNEL', { a: c.k, b: c.s, c: c.p }),
-      ...(c.pool ? [instr('CFG_POOL', { a: c.pool.size, b: c.pool.stride, c: c.pool.pad, d: (ph << 16) | pw })] : []),
-      instr('CFG_TILE', { b: 5, c: 16, d: 16 }),
-      instr('CFG_ADDR_IN', { b: A, c: B, d: BIAS }),
-      instr('CFG_ADDR_OUT', { b: C }),
-      instr('CFG_STRIDE', { b: c.inC, c: c.outC, d: strideC }),
-      instr('CFG_QUANT', { flags: 1, b: m, c: sh }),
-      instr('LOOP_CONV', { flags }),
-    ]);
-    for (let y = 0; y < ph; y++) for (let x = 0; x < pw; x++) t.deepEqual(readI8(b, C + (y * pw + x) * strideC, c.outC), expected[y]![x], `pixel ${y},${x}`);
+    const b = both(
+      t,
+      (x) => {
+        x.writeMemory(A, bytesOf(input));
+        x.writeMemory(B, bytesOf(w));
+        x.writeMemory(BIAS, bytesOf(bias));
+      },
+      [
+        instr('CFG_CONV_IN', { b: c.inH, c: c.inW, d: c.inC }),
+        instr('CFG_CONV_OUT', { b: ref.outH, c: ref.outW, d: c.outC }),
+        instr('CFG_CONV_KERNEL', { a: c.k, b: c.s, c: c.p }),
+        ...(c.pool
+          ? [instr('CFG_POOL', { a: c.pool.size, b: c.pool.stride, c: c.pool.pad, d: (ph << 16) | pw })]
+          : []),
+        instr('CFG_TILE', { b: 5, c: 16, d: 16 }),
+        instr('CFG_ADDR_IN', { b: A, c: B, d: BIAS }),
+        instr('CFG_ADDR_OUT', { b: C }),
+        instr('CFG_STRIDE', { b: c.inC, c: c.outC, d: strideC }),
+        instr('CFG_QUANT', { flags: 1, b: m, c: sh }),
+        instr('LOOP_CONV', { flags }),
+      ],
+    );
+    for (let y = 0; y < ph; y++)
+      for (let x = 0; x < pw; x++)
+        t.deepEqual(readI8(b, C + (y * pw + x) * strideC, c.outC), expected[y]![x], `pixel ${y},${x}`);
   });
 }
 
-convTest('LOOP_CONV 3×3 stride 2 padding 1, odd shape', { inH: 7, inW: 6, inC: 5, outC: 9, k: 3, s: 2, p: 1 });
-convTest('LOOP_CONV depthwise 3×3 padding 1', { inH: 5, inW: 5, inC: 6, outC: 6, k: 3, s: 1, p: 1, depthwise: true });
-convTest('LOOP_CONV with fused 3×3/2 max-pool padding 1', { inH: 9, inW: 8, inC: 3, outC: 7, k: 3, s: 1, p: 1, pool: { size: 3, stride: 2, pad: 1 } });
+convTest('LOOP_CONV 3×3 stride 2 padding 1, odd shape', {
+  inH: 7,
+  inW: 6,
+  inC: 5,
+  outC: 9,
+  k: 3,
+  s: 2,
+  p: 1,
+});
+convTest('LOOP_CONV depthwise 3×3 padding 1', {
+  inH: 5,
+  inW: 5,
+  inC: 6,
+  outC: 6,
+  k: 3,
+  s: 1,
+  p: 1,
+  depthwise: true,
+});
+convTest('LOOP_CONV with fused 3×3/2 max-pool padding 1', {
+  inH: 9,
+  inW: 8,
+  inC: 3,
+  outC: 7,
+  k: 3,
+  s: 1,
+  p: 1,
+  pool: { size: 3, stride: 2, pad: 1 },
+});
 convTest('LOOP_CONV 1×1 pointwise', { inH: 3, inW: 5, inC: 20, outC: 17, k: 1, s: 1, p: 0 });
 
 test('LOOP_RESADD and LOOP_POOL (max, global average)', (t) => {
@@ -175,32 +243,44 @@ test('LOOP_RESADD and LOOP_POOL (max, global average)', (t) => {
   const img = int8Data(H * W * Ch, 23);
   const P = DRAM + 5 * MiB;
   const G = DRAM + 6 * MiB;
-  const b = both(t, (x) => {
-    x.writeMemory(A, bytesOf(a));
-    x.writeMemory(B, bytesOf(bb));
-    x.writeMemory(DRAM + 7 * MiB, bytesOf(img));
-  }, [
-    instr('CFG_GEMM', { b: I, c: J }),
-    instr('CFG_ADDR_IN', { b: A, c: B }),
-    instr('CFG_ADDR_OUT', { b: C }),
-    instr('CFG_STRIDE', { b: J, c: J, d: J }),
-    instr('CFG_QUANT', { b: 3, c: 2 }),
-    instr('LOOP_RESADD'),
-    instr('CFG_CONV_IN', { b: H, c: W, d: Ch }),
-    instr('CFG_POOL', { a: 3, b: 2, c: 1, d: (3 << 16) | 4 }),
-    instr('CFG_ADDR_IN', { b: DRAM + 7 * MiB }),
-    instr('CFG_ADDR_OUT', { b: P }),
-    instr('CFG_STRIDE', { b: Ch, d: Ch }),
-    instr('LOOP_POOL'),
-    instr('CFG_ADDR_OUT', { b: G }),
-    instr('CFG_QUANT', { b: 37, c: 10 }), // ≈ 1/(5·7) = 1/35 ≈ 37/1024
-    instr('LOOP_POOL', { flags: 1 }),
-  ]);
-  t.deepEqual(readI8(b, C, I * J), [...a].map((v, n) => requant(v + bb[n]!, 3, 2)));
-  const map = Array.from({ length: H }, (_, y) => Array.from({ length: W }, (_, x) => Array.from({ length: Ch }, (_, c) => img[(y * W + x) * Ch + c]!)));
+  const b = both(
+    t,
+    (x) => {
+      x.writeMemory(A, bytesOf(a));
+      x.writeMemory(B, bytesOf(bb));
+      x.writeMemory(DRAM + 7 * MiB, bytesOf(img));
+    },
+    [
+      instr('CFG_GEMM', { b: I, c: J }),
+      instr('CFG_ADDR_IN', { b: A, c: B }),
+      instr('CFG_ADDR_OUT', { b: C }),
+      instr('CFG_STRIDE', { b: J, c: J, d: J }),
+      instr('CFG_QUANT', { b: 3, c: 2 }),
+      instr('LOOP_RESADD'),
+      instr('CFG_CONV_IN', { b: H, c: W, d: Ch }),
+      instr('CFG_POOL', { a: 3, b: 2, c: 1, d: (3 << 16) | 4 }),
+      instr('CFG_ADDR_IN', { b: DRAM + 7 * MiB }),
+      instr('CFG_ADDR_OUT', { b: P }),
+      instr('CFG_STRIDE', { b: Ch, d: Ch }),
+      instr('LOOP_POOL'),
+      instr('CFG_ADDR_OUT', { b: G }),
+      instr('CFG_QUANT', { b: 37, c: 10 }), // ≈ 1/(5·7) = 1/35 ≈ 37/1024
+      instr('LOOP_POOL', { flags: 1 }),
+    ],
+  );
+  t.deepEqual(
+    readI8(b, C, I * J),
+    [...a].map((v, n) => requant(v + bb[n]!, 3, 2)),
+  );
+  const map = Array.from({ length: H }, (_, y) =>
+    Array.from({ length: W }, (_, x) => Array.from({ length: Ch }, (_, c) => img[(y * W + x) * Ch + c]!)),
+  );
   t.deepEqual(readI8(b, P, 3 * 4 * Ch), maxPoolRef(map, 3, 2, 1, 3, 4).flat(2));
   const sums = [0, 1, 2].map((c) => map.flat().reduce((s, px) => s + px[c]!, 0));
-  t.deepEqual(readI8(b, G, Ch), sums.map((s) => requant(s, 37, 10)));
+  t.deepEqual(
+    readI8(b, G, Ch),
+    sums.map((s) => requant(s, 37, 10)),
+  );
 });
 
 test('MVIN / PRELOAD / COMPUTE / MVOUT', (t) => {
@@ -209,21 +289,25 @@ test('MVIN / PRELOAD / COMPUTE / MVOUT', (t) => {
   const a = int8Data(20 * 16, 31);
   const w = int8Data(16 * 16, 32);
   const out = DRAM + 9 * MiB;
-  const b = both(t, (x) => {
-    x.writeMemory(A, bytesOf(a));
-    x.writeMemory(B, bytesOf(w));
-  }, [
-    instr('CFG_LOAD', { b: 16 }),
-    instr('CFG_STORE', { b: 16 }),
-    instr('CFG_QUANT', { b: 1, c: 4 }),
-    instr('MVIN', { a: 20, b: A, c: 0, d: 16 }),
-    instr('MVIN', { a: 16, b: B, c: 100, d: 16 }),
-    instr('PRELOAD', { b: 100, c: 8 }),
-    instr('COMPUTE', { a: 20, b: 0 }),
-    instr('PRELOAD', { b: 100, c: 8 }),
-    instr('COMPUTE', { flags: 1, a: 4, b: 0 }),
-    instr('MVOUT', { a: 20, b: out, c: 8, d: 16 }),
-  ]);
+  const b = both(
+    t,
+    (x) => {
+      x.writeMemory(A, bytesOf(a));
+      x.writeMemory(B, bytesOf(w));
+    },
+    [
+      instr('CFG_LOAD', { b: 16 }),
+      instr('CFG_STORE', { b: 16 }),
+      instr('CFG_QUANT', { b: 1, c: 4 }),
+      instr('MVIN', { a: 20, b: A, c: 0, d: 16 }),
+      instr('MVIN', { a: 16, b: B, c: 100, d: 16 }),
+      instr('PRELOAD', { b: 100, c: 8 }),
+      instr('COMPUTE', { a: 20, b: 0 }),
+      instr('PRELOAD', { b: 100, c: 8 }),
+      instr('COMPUTE', { flags: 1, a: 4, b: 0 }),
+      instr('MVOUT', { a: 20, b: out, c: 8, d: 16 }),
+    ],
+  );
   const want: number[] = [];
   for (let r = 0; r < 20; r++) {
     for (let j = 0; j < 16; j++) {
@@ -270,7 +354,13 @@ test('fine-grained double-buffered tiled matmul: queues overlap, row hazards kee
   const fenced = board();
   setup(fenced);
   const overlapped = run(board(), prog);
-  t.true(run(fenced, prog.flatMap((ins) => [ins, instr('FENCE')])) > overlapped * 1.2);
+  t.true(
+    run(
+      fenced,
+      prog.flatMap((ins) => [ins, instr('FENCE')]),
+    ) >
+      overlapped * 1.2,
+  );
   const want: number[] = [];
   for (let i = 0; i < I; i++) {
     for (let j = 0; j < J; j++) {

@@ -23,7 +23,12 @@ export function setReg(b: EmulatedBoard, name: RegisterName, value: number, tile
 }
 
 /** Writes `program` at `addr` (or raw bytes) and rings tile's doorbell. */
-export function launch(b: EmulatedBoard, tile: number, addr: number, program: readonly Instruction[] | Uint8Array): void {
+export function launch(
+  b: EmulatedBoard,
+  tile: number,
+  addr: number,
+  program: readonly Instruction[] | Uint8Array,
+): void {
   const bytes = program instanceof Uint8Array ? program : encodeProgram(program);
   b.writeMemory(addr, bytes);
   setReg(b, 'CMD_ADDR', addr, tile);
@@ -51,10 +56,19 @@ export function doneCycle(events: readonly BoardEvent[], tile: number): number {
 }
 
 export interface MatmulSpec {
-  I: number; J: number; K: number;
-  tileI: number; tileJ: number; tileK: number;
-  a: number; b: number; c: number; bias?: number;
-  relu?: boolean; multiplier?: number; shift?: number;
+  I: number;
+  J: number;
+  K: number;
+  tileI: number;
+  tileJ: number;
+  tileK: number;
+  a: number;
+  b: number;
+  c: number;
+  bias?: number;
+  relu?: boolean;
+  multiplier?: number;
+  shift?: number;
 }
 
 export function matmulProgram(m: MatmulSpec, extra: Instruction[] = []): Instruction[] {

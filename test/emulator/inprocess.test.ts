@@ -24,18 +24,29 @@ test('registers by name, program run through the Device', async (t) => {
   await dev.writeRegister('CMD_LEN', 32, 7);
   await dev.writeRegister('DOORBELL', 1, 7);
   const r = await dev.advance(1e6);
-  t.deepEqual(r.events.map((e) => e.kind), ['granule', 'done']);
+  t.deepEqual(
+    r.events.map((e) => e.kind),
+    ['granule', 'done'],
+  );
   t.is(await dev.readRegister('LAST_TAG', 7), 3);
 });
 
 test('bad names, tile indices and memory ranges are typed errors', async (t) => {
   const dev = await openDevice('emu');
-  await t.throwsAsync(dev.readRegister('NOPE' as RegisterName), { instanceOf: ConfigError, message: /valid registers: BOARD_ID/ });
+  await t.throwsAsync(dev.readRegister('NOPE' as RegisterName), {
+    instanceOf: ConfigError,
+    message: /valid registers: BOARD_ID/,
+  });
   await t.throwsAsync(dev.readRegister('STATUS'), { instanceOf: ConfigError, message: /tile index 0\.\.3/ });
   await t.throwsAsync(dev.readRegister('STATUS', 4), { instanceOf: ConfigError });
   await t.throwsAsync(dev.writeRegister('SCRATCH', -1), { instanceOf: ConfigError });
-  await t.throwsAsync(dev.readMemory(0, 16), { instanceOf: DeviceFault, message: /outside the board's windows/ });
-  await t.throwsAsync(dev.writeMemory(DRAM + 1024 * 1024 * 1024 - 2, new Uint8Array(4)), { instanceOf: DeviceFault });
+  await t.throwsAsync(dev.readMemory(0, 16), {
+    instanceOf: DeviceFault,
+    message: /outside the board's windows/,
+  });
+  await t.throwsAsync(dev.writeMemory(DRAM + 1024 * 1024 * 1024 - 2, new Uint8Array(4)), {
+    instanceOf: DeviceFault,
+  });
 });
 
 test('after close every call rejects with DisconnectedError', async (t) => {

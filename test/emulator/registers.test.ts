@@ -6,13 +6,22 @@ import test from 'ava';
 import type { BootResult, FlashPeripheral } from '../../boards/emulator/index.ts';
 import { createEmulatedBoard } from '../../boards/emulator/index.ts';
 import { FAULT_QUEUE_FULL } from '../../boards/events.ts';
-import { CAPS_FLASH, CAPS_FUNCTIONAL, CAPS_THROTTLE, STATUS_BUSY, registerAddress } from '../../boards/registers.ts';
+import {
+  CAPS_FLASH,
+  CAPS_FUNCTIONAL,
+  CAPS_THROTTLE,
+  STATUS_BUSY,
+  registerAddress,
+} from '../../boards/registers.ts';
 import { DRAM, MOCA_8T, board, instr, launch, reg, setReg } from './helpers.ts';
 
 function fetchCycles(bytes: number): number {
   const d = MOCA_8T;
   const little = ((bytes / d.dmaRequestBytes) * d.dramLatencyCycles) / d.dmaMaxInflight;
-  return d.dramLatencyCycles + Math.ceil(Math.max(bytes / d.tileBusBytesPerCycle, bytes / d.dramBytesPerCycle, little));
+  return (
+    d.dramLatencyCycles +
+    Math.ceil(Math.max(bytes / d.tileBusBytesPerCycle, bytes / d.dramBytesPerCycle, little))
+  );
 }
 
 test('identity registers: BOARD_ID, FW_VERSION, CAPS, TILE_COUNT, region reset values', (t) => {
@@ -67,7 +76,10 @@ test('advance: stops at untilCycle before an event, idle board jumps straight th
   launch(b, 0, DRAM, [instr('END')]);
   const done = 1000 + fetchCycles(16);
   t.deepEqual(b.advance(done - 1), { cycle: done - 1, events: [] });
-  t.deepEqual(b.advance(done + 500), { cycle: done, events: [{ kind: 'done', tile: 0, cycle: done, tag: 0 }] });
+  t.deepEqual(b.advance(done + 500), {
+    cycle: done,
+    events: [{ kind: 'done', tile: 0, cycle: done, tag: 0 }],
+  });
   t.deepEqual(b.advance(done + 500), { cycle: done + 500, events: [] });
   t.deepEqual(b.advance(10), { cycle: done + 500, events: [] }, 'time never runs backwards');
 });
@@ -78,7 +90,14 @@ test('queued programs run back to back; the 9th waiting program overflows the qu
   // One runs, eight wait (depth 8), the tenth doorbell overflows.
   for (let i = 0; i < 10; i++) launch(b, 1, DRAM + 64 * i, prog);
   const first = b.advance(1e9);
-  t.deepEqual(first, { cycle: 0, events: [{ kind: 'fault', tile: 1, cycle: 0, address: DRAM + 64 * 9, code: FAULT_QUEUE_FULL }] }, 'pending events return without advancing');
+  t.deepEqual(
+    first,
+    {
+      cycle: 0,
+      events: [{ kind: 'fault', tile: 1, cycle: 0, address: DRAM + 64 * 9, code: FAULT_QUEUE_FULL }],
+    },
+    'pending events return without advancing',
+  );
   const cycles: number[] = [];
   for (;;) {
     const r = b.advance(1e9);
@@ -86,14 +105,27 @@ test('queued programs run back to back; the 9th waiting program overflows the qu
     for (const e of r.events) cycles.push(e.cycle);
   }
   const f = fetchCycles(16);
-  t.deepEqual(cycles, Array.from({ length: 9 }, (_, i) => (i + 1) * f));
+  t.deepEqual(
+    cycles,
+    Array.from({ length: 9 }, (_, i) => (i + 1) * f),
+  );
 });
 
 class FakeFlash implements FlashPeripheral {
   busyCycles = 0;
   written: [number, number, number][] = [];
   boot(): BootResult {
-    return { status: 0, slot: 'B', trial: true, manifest: { version: { major: 2, minor: 3, patch: 4, build: 9 }, tiles: 2, throttle: false, functional: true } };
+    return {
+      status: 0,
+      slot: 'B',
+      trial: true,
+      manifest: {
+        version: { major: 2, minor: 3, patch: 4, build: 9 },
+        tiles: 2,
+        throttle: false,
+        functional: true,
+      },
+    };
   }
   readRegister(offset: number): number {
     return offset === 0x110 ? 0x55 : 0;
@@ -108,9 +140,12 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
   const flash = new FakeFlash();
   const b = createEmulatedBoard(MOCA_8T, { flash });
   t.deepEqual(b.info(), {
-    boardId: 'MOC8', firmwareVersion: '2.3.4+9', tiles: 2,
+    boardId: 'MOC8',
+    firmwareVersion: '2.3.4+9',
+    tiles: 2,
     capabilities: { throttle: false, functional: true, flash: true, lockstep: true },
-    bootSlot: 'B', trial: true,
+    bootSlot: 'B',
+    trial: true,
   });
   t.is(reg(b, 'TILE_COUNT'), 2);
   t.is(reg(b, 'FW_VERSION'), 0x020304);

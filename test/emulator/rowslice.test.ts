@@ -17,7 +17,9 @@ function run(b: EmulatedBoard, program: Instruction[]) {
   return runAll(b);
 }
 
-const readI8 = (b: EmulatedBoard, addr: number, n: number): number[] => [...new Int8Array(b.readMemory(addr, n).buffer)];
+const readI8 = (b: EmulatedBoard, addr: number, n: number): number[] => [
+  ...new Int8Array(b.readMemory(addr, n).buffer),
+];
 
 /** A 3×3 all-ones conv (1 channel in and out), M = 1, S = 0, no relu: each output is the
  *  sum of its 3×3 neighbourhood, zeros outside the image. */
@@ -61,7 +63,8 @@ test('the last row slice reads the row below the image as zero padding', (t) => 
 
 test('a row slice reads only its rows + halo: rows above it may lie outside the region', (t) => {
   // 8 rows of 64 pixels × 1 channel; the slice f = 6, 2 rows (3×3, pad 1) reads input rows 5…7.
-  const inH = 8, inW = 64;
+  const inH = 8,
+    inW = 64;
   const b = board(undefined, 'timing');
   const regionBase = A + 5 * inW;
   setReg(b, 'REGION_BASE', DRAM, 0);
@@ -78,7 +81,10 @@ test('a row slice reads only its rows + halo: rows above it may lie outside the 
   const prog = (first: number, rows: number) => [...boxConv(first, rows, inH, inW), instr('END')];
   // the weights at B and C are above A, so they stay inside [regionBase, limit)
   launch(fenced, 0, regionBase + 64 * 1024, prog(6, 2));
-  t.like(runAll(fenced).find((e) => e.kind !== 'granule'), { kind: 'done' });
+  t.like(
+    runAll(fenced).find((e) => e.kind !== 'granule'),
+    { kind: 'done' },
+  );
   launch(fenced, 0, regionBase + 64 * 1024, prog(0, 8));
   t.like(runAll(fenced)[0], { kind: 'fault', address: A, code: FAULT_DMA_OUT_OF_REGION });
 });
@@ -130,19 +136,22 @@ test('max LOOP_POOL row slice: f from CFG_CONV_KERNEL.d, input addressed as the 
 test('a row slice costs its rows: timing of rows f…f+n−1 equals an unpadded conv of the same rows', (t) => {
   // A slice of a stride-1 3×3 conv that stays away from the image edges reads exactly the
   // rows an unpadded conv over rows f−1 … f+n would, and computes the same I × J × K.
-  const inH = 64, inW = 32, ch = 16;
+  const inH = 64,
+    inW = 32,
+    ch = 16;
   const sliced = board();
   const plain = board();
-  const common = (b: EmulatedBoard, first: number, p: number, inRows: number, addrA: number) => run(b, [
-    instr('CFG_CONV_IN', { b: inRows, c: inW, d: ch }),
-    instr('CFG_CONV_OUT', { b: 8, c: p === 1 ? inW : inW - 2, d: ch }),
-    instr('CFG_CONV_KERNEL', { a: 3, b: 1, c: p, d: first }),
-    instr('CFG_ADDR_IN', { b: addrA, c: B }),
-    instr('CFG_ADDR_OUT', { b: C }),
-    instr('CFG_STRIDE', { b: ch, c: ch, d: ch }),
-    instr('CFG_QUANT', { b: 1, c: 0 }),
-    instr('LOOP_CONV'),
-  ]);
+  const common = (b: EmulatedBoard, first: number, p: number, inRows: number, addrA: number) =>
+    run(b, [
+      instr('CFG_CONV_IN', { b: inRows, c: inW, d: ch }),
+      instr('CFG_CONV_OUT', { b: 8, c: p === 1 ? inW : inW - 2, d: ch }),
+      instr('CFG_CONV_KERNEL', { a: 3, b: 1, c: p, d: first }),
+      instr('CFG_ADDR_IN', { b: addrA, c: B }),
+      instr('CFG_ADDR_OUT', { b: C }),
+      instr('CFG_STRIDE', { b: ch, c: ch, d: ch }),
+      instr('CFG_QUANT', { b: 1, c: 0 }),
+      instr('LOOP_CONV'),
+    ]);
   common(sliced, 20, 1, inH, A);
   common(plain, 0, 0, 10, A + 19 * inW * ch);
   // same input rows (10) read; the padded slice is 2 columns wider (zero-padded columns)

@@ -3,7 +3,20 @@
 // plus contention between tiles, throttling, and determinism.
 import test from 'ava';
 import { encodeThrottle } from '../../boards/registers.ts';
-import { DRAM, MOCA_8T, MiB, board, doneCycle, instr, launch, matmulProgram, reg, runAll, setReg, type MatmulSpec } from './helpers.ts';
+import {
+  DRAM,
+  MOCA_8T,
+  MiB,
+  board,
+  doneCycle,
+  instr,
+  launch,
+  matmulProgram,
+  reg,
+  runAll,
+  setReg,
+  type MatmulSpec,
+} from './helpers.ts';
 
 const D = MOCA_8T;
 /** One tile's DRAM read rate alone: dmaMaxInflight requests of dmaRequestBytes per latency. */
@@ -12,10 +25,23 @@ const LITTLE = (D.dmaMaxInflight * D.dmaRequestBytes) / D.dramLatencyCycles; // 
 /** A memory-bound layer: one input row against a K×J weight matrix (weights streamed once). */
 function streaming(slot: number): MatmulSpec {
   const base = DRAM + slot * 128 * MiB;
-  return { I: 1, J: 2048, K: 2048, tileI: 1, tileJ: 256, tileK: 128, a: base, b: base + MiB, c: base + 64 * MiB };
+  return {
+    I: 1,
+    J: 2048,
+    K: 2048,
+    tileI: 1,
+    tileJ: 256,
+    tileK: 128,
+    a: base,
+    b: base + MiB,
+    c: base + 64 * MiB,
+  };
 }
 
-function runStreaming(tiles: number[], throttle?: { tile: number; window: number; target: number }): number[] {
+function runStreaming(
+  tiles: number[],
+  throttle?: { tile: number; window: number; target: number },
+): number[] {
   const b = board();
   if (throttle) setReg(b, 'THROTTLE', encodeThrottle(throttle.window, throttle.target), throttle.tile);
   tiles.forEach((tile, i) => launch(b, tile, DRAM + 8 * MiB * 100 + i * 4096, matmulProgram(streaming(i))));
@@ -24,7 +50,17 @@ function runStreaming(tiles: number[], throttle?: { tile: number; window: number
 }
 
 test('compute-bound: a big square matmul takes MACs/DIM² plus the derived fill and drain', (t) => {
-  const m: MatmulSpec = { I: 512, J: 512, K: 512, tileI: 128, tileJ: 64, tileK: 256, a: DRAM + MiB, b: DRAM + 2 * MiB, c: DRAM + 3 * MiB };
+  const m: MatmulSpec = {
+    I: 512,
+    J: 512,
+    K: 512,
+    tileI: 128,
+    tileJ: 64,
+    tileK: 256,
+    a: DRAM + MiB,
+    b: DRAM + 2 * MiB,
+    c: DRAM + 3 * MiB,
+  };
   const b = board();
   launch(b, 0, DRAM, matmulProgram(m));
   const cycles = doneCycle(runAll(b), 0);
@@ -35,7 +71,10 @@ test('compute-bound: a big square matmul takes MACs/DIM² plus the derived fill 
   const prologue = D.dramLatencyCycles + (m.tileI * m.tileK + m.tileK * m.tileJ) / LITTLE;
   const epilogue = 2 * D.dim + (m.tileI * m.tileJ) / D.tileBusBytesPerCycle;
   t.true(cycles >= ideal + prologue + epilogue, `${cycles}`);
-  t.true(cycles <= ideal + fetch + prologue + epilogue + 8, `${cycles} vs ${ideal + fetch + prologue + epilogue}`);
+  t.true(
+    cycles <= ideal + fetch + prologue + epilogue + 8,
+    `${cycles} vs ${ideal + fetch + prologue + epilogue}`,
+  );
   t.true(ideal / cycles > 0.98, 'array utilization above 98%');
   t.is(reg(b, 'PERF_MACS_LO', 0), m.I * m.J * m.K);
 });
@@ -100,9 +139,28 @@ test('determinism: same programs → same cycles, events and counters (two tiles
     const b = board();
     setReg(b, 'THROTTLE', encodeThrottle(700, 200), 1);
     launch(b, 0, DRAM, matmulProgram(streaming(0)));
-    launch(b, 1, DRAM + 4096, matmulProgram({ I: 300, J: 200, K: 500, tileI: 64, tileJ: 64, tileK: 128, a: DRAM + 300 * MiB, b: DRAM + 310 * MiB, c: DRAM + 320 * MiB }));
+    launch(
+      b,
+      1,
+      DRAM + 4096,
+      matmulProgram({
+        I: 300,
+        J: 200,
+        K: 500,
+        tileI: 64,
+        tileJ: 64,
+        tileK: 128,
+        a: DRAM + 300 * MiB,
+        b: DRAM + 310 * MiB,
+        c: DRAM + 320 * MiB,
+      }),
+    );
     const ev = runAll(b);
-    return { ev, cycle: b.cycle, regs: ['PERF_STALL_LO', 'PERF_BUSY_LO', 'PERF_RD_BEATS_LO'].map((r) => reg(b, r as 'PERF_STALL_LO', 1)) };
+    return {
+      ev,
+      cycle: b.cycle,
+      regs: ['PERF_STALL_LO', 'PERF_BUSY_LO', 'PERF_RD_BEATS_LO'].map((r) => reg(b, r as 'PERF_STALL_LO', 1)),
+    };
   };
   t.deepEqual(once(), once());
 });

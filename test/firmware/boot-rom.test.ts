@@ -14,7 +14,8 @@ function inSlot(img: Uint8Array): Uint8Array {
   return slot;
 }
 
-const rom = (img: Uint8Array, keys = devKeys, board = 'CEMU', tiles = EMU.tiles) => verifySlot(inSlot(img), board, tiles, keys).code;
+const rom = (img: Uint8Array, keys = devKeys, board = 'CEMU', tiles = EMU.tiles) =>
+  verifySlot(inSlot(img), board, tiles, keys).code;
 
 test('the boot ROM refuses unsigned, unknown-key, wrong-board, truncated and bad-manifest images with distinct codes', (t) => {
   t.is(rom(makeImage()), BOOT.OK);

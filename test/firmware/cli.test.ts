@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import=tsx', 'runtime/cli/main.ts', ...args], { cwd: root, encoding: 'utf8' });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import=tsx', 'runtime/cli/main.ts', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
 
 test('keygen → image build → sign → inspect → verify → flash --flash-file; refusals are clear', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cotenant-fw-'));
@@ -18,7 +22,21 @@ test('keygen → image build → sign → inspect → verify → flash --flash-f
 
   const img = join(dir, 'fw.img');
   writeFileSync(join(dir, 'body.bin'), Buffer.alloc(5000, 0x5a));
-  const b = cli('image', 'build', '--board', 'emu', '--fw-version', '2.3.4+56', '--tiles', '2', '--no-throttle', '--body', join(dir, 'body.bin'), '-o', img);
+  const b = cli(
+    'image',
+    'build',
+    '--board',
+    'emu',
+    '--fw-version',
+    '2.3.4+56',
+    '--tiles',
+    '2',
+    '--no-throttle',
+    '--body',
+    join(dir, 'body.bin'),
+    '-o',
+    img,
+  );
   t.is(b.status, 0, b.stderr);
   t.is(cli('image', 'verify', img, '--key', 'dev').status, 1); // unsigned
   t.regex(cli('image', 'verify', img, '--key', 'dev').stderr, /not signed/);
@@ -28,15 +46,31 @@ test('keygen → image build → sign → inspect → verify → flash --flash-f
 
   const i = cli('image', 'inspect', img, '--json');
   t.is(i.status, 0, i.stderr);
-  t.like(JSON.parse(i.stdout), { version: '2.3.4+56', boards: ['CEMU'], manifest: { tiles: 2, throttle: false, functional: true }, integrity: 'ok', signatures: ['dd77c4b0773cec22'] });
-  t.regex(cli('image', 'verify', img, '--key', 'dev', '--board', 'emu').stdout, /OK — sha256 [0-9a-f]{64}, signed by trusted key dd77c4b0773cec22/);
-  t.regex(cli('image', 'verify', img, '--key', 'dev', '--board', 'moca-8t').stderr, /built for CEMU, not for this board \(MOC8\)/);
+  t.like(JSON.parse(i.stdout), {
+    version: '2.3.4+56',
+    boards: ['CEMU'],
+    manifest: { tiles: 2, throttle: false, functional: true },
+    integrity: 'ok',
+    signatures: ['dd77c4b0773cec22'],
+  });
+  t.regex(
+    cli('image', 'verify', img, '--key', 'dev', '--board', 'emu').stdout,
+    /OK — sha256 [0-9a-f]{64}, signed by trusted key dd77c4b0773cec22/,
+  );
+  t.regex(
+    cli('image', 'verify', img, '--key', 'dev', '--board', 'moca-8t').stderr,
+    /built for CEMU, not for this board \(MOC8\)/,
+  );
   t.regex(cli('image', 'verify', mine, '--key', join(dir, 'cotenant-fw.pub.pem')).stdout, /OK/);
 
   const flash = join(dir, 'board.flash');
   const f = cli('flash', img, '--board', 'emu', '--flash-file', flash, '--json');
   t.is(f.status, 0, f.stderr);
-  t.like(JSON.parse(f.stdout), { slot: 'B', confirmed: true, hello: { firmwareVersion: '2.3.4+56', tiles: 2, bootSlot: 'B', trial: false } });
+  t.like(JSON.parse(f.stdout), {
+    slot: 'B',
+    confirmed: true,
+    hello: { firmwareVersion: '2.3.4+56', tiles: 2, bootSlot: 'B', trial: false },
+  });
   t.is(readFileSync(flash).length, 4 * 1024 * 1024);
   // the board remembers: rolling back returns to the factory image in A
   t.regex(cli('rollback', '--board', 'emu', '--flash-file', flash).stdout, /slot A runs 1\.0\.0\+0/);

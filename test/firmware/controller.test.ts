@@ -13,7 +13,11 @@ import { DisconnectedError } from '../../boards/errors.ts';
 const B = EMU.flash.slotB.base;
 const A = EMU.flash.slotA.base;
 
-function rig(): { f: EmulatedFlash; staging: Uint8Array; cmd: (c: number, addr?: number, len?: number, arg?: number) => { status: number; result: number } } {
+function rig(): {
+  f: EmulatedFlash;
+  staging: Uint8Array;
+  cmd: (c: number, addr?: number, len?: number, arg?: number) => { status: number; result: number };
+} {
   const f = createFlashPeripheral(EMU);
   f.boot();
   const staging = new Uint8Array(EMU.flashStaging.bytes);
@@ -36,7 +40,10 @@ test('NOR: erased reads 0xFF, programming only clears bits, erase is per sector'
   nor.eraseSector(0);
   t.is(nor.read(10, 1)[0], 0xff);
   t.is(nor.read(4096, 1)[0], 0); // the other sector is untouched
-  t.deepEqual(nor.ops.map((o) => o.kind), ['program', 'program', 'program', 'erase']);
+  t.deepEqual(
+    nor.ops.map((o) => o.kind),
+    ['program', 'program', 'program', 'erase'],
+  );
 });
 
 test('NOR: a cut mid-erase leaves the sector neither erased nor intact, and the array dead until power-up', (t) => {
@@ -63,7 +70,12 @@ test('commands: program raw and zlib, hash, and the documented refusals', (t) =>
   const z = deflateSync(data);
   staging.set(z);
   t.is(cmd(CMD.PROGRAM, B + 100, 1000, (1 << 24) | z.length).status, S.OK);
-  t.true(f.flashBytes().subarray(B + 100, B + 1100).every((b) => b === 7));
+  t.true(
+    f
+      .flashBytes()
+      .subarray(B + 100, B + 1100)
+      .every((b) => b === 7),
+  );
   t.is(cmd(CMD.PROGRAM, B + 2000, 999, (1 << 24) | z.length).status, S.DECODE);
   // programming 1-bits over 0-bits fails read-back
   staging.set([0xff]);
@@ -77,7 +89,10 @@ test('commands: program raw and zlib, hash, and the documented refusals', (t) =>
   t.is(cmd(0x7f).status, S.BAD_COMMAND);
   // hash result lands at staging offset 0
   t.deepEqual(cmd(CMD.HASH, B, 4), { status: S.OK, result: 32 });
-  t.is(Buffer.from(staging.subarray(0, 32)).toString('hex'), '9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a'); // sha256(01 02 03 04)
+  t.is(
+    Buffer.from(staging.subarray(0, 32)).toString('hex'),
+    '9f64a747e1b97f131fabb6b447296c9b6f0201e79fb3c5356e6c77e89b6a806a',
+  ); // sha256(01 02 03 04)
   // selecting a slot that does not verify is refused with the boot code
   t.deepEqual(cmd(CMD.VERIFY_SLOT, 0, 0, 1), { status: S.OK, result: BOOT.BAD_MAGIC });
   t.deepEqual(cmd(CMD.SET_BOOT, 0, 0, 1 | (1 << 8)), { status: S.IMAGE_INVALID, result: BOOT.BAD_MAGIC });
@@ -99,14 +114,19 @@ test('boot state: newest valid record wins; torn records and garbage are skipped
   t.deepEqual(store.read(), { confirmed: 0, trialSlot: undefined, trialState: 0 });
   t.is(nor.ops.at(-1)!.offset, 96);
   // 200 more writes rotate between the two sectors and keep the latest
-  for (let i = 0; i < 200; i++) store.write({ confirmed: (i % 2) as 0 | 1, trialSlot: undefined, trialState: 0 });
+  for (let i = 0; i < 200; i++)
+    store.write({ confirmed: (i % 2) as 0 | 1, trialSlot: undefined, trialState: 0 });
   t.deepEqual(store.read(), { confirmed: 1, trialSlot: undefined, trialState: 0 });
   t.true(nor.ops.filter((o) => o.kind === 'erase').length >= 1);
 });
 
 test('onChange fires after commands and boots that changed flash, and only then', (t) => {
   let changes = 0;
-  const f = createFlashPeripheral(EMU, { onChange: () => { changes++; } });
+  const f = createFlashPeripheral(EMU, {
+    onChange: () => {
+      changes++;
+    },
+  });
   f.boot(); // fresh board: nothing to record
   t.is(changes, 0);
   const staging = new Uint8Array(EMU.flashStaging.bytes);

@@ -4,7 +4,12 @@ import test from 'ava';
 import { EMU, MOCA_8T } from '../../boards/definitions.ts';
 import { FlashError, ImageError } from '../../boards/errors.ts';
 import { createFlashPeripheral } from '../../boards/emulator/flash/index.ts';
-import { confirmBoot, flashImage, rollbackBoot, type FlashProgress } from '../../firmware-host/flash/index.ts';
+import {
+  confirmBoot,
+  flashImage,
+  rollbackBoot,
+  type FlashProgress,
+} from '../../firmware-host/flash/index.ts';
 import { generateKeyPair } from '../../firmware-host/image/index.ts';
 import { FlashOnlyDevice } from './helpers/flash-device.ts';
 import { makeImage } from './helpers/images.ts';
@@ -24,20 +29,43 @@ test('flash → test boot → confirm: hello reports the new firmware, and it st
   t.is(before.bootSlot, 'A');
 
   const phases: FlashProgress['phase'][] = [];
-  const r = await flashImage(dev, makeImage({ version: v2, manifest: { tiles: 2, throttle: false, functional: true }, bodyBytes: 70_000 }), { blockBytes: 32 * 1024, onProgress: (p) => { if (phases.at(-1) !== p.phase) phases.push(p.phase); } });
+  const r = await flashImage(
+    dev,
+    makeImage({ version: v2, manifest: { tiles: 2, throttle: false, functional: true }, bodyBytes: 70_000 }),
+    {
+      blockBytes: 32 * 1024,
+      onProgress: (p) => {
+        if (phases.at(-1) !== p.phase) phases.push(p.phase);
+      },
+    },
+  );
   t.deepEqual(phases, ['connect', 'write', 'verify', 'reboot', 'confirm']);
   t.is(r.slot, 'B');
   t.true(r.confirmed);
   t.is(r.blocks, 3); // 70 000 + header/trailer bytes in 32 KiB blocks
-  t.deepEqual({ v: r.hello.firmwareVersion, tiles: r.hello.tiles, throttle: r.hello.capabilities.throttle, slot: r.hello.bootSlot, trial: r.hello.trial },
-    { v: '2.1.3+42', tiles: 2, throttle: false, slot: 'B', trial: false });
+  t.deepEqual(
+    {
+      v: r.hello.firmwareVersion,
+      tiles: r.hello.tiles,
+      throttle: r.hello.capabilities.throttle,
+      slot: r.hello.bootSlot,
+      trial: r.hello.trial,
+    },
+    { v: '2.1.3+42', tiles: 2, throttle: false, slot: 'B', trial: false },
+  );
   await dev.reset();
   await dev.reset();
   const after = await dev.hello();
   t.deepEqual([after.firmwareVersion, after.bootSlot, after.trial], ['2.1.3+42', 'B', false]);
 
   // the next update goes to the other slot (A) and can roll back to B afterwards
-  const r3 = await flashImage(dev, makeImage({ version: { major: 3, minor: 0, patch: 0, build: 0 }, manifest: { tiles: 4, throttle: true, functional: true } }));
+  const r3 = await flashImage(
+    dev,
+    makeImage({
+      version: { major: 3, minor: 0, patch: 0, build: 0 },
+      manifest: { tiles: 4, throttle: true, functional: true },
+    }),
+  );
   t.is(r3.slot, 'A');
   t.is((await dev.hello()).firmwareVersion, '3.0.0+0');
   const back = await rollbackBoot(dev);
@@ -69,28 +97,43 @@ test('cotenant confirm keeps a trial; cotenant rollback drops it', async (t) => 
   t.deepEqual([rb.slot, rb.trial, rb.hello.firmwareVersion], ['A', false, '1.0.0+0']);
   // flashing while on trial is refused with what to do
   await flashImage(b.dev, makeImage({ version: v2 }), { confirm: false });
-  await t.throwsAsync(flashImage(b.dev, makeImage({ version: { major: 9, minor: 0, patch: 0, build: 0 } })), { instanceOf: FlashError, message: /on trial.*cotenant confirm.*cotenant rollback/ });
+  await t.throwsAsync(flashImage(b.dev, makeImage({ version: { major: 9, minor: 0, patch: 0, build: 0 } })), {
+    instanceOf: FlashError,
+    message: /on trial.*cotenant confirm.*cotenant rollback/,
+  });
 });
 
 test('rollback with nothing valid in the other slot is refused and changes nothing', async (t) => {
   const { dev } = board();
-  await t.throwsAsync(rollbackBoot(dev), { instanceOf: FlashError, message: /other slot holds no bootable image.*EMPTY/ });
+  await t.throwsAsync(rollbackBoot(dev), {
+    instanceOf: FlashError,
+    message: /other slot holds no bootable image.*EMPTY/,
+  });
   t.is((await dev.hello()).bootSlot, 'A');
 });
 
 test('an image for another board is refused before anything is written', async (t) => {
   const { dev } = board();
-  await t.throwsAsync(flashImage(dev, makeImage({ boards: ['MOC8'] })), { instanceOf: ImageError, message: /built for MOC8, not for this board \(CEMU\)/ });
+  await t.throwsAsync(flashImage(dev, makeImage({ boards: ['MOC8'] })), {
+    instanceOf: ImageError,
+    message: /built for MOC8, not for this board \(CEMU\)/,
+  });
   t.is(dev.calls.writeMemoryBytes, 0);
   const m = board(MOCA_8T);
-  const r = await flashImage(m.dev, makeImage({ boards: ['MOC8'], manifest: { tiles: 8, throttle: true, functional: true } }));
+  const r = await flashImage(
+    m.dev,
+    makeImage({ boards: ['MOC8'], manifest: { tiles: 8, throttle: true, functional: true } }),
+  );
   t.is(r.hello.tiles, 8);
 });
 
 test('an image the boot ROM does not trust is written but never selected: the old firmware keeps running', async (t) => {
   const { dev } = board();
   const foreign = makeImage({ key: generateKeyPair().privateKey, version: v2 });
-  await t.throwsAsync(flashImage(dev, foreign), { instanceOf: FlashError, message: /boot ROM refuses.*UNKNOWN_KEY/ });
+  await t.throwsAsync(flashImage(dev, foreign), {
+    instanceOf: FlashError,
+    message: /boot ROM refuses.*UNKNOWN_KEY/,
+  });
   t.is(dev.calls.reset, 0);
   const h = await dev.hello();
   t.deepEqual([h.bootSlot, h.firmwareVersion], ['A', '1.0.0+0']);
@@ -116,7 +159,10 @@ test('an interrupted flash resumes: blocks already on the board are not sent aga
   const img = makeImage({ bodyBytes: 100_000 });
   // cut the power in the middle of the 3rd block's program (after 2 blocks = 2×8 erases + 2×128 pages)
   flash.armPowerCut({ atOp: 2 * 8 + 2 * 128 + 8 + 40, phase: 'mid' });
-  await t.throwsAsync(flashImage(dev, img, { blockBytes: 32 * 1024 }), { instanceOf: FlashError, message: /run the same flash command again to resume/ });
+  await t.throwsAsync(flashImage(dev, img, { blockBytes: 32 * 1024 }), {
+    instanceOf: FlashError,
+    message: /run the same flash command again to resume/,
+  });
   await dev.reset(); // power back
   t.is((await dev.hello()).firmwareVersion, '1.0.0+0');
   const r = await flashImage(dev, img, { blockBytes: 32 * 1024 });
@@ -129,15 +175,26 @@ test('an interrupted flash resumes: blocks already on the board are not sent aga
   await flashImage(c.dev, img, { confirm: false });
   await c.dev.reset(); // unconfirmed → back to A
   const again = await flashImage(c.dev, img);
-  t.deepEqual([again.slot, again.stagedBytes, again.skippedBlocks, again.confirmed], ['B', 0, again.blocks, true]);
+  t.deepEqual(
+    [again.slot, again.stagedBytes, again.skippedBlocks, again.confirmed],
+    ['B', 0, again.blocks, true],
+  );
 });
 
 test('progress is reported per staged chunk, never goes backwards, and ends at the image size', async (t) => {
   const { dev } = board();
   const img = makeImage({ bodyBytes: 300_000 });
   const writes: number[] = [];
-  await flashImage(dev, img, { onProgress: (p) => { if (p.phase === 'write') writes.push(p.doneBytes); t.is(p.totalBytes, img.length); } });
+  await flashImage(dev, img, {
+    onProgress: (p) => {
+      if (p.phase === 'write') writes.push(p.doneBytes);
+      t.is(p.totalBytes, img.length);
+    },
+  });
   t.true(writes.length >= Math.floor(img.length / (16 * 1024)), `${writes.length} write updates`);
-  t.deepEqual(writes, [...writes].sort((a, b) => a - b));
+  t.deepEqual(
+    writes,
+    [...writes].sort((a, b) => a - b),
+  );
   t.is(writes.at(-1), img.length);
 });

@@ -2,8 +2,18 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { ImageError } from '../../boards/errors.ts';
 import {
-  buildImage, devPrivateKey, generateKeyPair, keyId, parseImage, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem,
-  rawPublicKey, signImage, verifyImage,
+  buildImage,
+  devPrivateKey,
+  generateKeyPair,
+  keyId,
+  parseImage,
+  privateKeyFromPem,
+  privateKeyToPem,
+  publicKeyFromPem,
+  publicKeyToPem,
+  rawPublicKey,
+  signImage,
+  verifyImage,
 } from '../../firmware-host/image/index.ts';
 import { makeImage } from './helpers/images.ts';
 
@@ -21,7 +31,13 @@ function reasonOf(fn: () => unknown): string {
 
 test('build writes the documented header fields, manifest and body', (t) => {
   const body = Uint8Array.from([1, 2, 3, 4, 5]);
-  const img = buildImage({ boards: ['CEMU', 'MOC8'], version: { major: 3, minor: 4, patch: 5, build: 0x01020304 }, manifest: { tiles: 3, throttle: true, functional: false }, body, loadAddress: 0x2000 });
+  const img = buildImage({
+    boards: ['CEMU', 'MOC8'],
+    version: { major: 3, minor: 4, patch: 5, build: 0x01020304 },
+    manifest: { tiles: 3, throttle: true, functional: false },
+    body,
+    loadAddress: 0x2000,
+  });
   const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
   t.is(Buffer.from(img.subarray(0, 4)).toString('ascii'), 'CTFW');
   t.is(dv.getUint16(4, true), 64);
@@ -52,7 +68,10 @@ test('build writes the documented header fields, manifest and body', (t) => {
 
 test('sign adds a key id + Ed25519 pair; verify accepts the right key and names every failure', (t) => {
   const unsigned = makeImage({ key: null, bodyBytes: 100 });
-  t.is(reasonOf(() => verifyImage(unsigned, [dev])), 'unsigned');
+  t.is(
+    reasonOf(() => verifyImage(unsigned, [dev])),
+    'unsigned',
+  );
   const signed = signImage(unsigned, dev);
   t.is(signed.length, unsigned.length + (4 + 8) + (4 + 64));
   const v = verifyImage(signed, [dev], 'CEMU');
@@ -60,15 +79,27 @@ test('sign adds a key id + Ed25519 pair; verify accepts the right key and names 
   t.is(v.keyId, createHash('sha256').update(rawPublicKey(dev)).digest().subarray(0, 8).toString('hex'));
 
   const other = generateKeyPair();
-  t.is(reasonOf(() => verifyImage(signed, [other.publicKey])), 'unknown-key');
-  t.is(reasonOf(() => verifyImage(signed, [dev], 'MOC8')), 'wrong-board');
+  t.is(
+    reasonOf(() => verifyImage(signed, [other.publicKey])),
+    'unknown-key',
+  );
+  t.is(
+    reasonOf(() => verifyImage(signed, [dev], 'MOC8')),
+    'wrong-board',
+  );
   // signing twice with the same key replaces, a second key adds
   t.is(signImage(signed, dev).length, signed.length);
   const both = signImage(signed, other.privateKey);
   t.is(parseImage(both).signatures.length, 2);
   t.is(verifyImage(both, [other.publicKey]).keyId, keyId(other.publicKey));
-  t.is(reasonOf(() => parseImage(signed.subarray(0, signed.length - 1))), 'truncated');
-  t.is(reasonOf(() => parseImage(Buffer.concat([signed, Buffer.from([0])]))), 'bad-trailer');
+  t.is(
+    reasonOf(() => parseImage(signed.subarray(0, signed.length - 1))),
+    'truncated',
+  );
+  t.is(
+    reasonOf(() => parseImage(Buffer.concat([signed, Buffer.from([0])]))),
+    'bad-trailer',
+  );
 });
 
 test('a signature copied onto a different image does not verify', (t) => {
@@ -77,11 +108,17 @@ test('a signature copied onto a different image does not verify', (t) => {
   const pa = parseImage(a);
   const pb = parseImage(b);
   const forged = Buffer.concat([pb.signedRegion, a.subarray(pa.signedRegion.length)]);
-  t.is(reasonOf(() => verifyImage(forged, [dev])), 'hash-mismatch');
+  t.is(
+    reasonOf(() => verifyImage(forged, [dev])),
+    'hash-mismatch',
+  );
   // ...and with the SHA-256 patched to match, the signature check catches it
   const shaAt = pb.signedRegion.length + 8 + 4;
   forged.set(createHash('sha256').update(pb.signedRegion).digest(), shaAt);
-  t.is(reasonOf(() => verifyImage(forged, [dev])), 'bad-signature');
+  t.is(
+    reasonOf(() => verifyImage(forged, [dev])),
+    'bad-signature',
+  );
 });
 
 test('tampering any single byte of a signed image is detected by the host verifier', (t) => {
@@ -104,7 +141,28 @@ test('keys round-trip through PEM; bad key files raise ImageError', (t) => {
   const back = privateKeyFromPem(privateKeyToPem(privateKey));
   t.deepEqual(rawPublicKey(back), rawPublicKey(privateKey));
   t.deepEqual(rawPublicKey(publicKeyFromPem(publicKeyToPem(privateKey))), rawPublicKey(privateKey));
-  t.is(reasonOf(() => privateKeyFromPem('not a key')), 'bad-key');
-  t.is(reasonOf(() => buildImage({ boards: ['TOOLONG'], version: { major: 1, minor: 0, patch: 0, build: 0 }, manifest: { tiles: 1, throttle: false, functional: false } })), 'bad-options');
-  t.is(reasonOf(() => buildImage({ boards: ['CEMU'], version: { major: 256, minor: 0, patch: 0, build: 0 }, manifest: { tiles: 1, throttle: false, functional: false } })), 'bad-options');
+  t.is(
+    reasonOf(() => privateKeyFromPem('not a key')),
+    'bad-key',
+  );
+  t.is(
+    reasonOf(() =>
+      buildImage({
+        boards: ['TOOLONG'],
+        version: { major: 1, minor: 0, patch: 0, build: 0 },
+        manifest: { tiles: 1, throttle: false, functional: false },
+      }),
+    ),
+    'bad-options',
+  );
+  t.is(
+    reasonOf(() =>
+      buildImage({
+        boards: ['CEMU'],
+        version: { major: 256, minor: 0, patch: 0, build: 0 },
+        manifest: { tiles: 1, throttle: false, functional: false },
+      }),
+    ),
+    'bad-options',
+  );
 });

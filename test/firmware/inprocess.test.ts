@@ -14,18 +14,28 @@ function open() {
   return { flash, dev: new InProcessDevice(createEmulatedBoard(EMU, { flash })) };
 }
 
-const v3 = makeImage({ version: { major: 3, minor: 2, patch: 1, build: 9 }, manifest: { tiles: 2, throttle: false, functional: false }, bodyBytes: 50_000 });
+const v3 = makeImage({
+  version: { major: 3, minor: 2, patch: 1, build: 9 },
+  manifest: { tiles: 2, throttle: false, functional: false },
+  bodyBytes: 50_000,
+});
 
 test('in-process: flash → test boot → confirm changes firmware version, tiles and capabilities', async (t) => {
   const { dev } = open();
   const before = await dev.hello();
-  t.deepEqual([before.firmwareVersion, before.tiles, before.capabilities.throttle, before.bootSlot], ['1.0.0+0', 4, true, 'A']);
+  t.deepEqual(
+    [before.firmwareVersion, before.tiles, before.capabilities.throttle, before.bootSlot],
+    ['1.0.0+0', 4, true, 'A'],
+  );
   t.is(await dev.readRegister('CAPS'), CAPS_THROTTLE | CAPS_FUNCTIONAL | CAPS_FLASH);
 
   const r = await flashImage(dev, v3);
   t.true(r.confirmed);
   const h = await dev.hello();
-  t.deepEqual([h.firmwareVersion, h.tiles, h.capabilities.throttle, h.capabilities.functional, h.bootSlot, h.trial], ['3.2.1+9', 2, false, false, 'B', false]);
+  t.deepEqual(
+    [h.firmwareVersion, h.tiles, h.capabilities.throttle, h.capabilities.functional, h.bootSlot, h.trial],
+    ['3.2.1+9', 2, false, false, 'B', false],
+  );
   t.is(await dev.readRegister('FW_VERSION'), 0x030201);
   t.is(await dev.readRegister('TILE_COUNT'), 2);
   t.is(await dev.readRegister('CAPS'), CAPS_FLASH);

@@ -4,15 +4,43 @@
 import test from 'ava';
 import { EMU, MOCA_8T } from '../../boards/definitions.ts';
 import * as rom from '../../boards/emulator/flash/layout.ts';
-import { buildFactoryImage, DEV_KEY_SEED_ASCII as ROM_SEED, DEV_PUBLIC_KEY, verifySlot, provisionKey } from '../../boards/emulator/flash/index.ts';
+import {
+  buildFactoryImage,
+  DEV_KEY_SEED_ASCII as ROM_SEED,
+  DEV_PUBLIC_KEY,
+  verifySlot,
+  provisionKey,
+} from '../../boards/emulator/flash/index.ts';
 import * as host from '../../firmware-host/image/format.ts';
 import * as proto from '../../firmware-host/flash/protocol.ts';
-import { DEV_KEY_SEED_ASCII as HOST_SEED, devPrivateKey, keyId, parseImage, rawPublicKey, verifyImage } from '../../firmware-host/image/index.ts';
+import {
+  DEV_KEY_SEED_ASCII as HOST_SEED,
+  devPrivateKey,
+  keyId,
+  parseImage,
+  rawPublicKey,
+  verifyImage,
+} from '../../firmware-host/image/index.ts';
 import { makeImage } from './helpers/images.ts';
 
 test('image layout constants agree', (t) => {
-  for (const k of ['IMAGE_MAGIC', 'IMAGE_HEADER_BYTES', 'IMAGE_FORMAT_VERSION', 'IMAGE_BOARD_SLOTS', 'IMAGE_FLAGS_KNOWN', 'TRAILER_MAGIC', 'TRAILER_HEADER_BYTES',
-    'TLV_SHA256', 'TLV_KEY_ID', 'TLV_ED25519', 'KEY_ID_BYTES', 'MANIFEST_MAGIC', 'MANIFEST_BYTES', 'MANIFEST_CAP_THROTTLE', 'MANIFEST_CAP_FUNCTIONAL'] as const) {
+  for (const k of [
+    'IMAGE_MAGIC',
+    'IMAGE_HEADER_BYTES',
+    'IMAGE_FORMAT_VERSION',
+    'IMAGE_BOARD_SLOTS',
+    'IMAGE_FLAGS_KNOWN',
+    'TRAILER_MAGIC',
+    'TRAILER_HEADER_BYTES',
+    'TLV_SHA256',
+    'TLV_KEY_ID',
+    'TLV_ED25519',
+    'KEY_ID_BYTES',
+    'MANIFEST_MAGIC',
+    'MANIFEST_BYTES',
+    'MANIFEST_CAP_THROTTLE',
+    'MANIFEST_CAP_FUNCTIONAL',
+  ] as const) {
     t.is(rom[k], host[k], k);
   }
   // ASCII tags as documented
@@ -49,11 +77,20 @@ test('the ROM-built factory image parses and verifies with the host tools', (t) 
 });
 
 test('a host-built image boots in the ROM verifier with the manifest it declares', (t) => {
-  const img = makeImage({ version: { major: 4, minor: 5, patch: 6, build: 7 }, manifest: { tiles: 3, throttle: false, functional: true }, bodyBytes: 300 });
+  const img = makeImage({
+    version: { major: 4, minor: 5, patch: 6, build: 7 },
+    manifest: { tiles: 3, throttle: false, functional: true },
+    bodyBytes: 300,
+  });
   const slot = new Uint8Array(EMU.flash.slotB.bytes).fill(0xff);
   slot.set(img);
   const r = verifySlot(slot, 'CEMU', EMU.tiles, [provisionKey(DEV_PUBLIC_KEY)]);
   t.is(r.code, rom.BOOT.OK);
-  t.deepEqual(r.manifest, { version: { major: 4, minor: 5, patch: 6, build: 7 }, tiles: 3, throttle: false, functional: true });
+  t.deepEqual(r.manifest, {
+    version: { major: 4, minor: 5, patch: 6, build: 7 },
+    tiles: 3,
+    throttle: false,
+    functional: true,
+  });
   t.deepEqual(parseImage(img).manifest, { tiles: 3, throttle: false, functional: true });
 });

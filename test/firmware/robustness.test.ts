@@ -13,11 +13,16 @@ import { makeImage } from './helpers/images.ts';
  *  The period must exceed the calls of the longest step (sync + info: 8), or no retry can pass. */
 function lossy(inner: Device, period: number): Device & { lost: number } {
   let calls = 0;
-  const wrap = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
-    const r = await fn(...a);
-    if (++calls % period === 0) { out.lost++; throw new ProtocolError('reply lost (injected)'); }
-    return r;
-  };
+  const wrap =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      const r = await fn(...a);
+      if (++calls % period === 0) {
+        out.lost++;
+        throw new ProtocolError('reply lost (injected)');
+      }
+      return r;
+    };
   const out = {
     lost: 0,
     board: inner.board,
@@ -48,7 +53,12 @@ test('replies lost after the board acted: retried steps still produce a confirme
 test('a board that stops answering ends the step at its size-scaled timeout with a resume hint', async (t) => {
   t.is(stepTimeoutMs({ baseMs: 5000, msPerMiB: 30_000 }, 512 * 1024), 20_000);
   const dev = new FlashOnlyDevice(EMU, createFlashPeripheral(EMU));
-  const stuck: Device = Object.assign(Object.create(dev) as FlashOnlyDevice, { writeMemory: () => new Promise<void>(() => {}) });
-  await t.throwsAsync(flashImage(stuck, makeImage({ bodyBytes: 10_000 }), { timeouts: { baseMs: 30, msPerMiB: 0 } }), { instanceOf: FlashError, message: /took longer than 30 ms.*run the same flash command again to resume/ });
+  const stuck: Device = Object.assign(Object.create(dev) as FlashOnlyDevice, {
+    writeMemory: () => new Promise<void>(() => {}),
+  });
+  await t.throwsAsync(
+    flashImage(stuck, makeImage({ bodyBytes: 10_000 }), { timeouts: { baseMs: 30, msPerMiB: 0 } }),
+    { instanceOf: FlashError, message: /took longer than 30 ms.*run the same flash command again to resume/ },
+  );
   t.is((await dev.hello()).firmwareVersion, '1.0.0+0');
 });

@@ -30,15 +30,29 @@ export const CI_BACKENDS: readonly Backend[] = [
     async open() {
       const server = new PtyBoardServer(createEmulatedBoard(BOARDS.emu));
       const device = await SerialDevice.connect(await openSerialChannel(server.path, 3_000_000));
-      return { device, cleanup: async () => { await device.close(); server.close(); } };
+      return {
+        device,
+        cleanup: async () => {
+          await device.close();
+          server.close();
+        },
+      };
     },
   },
   {
     name: 'serial over a real PTY, events as frames',
     async open() {
       const server = new PtyBoardServer(createEmulatedBoard(BOARDS.emu));
-      const device = await SerialDevice.connect(await openSerialChannel(server.path, 3_000_000), { inlineEvents: false });
-      return { device, cleanup: async () => { await device.close(); server.close(); } };
+      const device = await SerialDevice.connect(await openSerialChannel(server.path, 3_000_000), {
+        inlineEvents: false,
+      });
+      return {
+        device,
+        cleanup: async () => {
+          await device.close();
+          server.close();
+        },
+      };
     },
   },
   {

@@ -24,7 +24,15 @@ for (const b of CI_BACKENDS) register(b);
 
 const real = process.env['COTENANT_BOARD'];
 if (real) {
-  register({ name: `COTENANT_BOARD=${real}`, async open() { const d = await openDevice(real); return { device: d, cleanup: () => d.close() }; } });
+  register({
+    name: `COTENANT_BOARD=${real}`,
+    async open() {
+      const d = await openDevice(real);
+      return { device: d, cleanup: () => d.close() };
+    },
+  });
 } else {
-  for (const c of HIL_CASES) test.skip(`real board: ${c.name} — skipped: set COTENANT_BOARD=serial:/dev/ttyUSB0@3000000 or pcie:/dev/xdma0 to run on hardware`, () => undefined);
+  for (const c of HIL_CASES)
+    test.skip(`real board: ${c.name} — skipped: set COTENANT_BOARD=serial:/dev/ttyUSB0@3000000 or pcie:/dev/xdma0 to run on hardware`, () =>
+      undefined);
 }

@@ -12,7 +12,10 @@ async function transcript(d: Device): Promise<string> {
   for (const tile of [0, 1]) {
     const prog = encodeProgram([
       instr('CFG_LOAD', { b: 16 }),
-      ...Array.from({ length: 6 }, (_, k) => [instr('MVIN', { a: 16, b: dram + 0x8000 * (k + 1) + tile * 0x100, c: 16 * k, d: 16 }), instr('GRANULE_END', { b: tile * 100 + k })]).flat(),
+      ...Array.from({ length: 6 }, (_, k) => [
+        instr('MVIN', { a: 16, b: dram + 0x8000 * (k + 1) + tile * 0x100, c: 16 * k, d: 16 }),
+        instr('GRANULE_END', { b: tile * 100 + k }),
+      ]).flat(),
       instr('END'),
     ]);
     await d.writeMemory(dram + 0x100_0000 + tile * 0x1000, prog);
@@ -27,7 +30,10 @@ async function transcript(d: Device): Promise<string> {
     cycle = r.cycle;
     out.push({ cycle }, ...r.events);
   }
-  out.push({ busyTile0: await d.readRegister('PERF_BUSY_LO', 0), rdBeats1: await d.readRegister('PERF_RD_BEATS_LO', 1) });
+  out.push({
+    busyTile0: await d.readRegister('PERF_BUSY_LO', 0),
+    rdBeats1: await d.readRegister('PERF_RD_BEATS_LO', 1),
+  });
   return JSON.stringify(out);
 }
 

@@ -6,7 +6,10 @@ import type { EmulatedBoard } from '../../boards/emulator/api.ts';
 import { PcieEndpoint } from '../../boards/emulator/serial-firmware/pcie-endpoint.ts';
 import type { XdmaFileIo } from '../../drivers/pcie/xdma.ts';
 
-export function xdmaFilesFor(board: EmulatedBoard, prefix = '/dev/xdma0'): { io: XdmaFileIo; endpoint: PcieEndpoint } {
+export function xdmaFilesFor(
+  board: EmulatedBoard,
+  prefix = '/dev/xdma0',
+): { io: XdmaFileIo; endpoint: PcieEndpoint } {
   const endpoint = new PcieEndpoint(board);
   const kinds = new Map<number, string>();
   let nextFd = 10;
@@ -17,7 +20,8 @@ export function xdmaFilesFor(board: EmulatedBoard, prefix = '/dev/xdma0'): { io:
   const io: XdmaFileIo = {
     async open(path) {
       const kind = ['_user', '_h2c_0', '_c2h_0', '_events_0'].find((s) => path === prefix + s);
-      if (kind === undefined) throw Object.assign(new Error(`ENOENT: no such file ${path}`), { code: 'ENOENT' });
+      if (kind === undefined)
+        throw Object.assign(new Error(`ENOENT: no such file ${path}`), { code: 'ENOENT' });
       kinds.set(nextFd, kind);
       return nextFd++;
     },
@@ -25,14 +29,23 @@ export function xdmaFilesFor(board: EmulatedBoard, prefix = '/dev/xdma0'): { io:
       const kind = kinds.get(fd);
       if (kind === '_user') {
         const b = new Uint8Array(4);
-        try { new DataView(b.buffer).setUint32(0, endpoint.mmioRead(position), true); } catch (e) { eio(e); }
+        try {
+          new DataView(b.buffer).setUint32(0, endpoint.mmioRead(position), true);
+        } catch (e) {
+          eio(e);
+        }
         return b.subarray(0, length);
       }
       if (kind === '_c2h_0') {
-        try { return endpoint.dmaRead(position, length); } catch (e) { return eio(e); }
+        try {
+          return endpoint.dmaRead(position, length);
+        } catch (e) {
+          return eio(e);
+        }
       }
       if (kind === '_events_0') {
-        if (endpoint.irqCount === irqSeen) throw Object.assign(new Error('interrupt never fired'), { code: 'ETIMEDOUT' });
+        if (endpoint.irqCount === irqSeen)
+          throw Object.assign(new Error('interrupt never fired'), { code: 'ETIMEDOUT' });
         const b = new Uint8Array(4);
         new DataView(b.buffer).setUint32(0, endpoint.irqCount - irqSeen, true);
         irqSeen = endpoint.irqCount;
@@ -43,11 +56,19 @@ export function xdmaFilesFor(board: EmulatedBoard, prefix = '/dev/xdma0'): { io:
     async pwrite(fd, data, position) {
       const kind = kinds.get(fd);
       if (kind === '_user') {
-        try { endpoint.mmioWrite(position, new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true)); } catch (e) { eio(e); }
+        try {
+          endpoint.mmioWrite(position, new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true));
+        } catch (e) {
+          eio(e);
+        }
         return 4;
       }
       if (kind === '_h2c_0') {
-        try { endpoint.dmaWrite(position, data.slice()); } catch (e) { eio(e); }
+        try {
+          endpoint.dmaWrite(position, data.slice());
+        } catch (e) {
+          eio(e);
+        }
         return data.length;
       }
       throw Object.assign(new Error('bad fd'), { code: 'EBADF' });

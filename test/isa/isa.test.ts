@@ -1,7 +1,16 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { IsaError } from '../../boards/errors.ts';
-import { OPS, WORD_BYTES, decodeProgram, decodeWord, encodeProgram, instr, type Instruction, type OpName } from '../../boards/isa/index.ts';
+import {
+  OPS,
+  WORD_BYTES,
+  decodeProgram,
+  decodeWord,
+  encodeProgram,
+  instr,
+  type Instruction,
+  type OpName,
+} from '../../boards/isa/index.ts';
 
 const SEED = 0xc07e;
 const opNames = Object.keys(OPS) as OpName[];
@@ -45,14 +54,23 @@ test('decode → encode is the identity on every word that decodes', (t) => {
       decoded++;
       t.deepEqual(encodeProgram([ins]), word);
     }),
-    { seed: SEED, numRuns: 2000, examples: [[new Uint8Array([0x3f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])]] },
+    {
+      seed: SEED,
+      numRuns: 2000,
+      examples: [[new Uint8Array([0x3f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])]],
+    },
   );
   t.true(decoded > 0, 'at least the END example decodes');
 });
 
 test('the word layout is little-endian op|flags|a|b|c|d as docs/isa.md says', (t) => {
-  const bytes = encodeProgram([instr('MVIN', { flags: 1, a: 0x0102, b: 0x03040506, c: 0x0708090a, d: 0x0b0c0d0e })]);
-  t.deepEqual([...bytes], [0x20, 0x01, 0x02, 0x01, 0x06, 0x05, 0x04, 0x03, 0x0a, 0x09, 0x08, 0x07, 0x0e, 0x0d, 0x0c, 0x0b]);
+  const bytes = encodeProgram([
+    instr('MVIN', { flags: 1, a: 0x0102, b: 0x03040506, c: 0x0708090a, d: 0x0b0c0d0e }),
+  ]);
+  t.deepEqual(
+    [...bytes],
+    [0x20, 0x01, 0x02, 0x01, 0x06, 0x05, 0x04, 0x03, 0x0a, 0x09, 0x08, 0x07, 0x0e, 0x0d, 0x0c, 0x0b],
+  );
 });
 
 test('malformed words raise IsaError naming the problem and its offset', (t) => {

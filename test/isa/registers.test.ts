@@ -1,5 +1,12 @@
 import test from 'ava';
-import { decodeThrottle, encodeThrottle, registerAddress, registerAt, TILE_BLOCK_BASE, TILE_BLOCK_STRIDE } from '../../boards/registers.ts';
+import {
+  decodeThrottle,
+  encodeThrottle,
+  registerAddress,
+  registerAt,
+  TILE_BLOCK_BASE,
+  TILE_BLOCK_STRIDE,
+} from '../../boards/registers.ts';
 import { BOARDS, findBoard } from '../../boards/definitions.ts';
 
 test('tile registers are addressed per tile block and map back to their names', (t) => {

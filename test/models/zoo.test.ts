@@ -29,8 +29,19 @@ for (const [name, [layers, macs, weights]] of Object.entries(README)) {
 }
 
 test('layer kinds per model match the README breakdown', (t) => {
-  t.deepEqual(modelTotals(loadModel('mobilenetv2')).byKind, { conv: 1, dwconv: 17, matmul: 35, add: 10, global_avgpool: 1 });
-  t.deepEqual(modelTotals(loadModel('bert-base')).byKind, { matmul: 96, softmax: 12, add: 24, layernorm: 24 });
+  t.deepEqual(modelTotals(loadModel('mobilenetv2')).byKind, {
+    conv: 1,
+    dwconv: 17,
+    matmul: 35,
+    add: 10,
+    global_avgpool: 1,
+  });
+  t.deepEqual(modelTotals(loadModel('bert-base')).byKind, {
+    matmul: 96,
+    softmax: 12,
+    add: 24,
+    layernorm: 24,
+  });
 });
 
 test('aliases resolve, unknown names list the valid ones', (t) => {
@@ -44,9 +55,22 @@ test('aliases resolve, unknown names list the valid ones', (t) => {
 });
 
 const tiny = () => ({
-  name: 'tiny', displayName: 'Tiny', source: 'test', input: { h: 8, w: 8, c: 3 },
+  name: 'tiny',
+  displayName: 'Tiny',
+  source: 'test',
+  input: { h: 8, w: 8, c: 3 },
   layers: [
-    { name: 'c1', kind: 'conv', inputs: ['input'], in: [8, 8, 3], out: [8, 8, 16], kernel: 3, stride: 1, padding: 1, relu: true },
+    {
+      name: 'c1',
+      kind: 'conv',
+      inputs: ['input'],
+      in: [8, 8, 3],
+      out: [8, 8, 16],
+      kernel: 3,
+      stride: 1,
+      padding: 1,
+      relu: true,
+    },
     { name: 'fc', kind: 'matmul', inputs: ['c1'], I: 1, J: 10, K: 1024, weights: 'B', relu: false },
   ],
 });
@@ -58,19 +82,34 @@ test('a valid hand-written table parses', (t) => {
 test('malformed tables name the model, layer and field', (t) => {
   const bad1 = tiny();
   (bad1.layers[0] as Record<string, unknown>).stride = 0;
-  t.throws(() => parseModel(bad1, 'tiny'), { instanceOf: ModelError, message: /model tiny: layer c1 \(index 0\): field stride/ });
+  t.throws(() => parseModel(bad1, 'tiny'), {
+    instanceOf: ModelError,
+    message: /model tiny: layer c1 \(index 0\): field stride/,
+  });
 
   const bad2 = tiny();
   (bad2.layers[0] as Record<string, unknown>).out = [7, 8, 16];
-  t.throws(() => parseModel(bad2, 'tiny'), { instanceOf: ModelError, message: /layer c1: field out.h: 7 but 8 with kernel 3/ });
+  t.throws(() => parseModel(bad2, 'tiny'), {
+    instanceOf: ModelError,
+    message: /layer c1: field out.h: 7 but 8 with kernel 3/,
+  });
 
   const bad3 = tiny();
   bad3.layers[1]!.inputs = ['c9'];
-  t.throws(() => parseModel(bad3, 'tiny'), { instanceOf: ModelError, message: /layer fc: field inputs: "c9" is not an earlier layer/ });
+  t.throws(() => parseModel(bad3, 'tiny'), {
+    instanceOf: ModelError,
+    message: /layer fc: field inputs: "c9" is not an earlier layer/,
+  });
 
   const bad4 = tiny();
   (bad4.layers[1] as Record<string, unknown>).kind = 'lstm';
-  t.throws(() => parseModel(bad4, 'tiny'), { instanceOf: ModelError, message: /layer fc \(index 1\): field kind/ });
+  t.throws(() => parseModel(bad4, 'tiny'), {
+    instanceOf: ModelError,
+    message: /layer fc \(index 1\): field kind/,
+  });
 
-  t.throws(() => parseModel({ ...tiny(), input: { h: 8, w: 8 } }, 'tiny'), { instanceOf: ModelError, message: /model tiny: field input.c/ });
+  t.throws(() => parseModel({ ...tiny(), input: { h: 8, w: 8 } }, 'tiny'), {
+    instanceOf: ModelError,
+    message: /model tiny: field input.c/,
+  });
 });

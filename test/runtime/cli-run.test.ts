@@ -10,8 +10,23 @@ import { loadScenarioFile } from '../../runtime/scenario/resolve.ts';
 import { POLICY_NAMES } from '../../runtime/scenario/schema.ts';
 import { cli, FIXTURES, tempDir } from './cli-helpers.ts';
 
-interface TenantJson { name: string; requests: number; completed: number; missed: number; dropped: number; rejected: number; slaRate: number; p50: number | null; p99: number | null }
-interface RunJson { policy: string; tenants: TenantJson[]; overall: Record<string, number>; traceDigest: string }
+interface TenantJson {
+  name: string;
+  requests: number;
+  completed: number;
+  missed: number;
+  dropped: number;
+  rejected: number;
+  slaRate: number;
+  p50: number | null;
+  p99: number | null;
+}
+interface RunJson {
+  policy: string;
+  tenants: TenantJson[];
+  overall: Record<string, number>;
+  traceDigest: string;
+}
 
 const SMALL = join(FIXTURES, 'transports.json');
 const INFEASIBLE = join(FIXTURES, 'infeasible.json');
@@ -21,24 +36,40 @@ test('--json: tenants[] with counts, SLA and percentiles; overall metrics; the d
   t.is(r.status, 0, r.stderr);
   const o = JSON.parse(r.stdout) as RunJson;
   t.is(o.policy, 'cotenant');
-  t.deepEqual(o.tenants.map((x) => x.name), ['cam', 'alex', 'sq']);
+  t.deepEqual(
+    o.tenants.map((x) => x.name),
+    ['cam', 'alex', 'sq'],
+  );
   let completed = 0;
   for (const x of o.tenants) {
     t.true(x.requests > 0, x.name);
-    t.is(x.completed + x.missed + x.dropped + x.rejected, x.requests, `${x.name}: every request counted once`);
+    t.is(
+      x.completed + x.missed + x.dropped + x.rejected,
+      x.requests,
+      `${x.name}: every request counted once`,
+    );
     t.is(x.slaRate, x.completed / x.requests, x.name);
     t.true(x.p50! > 0 && x.p50! <= x.p99!, `${x.name}: 0 < p50 <= p99`);
     completed += x.completed;
   }
-  t.is(o.tenants.reduce((s, x) => s + x.requests, 0), 16); // run.requests of the scenario
-  for (const k of ['slaRate', 'stp', 'antt', 'fairness', 'tileUtilization', 'dramUtilization']) t.is(typeof o.overall[k], 'number', k);
+  t.is(
+    o.tenants.reduce((s, x) => s + x.requests, 0),
+    16,
+  ); // run.requests of the scenario
+  for (const k of ['slaRate', 'stp', 'antt', 'fairness', 'tileUtilization', 'dramUtilization'])
+    t.is(typeof o.overall[k], 'number', k);
   t.is(o.overall.slaRate, completed / 16);
-  for (const k of ['tileUtilization', 'dramUtilization', 'fairness']) t.true(o.overall[k]! > 0 && o.overall[k]! <= 1, k);
+  for (const k of ['tileUtilization', 'dramUtilization', 'fairness'])
+    t.true(o.overall[k]! > 0 && o.overall[k]! <= 1, k);
   t.regex(o.traceDigest, /^[0-9a-f]{64}$/);
   // The CLI reports the run the library performs (same device kind, same digest).
   const device = await openDevice('emu');
   try {
-    const lib = await runLoaded(loadScenarioFile(SMALL), { device, compile: zooCompiler(device.board), layersOf: zooLayers });
+    const lib = await runLoaded(loadScenarioFile(SMALL), {
+      device,
+      compile: zooCompiler(device.board),
+      layersOf: zooLayers,
+    });
     t.is(o.traceDigest, lib.traceDigest);
   } finally {
     await device.close();
@@ -58,7 +89,16 @@ test('--no-admission runs it anyway; --trace writes a Chrome trace, --report a s
   const dir = tempDir();
   const tracePath = join(dir, 'trace.json');
   const reportPath = join(dir, 'report.html');
-  const r = await cli('run', INFEASIBLE, '--no-admission', '--json', '--trace', tracePath, '--report', reportPath);
+  const r = await cli(
+    'run',
+    INFEASIBLE,
+    '--no-admission',
+    '--json',
+    '--trace',
+    tracePath,
+    '--report',
+    reportPath,
+  );
   t.is(r.status, 0, r.stderr);
   const o = JSON.parse(r.stdout) as RunJson;
   const requests = o.tenants.reduce((s, x) => s + x.requests, 0);
@@ -66,11 +106,23 @@ test('--no-admission runs it anyway; --trace writes a Chrome trace, --report a s
   const late = o.tenants.reduce((s, x) => s + x.missed + x.dropped + x.rejected, 0);
   t.true(late > 0, 'this scenario has late requests to mark');
 
-  const trace = JSON.parse(readFileSync(tracePath, 'utf8')) as { traceEvents: { ph: string; name: string; tid?: number; args?: { name?: string } }[] };
+  const trace = JSON.parse(readFileSync(tracePath, 'utf8')) as {
+    traceEvents: { ph: string; name: string; tid?: number; args?: { name?: string } }[];
+  };
   const ev = trace.traceEvents;
   // One named track per tile of the emu board (4 tiles), and every granule slice on one of them.
-  const tracks = ev.filter((e) => e.ph === 'M' && e.name === 'thread_name' && /^tile \d+$/.test(e.args?.name ?? ''));
-  t.deepEqual(tracks.map((e) => [e.tid, e.args!.name]), [[1, 'tile 0'], [2, 'tile 1'], [3, 'tile 2'], [4, 'tile 3']]);
+  const tracks = ev.filter(
+    (e) => e.ph === 'M' && e.name === 'thread_name' && /^tile \d+$/.test(e.args?.name ?? ''),
+  );
+  t.deepEqual(
+    tracks.map((e) => [e.tid, e.args!.name]),
+    [
+      [1, 'tile 0'],
+      [2, 'tile 1'],
+      [3, 'tile 2'],
+      [4, 'tile 3'],
+    ],
+  );
   const slices = ev.filter((e) => e.ph === 'X');
   t.true(slices.length > 0);
   t.true(slices.every((e) => e.tid! >= 1 && e.tid! <= 4));
@@ -78,16 +130,31 @@ test('--no-admission runs it anyway; --trace writes a Chrome trace, --report a s
   // predicted time (~14 Mcycles) exceeds its deadline and, being `late: drop`, every
   // request is abandoned before it starts (docs/scheduler.md) — no granule on the board.
   for (const name of ['camera', 'keyword']) {
-    t.true(slices.some((e) => e.name.startsWith(`${name} #`)), `granules of ${name}`);
+    t.true(
+      slices.some((e) => e.name.startsWith(`${name} #`)),
+      `granules of ${name}`,
+    );
   }
-  t.false(slices.some((e) => e.name.startsWith('classify #')), 'hopeless classify requests do not reach the board');
+  t.false(
+    slices.some((e) => e.name.startsWith('classify #')),
+    'hopeless classify requests do not reach the board',
+  );
   const classify = o.tenants.find((x) => x.name === 'classify')!;
-  t.true(classify.requests > 0 && classify.dropped === classify.requests, 'every classify request is dropped');
+  t.true(
+    classify.requests > 0 && classify.dropped === classify.requests,
+    'every classify request is dropped',
+  );
   // A deadline marker per request, a marker per late request.
   t.is(ev.filter((e) => e.ph === 'i' && e.name.startsWith('deadline ')).length, requests);
   t.is(ev.filter((e) => e.ph === 'i' && /^(missed|dropped|rejected) /.test(e.name)).length, late);
-  t.true(ev.some((e) => e.ph === 'C' && e.name.startsWith('DRAM')), 'DRAM bandwidth counter');
-  t.true(ev.some((e) => e.ph === 'C' && e.name.startsWith('throttle tile')), 'throttle counters');
+  t.true(
+    ev.some((e) => e.ph === 'C' && e.name.startsWith('DRAM')),
+    'DRAM bandwidth counter',
+  );
+  t.true(
+    ev.some((e) => e.ph === 'C' && e.name.startsWith('throttle tile')),
+    'throttle counters',
+  );
 
   const html = readFileSync(reportPath, 'utf8');
   t.true(html.startsWith('<!doctype html>'));

@@ -22,7 +22,16 @@ export class FakeDevice implements Device {
     this.queue = Array.from({ length: board.tiles }, () => []);
   }
   async hello(): Promise<HelloInfo> {
-    return { boardId: 'FAKE', firmwareVersion: '0.0.0+0', tiles: this.board.tiles, capabilities: { throttle: true, functional: false, flash: false, lockstep: true }, bootSlot: 'A', trial: false, protocolVersion: 1, transport: 'fake' };
+    return {
+      boardId: 'FAKE',
+      firmwareVersion: '0.0.0+0',
+      tiles: this.board.tiles,
+      capabilities: { throttle: true, functional: false, flash: false, lockstep: true },
+      bootSlot: 'A',
+      trial: false,
+      protocolVersion: 1,
+      transport: 'fake',
+    };
   }
   async readRegister(name: RegisterName): Promise<number> {
     if (name === 'CYCLE_LO') return this.cycle >>> 0;
@@ -43,8 +52,12 @@ export class FakeDevice implements Device {
       this.queue[tile]!.push(start + dur);
     }
   }
-  async readMemory(_address: number, length: number): Promise<Uint8Array> { return new Uint8Array(length); }
-  async writeMemory(address: number, data: Uint8Array): Promise<void> { this.mem.set(address, data.slice()); }
+  async readMemory(_address: number, length: number): Promise<Uint8Array> {
+    return new Uint8Array(length);
+  }
+  async writeMemory(address: number, data: Uint8Array): Promise<void> {
+    this.mem.set(address, data.slice());
+  }
   async advance(untilCycle: number): Promise<AdvanceResult> {
     if (this.pending.length > 0) return { cycle: this.cycle, events: this.pending.splice(0) };
     let first = Number.POSITIVE_INFINITY;
@@ -55,7 +68,12 @@ export class FakeDevice implements Device {
     }
     this.cycle = first;
     const events: BoardEvent[] = [];
-    this.queue.forEach((q, tile) => { if (q[0] === first) { q.shift(); events.push({ kind: 'done', tile, cycle: first, tag: 0 }); } });
+    this.queue.forEach((q, tile) => {
+      if (q[0] === first) {
+        q.shift();
+        events.push({ kind: 'done', tile, cycle: first, tag: 0 });
+      }
+    });
     return { cycle: this.cycle, events };
   }
   async reset(): Promise<void> {}
@@ -74,7 +92,11 @@ export const fakeCompile: CompileFn = (model, tiles, granule: GranuleSpec, regio
   if (granule.kind === 'block') {
     for (let i = 0; i < layers.length; i += granule.layers) {
       const part = layers.slice(i, i + granule.layers);
-      chunks.push({ first: i, last: i + part.length - 1, cost: part.reduce((s, c) => s + Math.ceil(c / tiles), 0) });
+      chunks.push({
+        first: i,
+        last: i + part.length - 1,
+        cost: part.reduce((s, c) => s + Math.ceil(c / tiles), 0),
+      });
     }
   } else {
     layers.forEach((c, i) => {
@@ -92,7 +114,15 @@ export const fakeCompile: CompileFn = (model, tiles, granule: GranuleSpec, regio
       addr += 16;
       return p;
     });
-    return { index, layers: { first: ch.first, last: ch.last }, programs, macs: 0, readBytes: 0, writeBytes: 0, estCycles: ch.cost };
+    return {
+      index,
+      layers: { first: ch.first, last: ch.last },
+      programs,
+      macs: 0,
+      readBytes: 0,
+      writeBytes: 0,
+      estCycles: ch.cost,
+    };
   });
   return { steps, layout: { regionBase, regionBytes: Math.max(16, addr - regionBase) } };
 };

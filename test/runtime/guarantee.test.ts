@@ -28,10 +28,29 @@ test('the quickstart replays to the same trace digest', async (t) => {
 test('a guaranteed tenant whose deadline is one cycle below its bound misses when run anyway', async (t) => {
   // Both periodic from 0: the synchronous release is the critical instant, so the bound is attained.
   const scenario = (deadline: number | string) => ({
-    board: 'emu', seed: 1, run: { requests: 4 },
+    board: 'emu',
+    seed: 1,
+    run: { requests: 4 },
     tenants: [
-      { name: 'hi', model: 'squeezenet', priority: 9, guaranteed: true, tiles: 4, deadline: '3ms', arrival: { kind: 'periodic', period: '3ms' } },
-      { name: 'lo', model: 'yololite', priority: 1, guaranteed: true, tiles: 4, granule: 'layer', deadline, arrival: { kind: 'periodic', period: '3ms' } },
+      {
+        name: 'hi',
+        model: 'squeezenet',
+        priority: 9,
+        guaranteed: true,
+        tiles: 4,
+        deadline: '3ms',
+        arrival: { kind: 'periodic', period: '3ms' },
+      },
+      {
+        name: 'lo',
+        model: 'yololite',
+        priority: 1,
+        guaranteed: true,
+        tiles: 4,
+        granule: 'layer',
+        deadline,
+        arrival: { kind: 'periodic', period: '3ms' },
+      },
     ],
   });
   const a = await session(scenario('3ms'));
@@ -41,34 +60,86 @@ test('a guaranteed tenant whose deadline is one cycle below its bound misses whe
   const b = await session(scenario(lo.bound - 1));
   const { admission: rejected } = await analyzeLoaded(b.loaded, b.opts);
   t.false(rejected.feasible);
-  t.true(rejected.tenants[1]!.suggestions.some((s) => s.includes(`a deadline of at least ${lo.bound} cycles`)));
+  t.true(
+    rejected.tenants[1]!.suggestions.some((s) => s.includes(`a deadline of at least ${lo.bound} cycles`)),
+  );
   const c = await session(scenario(lo.bound - 1));
   const r = await runLoaded(c.loaded, { ...c.opts, admission: false });
   t.true(r.perTenant[1]!.missed > 0, 'the rejected tenant misses');
-  await t.throwsAsync(async () => { const d = await session(scenario(lo.bound - 1)); await runLoaded(d.loaded, d.opts); }, { message: /admission rejects lo/ });
+  await t.throwsAsync(
+    async () => {
+      const d = await session(scenario(lo.bound - 1));
+      await runLoaded(d.loaded, d.opts);
+    },
+    { message: /admission rejects lo/ },
+  );
 });
 
 test('property: admitted scenarios give zero misses for guaranteed tenants with worst-case co-runners', async (t) => {
   const guaranteedModel = fc.constantFrom('yololite', 'squeezenet');
   const hog = fc.constantFrom('alexnet', 'squeezenet');
   let admitted = 0;
-  await fc.assert(fc.asyncProperty(
-    fc.record({ g1: guaranteedModel, g2: guaranteedModel, co: hog, p1: fc.integer({ min: 5, max: 11 }), p2: fc.integer({ min: 0, max: 11 }), pco: fc.integer({ min: 0, max: 11 }), period1: fc.integer({ min: 2, max: 6 }), period2: fc.integer({ min: 3, max: 9 }), gapCo: fc.integer({ min: 2, max: 8 }) }),
-    async (s) => {
-      const json = {
-        board: 'emu', seed: 3, run: { requests: 24 },
-        tenants: [
-          { name: 'g1', model: s.g1, priority: s.p1, guaranteed: true, deadline: `${s.period1}ms`, arrival: { kind: 'periodic', period: `${s.period1}ms` } },
-          { name: 'g2', model: s.g2, priority: s.p2, guaranteed: true, deadline: `${s.period2}ms`, arrival: { kind: 'sporadic', minGap: `${s.period2}ms`, maxGap: `${s.period2 + 1}ms` } },
-          // The co-runner tries its worst: a memory-heavy model in bursts at its minimum gap.
-          { name: 'co', model: s.co, priority: s.pco, deadline: { xIsolated: 1 }, arrival: { kind: 'sporadic', minGap: `${s.gapCo}ms` } },
-        ],
-      };
-      const a = await session(json);
-      const r = await runLoaded(a.loaded, { ...a.opts, admission: false });
-      if (!r.admission!.feasible) return true;
-      admitted++;
-      return r.perTenant[0]!.missed === 0 && r.perTenant[0]!.dropped === 0 && r.perTenant[1]!.missed === 0 && r.perTenant[1]!.dropped === 0;
-    }), { seed: 2024, numRuns: 6 });
-  t.true(admitted >= 2, `only ${admitted} of 6 random scenarios were admitted: the property would be vacuous`);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        g1: guaranteedModel,
+        g2: guaranteedModel,
+        co: hog,
+        p1: fc.integer({ min: 5, max: 11 }),
+        p2: fc.integer({ min: 0, max: 11 }),
+        pco: fc.integer({ min: 0, max: 11 }),
+        period1: fc.integer({ min: 2, max: 6 }),
+        period2: fc.integer({ min: 3, max: 9 }),
+        gapCo: fc.integer({ min: 2, max: 8 }),
+      }),
+      async (s) => {
+        const json = {
+          board: 'emu',
+          seed: 3,
+          run: { requests: 24 },
+          tenants: [
+            {
+              name: 'g1',
+              model: s.g1,
+              priority: s.p1,
+              guaranteed: true,
+              deadline: `${s.period1}ms`,
+              arrival: { kind: 'periodic', period: `${s.period1}ms` },
+            },
+            {
+              name: 'g2',
+              model: s.g2,
+              priority: s.p2,
+              guaranteed: true,
+              deadline: `${s.period2}ms`,
+              arrival: { kind: 'sporadic', minGap: `${s.period2}ms`, maxGap: `${s.period2 + 1}ms` },
+            },
+            // The co-runner tries its worst: a memory-heavy model in bursts at its minimum gap.
+            {
+              name: 'co',
+              model: s.co,
+              priority: s.pco,
+              deadline: { xIsolated: 1 },
+              arrival: { kind: 'sporadic', minGap: `${s.gapCo}ms` },
+            },
+          ],
+        };
+        const a = await session(json);
+        const r = await runLoaded(a.loaded, { ...a.opts, admission: false });
+        if (!r.admission!.feasible) return true;
+        admitted++;
+        return (
+          r.perTenant[0]!.missed === 0 &&
+          r.perTenant[0]!.dropped === 0 &&
+          r.perTenant[1]!.missed === 0 &&
+          r.perTenant[1]!.dropped === 0
+        );
+      },
+    ),
+    { seed: 2024, numRuns: 6 },
+  );
+  t.true(
+    admitted >= 2,
+    `only ${admitted} of 6 random scenarios were admitted: the property would be vacuous`,
+  );
 });

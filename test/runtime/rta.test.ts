@@ -1,6 +1,12 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { analyzeTask, blockingTolerance, maxTolerableBlocking, responseTime, type RtaTask } from '../../runtime/admission/rta.ts';
+import {
+  analyzeTask,
+  blockingTolerance,
+  maxTolerableBlocking,
+  responseTime,
+  type RtaTask,
+} from '../../runtime/admission/rta.ts';
 
 // τ1: one granule of 2, T = D = 5. τ2: granules [2, 2], T = 7. Hand schedule from a
 // synchronous release: τ1 [0,2]; τ2 [2,4] and last granule [4,6] → job 1 R = 6.
@@ -44,10 +50,23 @@ test('blocking tolerance and the largest tolerable blocking', (t) => {
 });
 
 test('no bound when utilization reaches 100% or a higher task has no minimum gap', (t) => {
-  const full = responseTime([{ name: 'a', granules: [5], period: 10, deadline: 10 }, { name: 'b', granules: [5], period: 10, deadline: 100 }], 1, 0);
+  const full = responseTime(
+    [
+      { name: 'a', granules: [5], period: 10, deadline: 10 },
+      { name: 'b', granules: [5], period: 10, deadline: 100 },
+    ],
+    1,
+    0,
+  );
   t.false(full.schedulable);
   t.regex(full.reason ?? '', /100/);
-  const poisson = analyzeTask([{ name: 'p', granules: [1], period: undefined, deadline: 10 }, { name: 'b', granules: [1], period: 10, deadline: 10 }], 1);
+  const poisson = analyzeTask(
+    [
+      { name: 'p', granules: [1], period: undefined, deadline: 10 },
+      { name: 'b', granules: [1], period: 10, deadline: 10 },
+    ],
+    1,
+  );
   t.is(poisson.bound, Number.POSITIVE_INFINITY);
   t.regex(poisson.reason ?? '', /Poisson/);
 });
@@ -64,7 +83,11 @@ function simulate(tasks: readonly RtaTask[], i: number, blocking: number, horizo
   const chunkIdx = tasks.map(() => 0);
   let worst = 0;
   while (t < horizon) {
-    for (let h = 0; h <= i; h++) while (nextArr[h]! <= t) { pending[h]!.push(nextArr[h]!); nextArr[h]! += tasks[h]!.period!; }
+    for (let h = 0; h <= i; h++)
+      while (nextArr[h]! <= t) {
+        pending[h]!.push(nextArr[h]!);
+        nextArr[h]! += tasks[h]!.period!;
+      }
     if (t >= busyUntil) {
       if (running !== undefined) {
         const r = running;
@@ -89,15 +112,30 @@ function simulate(tasks: readonly RtaTask[], i: number, blocking: number, horizo
 }
 
 test('property: the bound is never below a simulated synchronous-release schedule', (t) => {
-  const taskArb = fc.record({ granules: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }), period: fc.integer({ min: 8, max: 40 }) });
+  const taskArb = fc.record({
+    granules: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 3 }),
+    period: fc.integer({ min: 8, max: 40 }),
+  });
   let bounded = 0; // cases with a finite bound: the comparison must actually run
-  fc.assert(fc.property(fc.array(taskArb, { minLength: 1, maxLength: 3 }), fc.integer({ min: 0, max: 5 }), (raw, blocking) => {
-    const tasks: RtaTask[] = raw.map((r, k) => ({ name: `t${k}`, granules: r.granules, period: r.period, deadline: 10_000 }));
-    const i = tasks.length - 1;
-    const r = responseTime(tasks, i, blocking);
-    if (!Number.isFinite(r.bound)) return true;
-    bounded++;
-    return simulate(tasks, i, blocking, r.busyPeriod + 1) <= r.bound;
-  }), { seed: 42, numRuns: 300 });
+  fc.assert(
+    fc.property(
+      fc.array(taskArb, { minLength: 1, maxLength: 3 }),
+      fc.integer({ min: 0, max: 5 }),
+      (raw, blocking) => {
+        const tasks: RtaTask[] = raw.map((r, k) => ({
+          name: `t${k}`,
+          granules: r.granules,
+          period: r.period,
+          deadline: 10_000,
+        }));
+        const i = tasks.length - 1;
+        const r = responseTime(tasks, i, blocking);
+        if (!Number.isFinite(r.bound)) return true;
+        bounded++;
+        return simulate(tasks, i, blocking, r.busyPeriod + 1) <= r.bound;
+      },
+    ),
+    { seed: 42, numRuns: 300 },
+  );
   t.true(bounded > 100, `${bounded} of 300 task sets had a finite bound to check`);
 });

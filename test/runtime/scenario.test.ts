@@ -8,7 +8,9 @@ import { createRandom } from '../../runtime/random.ts';
 const base = {
   board: 'emu',
   run: { requests: 10 },
-  tenants: [{ name: 'a', model: 'kws', priority: 3, deadline: '2ms', arrival: { kind: 'periodic', period: '1ms' } }],
+  tenants: [
+    { name: 'a', model: 'kws', priority: 3, deadline: '2ms', arrival: { kind: 'periodic', period: '1ms' } },
+  ],
 };
 
 test('a valid scenario gets its defaults', (t) => {
@@ -25,8 +27,21 @@ test('every bad field is named by its path', (t) => {
     ...base,
     policy: 'edf',
     tenants: [
-      { name: 'a', model: 'kws', priority: 1.5, deadline: '2 parsecs', arrival: { kind: 'sporadic', minGap: -3 } },
-      { name: 'a', model: 'kws', priority: 1, deadline: 5, arrival: { kind: 'periodic', period: 10 }, late: 'later' },
+      {
+        name: 'a',
+        model: 'kws',
+        priority: 1.5,
+        deadline: '2 parsecs',
+        arrival: { kind: 'sporadic', minGap: -3 },
+      },
+      {
+        name: 'a',
+        model: 'kws',
+        priority: 1,
+        deadline: 5,
+        arrival: { kind: 'periodic', period: 10 },
+        late: 'later',
+      },
     ],
   };
   const err = t.throws(() => parseScenario(bad, 'x.json'), { instanceOf: ConfigError })!;
@@ -37,13 +52,37 @@ test('every bad field is named by its path', (t) => {
   t.regex(err.message, /tenants\[0\]\.arrival\.minGap: -3 is not a duration/);
   t.regex(err.message, /tenants\[1\]\.late/);
   const dup = { ...base, tenants: [base.tenants[0], base.tenants[0]] };
-  t.throws(() => parseScenario(dup), { instanceOf: ConfigError, message: /tenants\[1\]\.name: duplicate tenant name "a" \(also tenants\[0\]\)/ });
+  t.throws(() => parseScenario(dup), {
+    instanceOf: ConfigError,
+    message: /tenants\[1\]\.name: duplicate tenant name "a" \(also tenants\[0\]\)/,
+  });
 });
 
 test('periodic arrivals are exact; ties across tenants go by tenant index', (t) => {
-  const arr = generateArrivals([{ kind: 'periodic', period: 10, offset: 0 }, { kind: 'periodic', period: 15, offset: 0 }], { cycles: 31 }, () => createRandom(1));
-  t.deepEqual(arr.map((a) => [a.cycle, a.tenant]), [[0, 0], [0, 1], [10, 0], [15, 1], [20, 0], [30, 0], [30, 1]]);
-  t.deepEqual(arr.map((a) => a.id), [0, 1, 2, 3, 4, 5, 6]);
+  const arr = generateArrivals(
+    [
+      { kind: 'periodic', period: 10, offset: 0 },
+      { kind: 'periodic', period: 15, offset: 0 },
+    ],
+    { cycles: 31 },
+    () => createRandom(1),
+  );
+  t.deepEqual(
+    arr.map((a) => [a.cycle, a.tenant]),
+    [
+      [0, 0],
+      [0, 1],
+      [10, 0],
+      [15, 1],
+      [20, 0],
+      [30, 0],
+      [30, 1],
+    ],
+  );
+  t.deepEqual(
+    arr.map((a) => a.id),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
 });
 
 test('sporadic gaps stay within [minGap, maxGap] and a seed replays', (t) => {
@@ -58,11 +97,16 @@ test('sporadic gaps stay within [minGap, maxGap] and a seed replays', (t) => {
   }
   t.is(minimumGap(p), 100);
   const c = generateArrivals([p], { requests: 200 }, () => createRandom(10));
-  t.notDeepEqual(a.map((x) => x.cycle), c.map((x) => x.cycle));
+  t.notDeepEqual(
+    a.map((x) => x.cycle),
+    c.map((x) => x.cycle),
+  );
 });
 
 test('Poisson arrivals have about the requested mean gap and no minimum gap', (t) => {
-  const a = generateArrivals([{ kind: 'poisson', meanGap: 1000, offset: 0 }], { requests: 4001 }, () => createRandom(3));
+  const a = generateArrivals([{ kind: 'poisson', meanGap: 1000, offset: 0 }], { requests: 4001 }, () =>
+    createRandom(3),
+  );
   const mean = a[a.length - 1]!.cycle / (a.length - 1);
   t.true(mean > 900 && mean < 1100, `mean gap ${mean}`);
   t.is(minimumGap({ kind: 'poisson', meanGap: 1000, offset: 0 }), undefined);
@@ -71,7 +115,10 @@ test('Poisson arrivals have about the requested mean gap and no minimum gap', (t
 test('trace files: text or JSON, ordered, with clear errors', (t) => {
   t.deepEqual(parseTraceText('# arrivals\n0\n100\n\n250 # late one\n', 'f'), [0, 100, 250]);
   t.deepEqual(parseTraceText('[5, 7]', 'f'), [5, 7]);
-  t.throws(() => parseTraceText('10\n5\n', 'f'), { instanceOf: ConfigError, message: /entry 2 \(5\) is earlier than entry 1/ });
+  t.throws(() => parseTraceText('10\n5\n', 'f'), {
+    instanceOf: ConfigError,
+    message: /entry 2 \(5\) is earlier than entry 1/,
+  });
   t.throws(() => parseTraceText('1\nabc\n', 'f'), { instanceOf: ConfigError, message: /entry 2/ });
   t.is(minimumGap({ kind: 'trace', times: [0, 100, 130, 300] }), 30);
 });

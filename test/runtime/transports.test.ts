@@ -16,9 +16,18 @@ import type { PolicyName } from '../../runtime/scenario/schema.ts';
 
 const loaded = loadScenarioFile(new URL('fixtures/transports.json', import.meta.url).pathname);
 
-async function runOn(device: Device, policy: PolicyName, scenario: LoadedScenario = loaded): Promise<SessionResult> {
+async function runOn(
+  device: Device,
+  policy: PolicyName,
+  scenario: LoadedScenario = loaded,
+): Promise<SessionResult> {
   try {
-    return await runLoaded(scenario, { device, compile: zooCompiler(device.board), layersOf: zooLayers, policy });
+    return await runLoaded(scenario, {
+      device,
+      compile: zooCompiler(device.board),
+      layersOf: zooLayers,
+      policy,
+    });
   } finally {
     await device.close();
   }
@@ -40,7 +49,10 @@ test('same scenario and seed → same traceDigest in-process, over a real PTY an
     }
     // The run did real work: every request ended, some of them under contention.
     t.is(inproc.exec.records.length, 16, policy);
-    t.true(inproc.perTenant.every((x) => x.requests > 0), policy);
+    t.true(
+      inproc.perTenant.every((x) => x.requests > 0),
+      policy,
+    );
     t.is(shm.traceDigest, inproc.traceDigest, `${policy}: shm`);
     t.is(serial.traceDigest, inproc.traceDigest, `${policy}: serial over PTY`);
     t.deepEqual(serial.overall, inproc.overall, `${policy}: serial metrics`);
@@ -54,7 +66,10 @@ test('same scenario and seed → same traceDigest in-process, over a real PTY an
 });
 
 test('the digest is not a constant: another seed changes it', async (t) => {
-  const other: LoadedScenario = { ...loaded, scenario: { ...loaded.scenario, seed: loaded.scenario.seed + 1 } };
+  const other: LoadedScenario = {
+    ...loaded,
+    scenario: { ...loaded.scenario, seed: loaded.scenario.seed + 1 },
+  };
   const a = await runOn(await openDevice('emu'), 'cotenant');
   const b = await runOn(await openDevice('emu'), 'cotenant', other);
   t.not(a.traceDigest, b.traceDigest);

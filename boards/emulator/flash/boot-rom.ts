@@ -24,10 +24,24 @@ export function runBootRom(store: BootStateStore, verify: (slot: SlotIndex) => S
   const codes = [verdicts[0].code, verdicts[1].code] as const;
   let state = store.read();
 
-  if (state.trialSlot !== undefined && state.trialState === TRIAL_PENDING && codes[state.trialSlot] === BOOT.OK) {
+  if (
+    state.trialSlot !== undefined &&
+    state.trialState === TRIAL_PENDING &&
+    codes[state.trialSlot] === BOOT.OK
+  ) {
     state = { ...state, trialState: TRIAL_ATTEMPTED };
     store.write(state);
-    return { result: { status: BOOT.OK, slot: LETTER[state.trialSlot!], trial: true, manifest: verdicts[state.trialSlot!].manifest }, booted: state.trialSlot, codes, state };
+    return {
+      result: {
+        status: BOOT.OK,
+        slot: LETTER[state.trialSlot!],
+        trial: true,
+        manifest: verdicts[state.trialSlot!].manifest,
+      },
+      booted: state.trialSlot,
+      codes,
+      state,
+    };
   }
   if (state.trialState !== TRIAL_NONE) {
     // An unconfirmed test boot (or a test slot that no longer verifies): revert.
@@ -35,7 +49,18 @@ export function runBootRom(store: BootStateStore, verify: (slot: SlotIndex) => S
     store.write(state);
   }
   for (const slot of [state.confirmed, (1 - state.confirmed) as SlotIndex]) {
-    if (codes[slot] === BOOT.OK) return { result: { status: BOOT.OK, slot: LETTER[slot], trial: false, manifest: verdicts[slot].manifest }, booted: slot, codes, state };
+    if (codes[slot] === BOOT.OK)
+      return {
+        result: { status: BOOT.OK, slot: LETTER[slot], trial: false, manifest: verdicts[slot].manifest },
+        booted: slot,
+        codes,
+        state,
+      };
   }
-  return { result: { status: BOOT.NO_BOOTABLE, slot: LETTER[state.confirmed], trial: false, manifest: undefined }, booted: undefined, codes, state };
+  return {
+    result: { status: BOOT.NO_BOOTABLE, slot: LETTER[state.confirmed], trial: false, manifest: undefined },
+    booted: undefined,
+    codes,
+    state,
+  };
 }

@@ -8,7 +8,14 @@
 // No valid record at all (a fresh board) means: slot A confirmed, no trial.
 import { crc32 } from 'node:zlib';
 import type { NorFlash } from './nor.ts';
-import { BOOT_RECORD_BYTES, BOOT_RECORD_MAGIC, NO_SLOT, TRIAL_ATTEMPTED, TRIAL_NONE, TRIAL_PENDING } from './layout.ts';
+import {
+  BOOT_RECORD_BYTES,
+  BOOT_RECORD_MAGIC,
+  NO_SLOT,
+  TRIAL_ATTEMPTED,
+  TRIAL_NONE,
+  TRIAL_PENDING,
+} from './layout.ts';
 
 export type SlotIndex = 0 | 1;
 
@@ -21,7 +28,12 @@ export interface BootState {
 
 export const FRESH_STATE: BootState = { confirmed: 0, trialSlot: undefined, trialState: TRIAL_NONE };
 
-interface Located { readonly state: BootState; readonly seq: number; readonly sector: number; readonly slot: number }
+interface Located {
+  readonly state: BootState;
+  readonly seq: number;
+  readonly sector: number;
+  readonly slot: number;
+}
 
 export function encodeRecord(state: BootState, seq: number): Uint8Array {
   const rec = new Uint8Array(BOOT_RECORD_BYTES);
@@ -37,15 +49,21 @@ export function encodeRecord(state: BootState, seq: number): Uint8Array {
 
 export function decodeRecord(rec: Uint8Array): { state: BootState; seq: number } | undefined {
   const dv = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
-  if (dv.getUint32(0, true) !== BOOT_RECORD_MAGIC || dv.getUint32(28, true) !== crc32(rec.subarray(0, 28))) return undefined;
+  if (dv.getUint32(0, true) !== BOOT_RECORD_MAGIC || dv.getUint32(28, true) !== crc32(rec.subarray(0, 28)))
+    return undefined;
   const confirmed = rec[8]!;
   const trialSlot = rec[9]!;
   const trialState = rec[10]!;
-  if (confirmed > 1 || (trialSlot > 1 && trialSlot !== NO_SLOT) || trialState > TRIAL_ATTEMPTED) return undefined;
+  if (confirmed > 1 || (trialSlot > 1 && trialSlot !== NO_SLOT) || trialState > TRIAL_ATTEMPTED)
+    return undefined;
   if ((trialState === TRIAL_NONE) !== (trialSlot === NO_SLOT)) return undefined;
   return {
     seq: dv.getUint32(4, true),
-    state: { confirmed: confirmed as SlotIndex, trialSlot: trialSlot === NO_SLOT ? undefined : (trialSlot as SlotIndex), trialState: trialState as BootState['trialState'] },
+    state: {
+      confirmed: confirmed as SlotIndex,
+      trialSlot: trialSlot === NO_SLOT ? undefined : (trialSlot as SlotIndex),
+      trialState: trialState as BootState['trialState'],
+    },
   };
 }
 
@@ -53,8 +71,12 @@ export class BootStateStore {
   private readonly firstSector: number;
   private readonly perSector: number;
 
-  constructor(private readonly nor: NorFlash, region: { base: number; bytes: number }) {
-    if (region.bytes < 2 * nor.sectorBytes || region.base % nor.sectorBytes !== 0) throw new RangeError('boot state needs two whole flash sectors');
+  constructor(
+    private readonly nor: NorFlash,
+    region: { base: number; bytes: number },
+  ) {
+    if (region.bytes < 2 * nor.sectorBytes || region.base % nor.sectorBytes !== 0)
+      throw new RangeError('boot state needs two whole flash sectors');
     this.firstSector = region.base / nor.sectorBytes;
     this.perSector = nor.sectorBytes / BOOT_RECORD_BYTES;
   }

@@ -9,7 +9,19 @@ import type { BootResult, FlashPeripheral } from '../api.ts';
 import { GLOBAL_REGISTERS as R } from '../../registers.ts';
 import { BootStateStore, type BootState, type SlotIndex } from './boot-state.ts';
 import { runBootRom, type BootOutcome } from './boot-rom.ts';
-import { BOOT, BOOT_ACTION, CMD, ENCODING, FLASH_PROTOCOL_VERSION, FLASH_STATUS as S, INFO_FIELDS, INFO_MAGIC, NO_SLOT, TRIAL_NONE, TRIAL_PENDING } from './layout.ts';
+import {
+  BOOT,
+  BOOT_ACTION,
+  CMD,
+  ENCODING,
+  FLASH_PROTOCOL_VERSION,
+  FLASH_STATUS as S,
+  INFO_FIELDS,
+  INFO_MAGIC,
+  NO_SLOT,
+  TRIAL_NONE,
+  TRIAL_PENDING,
+} from './layout.ts';
 import { NorFlash, type PowerCut } from './nor.ts';
 import { verifySlot, type ProvisionedKey, type SlotVerdict } from './verify.ts';
 
@@ -20,7 +32,12 @@ const HASH_BYTES_PER_CYCLE = 4;
 const COMMAND_CYCLES = 100;
 
 class CommandFailed extends Error {
-  constructor(readonly status: number, readonly result = 0) { super(`flash status ${status}`); }
+  constructor(
+    readonly status: number,
+    readonly result = 0,
+  ) {
+    super(`flash status ${status}`);
+  }
 }
 
 export class EmulatedFlash implements FlashPeripheral {
@@ -30,9 +47,16 @@ export class EmulatedFlash implements FlashPeripheral {
   private cycles = 0;
   private last: BootOutcome | undefined;
 
-  constructor(readonly def: BoardDefinition, private readonly keys: readonly ProvisionedKey[], contents: Uint8Array, seed: number, private readonly onChange?: () => void) {
+  constructor(
+    readonly def: BoardDefinition,
+    private readonly keys: readonly ProvisionedKey[],
+    contents: Uint8Array,
+    seed: number,
+    private readonly onChange?: () => void,
+  ) {
     const f = def.flash;
-    if (contents.length !== f.bytes) throw new RangeError(`flash contents are ${contents.length} bytes; board ${def.id} has ${f.bytes}`);
+    if (contents.length !== f.bytes)
+      throw new RangeError(`flash contents are ${contents.length} bytes; board ${def.id} has ${f.bytes}`);
     this.nor = new NorFlash(f.sectorBytes, f.pageBytes, contents, seed);
     this.store = new BootStateStore(this.nor, f.bootState);
   }
@@ -56,7 +80,10 @@ export class EmulatedFlash implements FlashPeripheral {
   }
 
   setFlashBytes(bytes: Uint8Array): void {
-    if (bytes.length !== this.nor.bytes.length) throw new RangeError(`flash image is ${bytes.length} bytes; this board's flash is ${this.nor.bytes.length}`);
+    if (bytes.length !== this.nor.bytes.length)
+      throw new RangeError(
+        `flash image is ${bytes.length} bytes; this board's flash is ${this.nor.bytes.length}`,
+      );
     this.nor.bytes.set(bytes);
   }
 
@@ -80,12 +107,18 @@ export class EmulatedFlash implements FlashPeripheral {
 
   readRegister(offset: number): number {
     switch (offset) {
-      case R.FLASH_ADDR: return this.regs.addr;
-      case R.FLASH_LEN: return this.regs.len;
-      case R.FLASH_ARG: return this.regs.arg;
-      case R.FLASH_STATUS: return this.regs.status;
-      case R.FLASH_RESULT: return this.regs.result;
-      default: return 0;
+      case R.FLASH_ADDR:
+        return this.regs.addr;
+      case R.FLASH_LEN:
+        return this.regs.len;
+      case R.FLASH_ARG:
+        return this.regs.arg;
+      case R.FLASH_STATUS:
+        return this.regs.status;
+      case R.FLASH_RESULT:
+        return this.regs.result;
+      default:
+        return 0;
     }
   }
 
@@ -124,10 +157,14 @@ export class EmulatedFlash implements FlashPeripheral {
   private run(cmd: number, staging: Uint8Array): number {
     const { addr, len, arg } = this.regs;
     switch (cmd) {
-      case CMD.SYNC: return ~arg >>> 0;
-      case CMD.INFO: return this.info(staging);
-      case CMD.ERASE: return this.erase(addr, len);
-      case CMD.PROGRAM: return this.program(addr, len, arg, staging);
+      case CMD.SYNC:
+        return ~arg >>> 0;
+      case CMD.INFO:
+        return this.info(staging);
+      case CMD.ERASE:
+        return this.erase(addr, len);
+      case CMD.PROGRAM:
+        return this.program(addr, len, arg, staging);
       case CMD.HASH: {
         if (addr + len > this.def.flash.bytes) throw new CommandFailed(S.BAD_RANGE);
         staging.set(createHash('sha256').update(this.nor.read(addr, len)).digest(), 0);
@@ -138,8 +175,10 @@ export class EmulatedFlash implements FlashPeripheral {
         if (arg > 1) throw new CommandFailed(S.BAD_RANGE);
         return this.verify(arg as SlotIndex).code;
       }
-      case CMD.SET_BOOT: return this.setBoot(arg & 0xff, (arg >>> 8) & 0xff);
-      default: throw new CommandFailed(S.BAD_COMMAND);
+      case CMD.SET_BOOT:
+        return this.setBoot(arg & 0xff, (arg >>> 8) & 0xff);
+      default:
+        throw new CommandFailed(S.BAD_COMMAND);
     }
   }
 
@@ -148,12 +187,24 @@ export class EmulatedFlash implements FlashPeripheral {
     const b = this.last;
     const st = this.store.read();
     const values: Record<(typeof INFO_FIELDS)[number], number> = {
-      magic: INFO_MAGIC, protocolVersion: FLASH_PROTOCOL_VERSION, flashBytes: f.bytes, sectorBytes: f.sectorBytes, pageBytes: f.pageBytes,
-      slotABase: f.slotA.base, slotABytes: f.slotA.bytes, slotBBase: f.slotB.base, slotBBytes: f.slotB.bytes,
-      stagingBytes: staging.length, encodings: (1 << ENCODING.RAW) | (1 << ENCODING.ZLIB),
-      bootedSlot: b?.booted ?? NO_SLOT, trial: b?.result.trial === true && b.booted !== undefined ? 1 : 0,
-      confirmedSlot: st.confirmed, trialSlot: st.trialSlot ?? NO_SLOT, trialState: st.trialState,
-      slotACode: b?.codes[0] ?? BOOT.EMPTY, slotBCode: b?.codes[1] ?? BOOT.EMPTY,
+      magic: INFO_MAGIC,
+      protocolVersion: FLASH_PROTOCOL_VERSION,
+      flashBytes: f.bytes,
+      sectorBytes: f.sectorBytes,
+      pageBytes: f.pageBytes,
+      slotABase: f.slotA.base,
+      slotABytes: f.slotA.bytes,
+      slotBBase: f.slotB.base,
+      slotBBytes: f.slotB.bytes,
+      stagingBytes: staging.length,
+      encodings: (1 << ENCODING.RAW) | (1 << ENCODING.ZLIB),
+      bootedSlot: b?.booted ?? NO_SLOT,
+      trial: b?.result.trial === true && b.booted !== undefined ? 1 : 0,
+      confirmedSlot: st.confirmed,
+      trialSlot: st.trialSlot ?? NO_SLOT,
+      trialState: st.trialState,
+      slotACode: b?.codes[0] ?? BOOT.EMPTY,
+      slotBCode: b?.codes[1] ?? BOOT.EMPTY,
     };
     const dv = new DataView(staging.buffer, staging.byteOffset, staging.byteLength);
     INFO_FIELDS.forEach((name, i) => dv.setUint32(4 * i, values[name] >>> 0, true));
@@ -218,7 +269,8 @@ export class EmulatedFlash implements FlashPeripheral {
       at += n;
     }
     const written = this.nor.read(addr, len);
-    for (let i = 0; i < len; i++) if (written[i] !== data[i]) throw new CommandFailed(S.PROGRAM_VERIFY, addr + i);
+    for (let i = 0; i < len; i++)
+      if (written[i] !== data[i]) throw new CommandFailed(S.PROGRAM_VERIFY, addr + i);
     return len;
   }
 
@@ -232,7 +284,11 @@ export class EmulatedFlash implements FlashPeripheral {
       if (inTrial) throw new CommandFailed(S.BAD_STATE);
       const code = this.verify(slot as SlotIndex).code;
       if (code !== BOOT.OK) throw new CommandFailed(S.IMAGE_INVALID, code);
-      this.store.write({ confirmed: running ?? st.confirmed, trialSlot: slot as SlotIndex, trialState: TRIAL_PENDING });
+      this.store.write({
+        confirmed: running ?? st.confirmed,
+        trialSlot: slot as SlotIndex,
+        trialState: TRIAL_PENDING,
+      });
       return slot;
     }
     if (action === BOOT_ACTION.CONFIRM) {

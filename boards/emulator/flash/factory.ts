@@ -7,24 +7,52 @@ import { createHash, createPrivateKey, createPublicKey, sign } from 'node:crypto
 import type { BoardDefinition } from '../../types.ts';
 import type { FirmwareManifest } from '../api.ts';
 import {
-  HDR, IMAGE_FORMAT_VERSION, IMAGE_HEADER_BYTES, IMAGE_MAGIC, KEY_ID_BYTES, MANIFEST_BYTES, MANIFEST_CAP_FUNCTIONAL,
-  MANIFEST_CAP_THROTTLE, MANIFEST_MAGIC, TLV_ED25519, TLV_KEY_ID, TLV_SHA256, TRAILER_HEADER_BYTES, TRAILER_MAGIC,
+  HDR,
+  IMAGE_FORMAT_VERSION,
+  IMAGE_HEADER_BYTES,
+  IMAGE_MAGIC,
+  KEY_ID_BYTES,
+  MANIFEST_BYTES,
+  MANIFEST_CAP_FUNCTIONAL,
+  MANIFEST_CAP_THROTTLE,
+  MANIFEST_MAGIC,
+  TLV_ED25519,
+  TLV_KEY_ID,
+  TLV_SHA256,
+  TRAILER_HEADER_BYTES,
+  TRAILER_MAGIC,
 } from './layout.ts';
 
 export const DEV_KEY_SEED_ASCII = 'cotenant-dev-key-DO-NOT-SHIP-v01';
-const PKCS8_ED25519_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]);
+const PKCS8_ED25519_PREFIX = Uint8Array.from([
+  0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+]);
 
-const devPrivate = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(DEV_KEY_SEED_ASCII, 'ascii')]), format: 'der', type: 'pkcs8' });
+const devPrivate = createPrivateKey({
+  key: Buffer.concat([PKCS8_ED25519_PREFIX, Buffer.from(DEV_KEY_SEED_ASCII, 'ascii')]),
+  format: 'der',
+  type: 'pkcs8',
+});
 
 /** Raw 32-byte public half of the development key. */
-export const DEV_PUBLIC_KEY: Uint8Array = new Uint8Array(createPublicKey(devPrivate).export({ format: 'der', type: 'spki' }).subarray(12));
+export const DEV_PUBLIC_KEY: Uint8Array = new Uint8Array(
+  createPublicKey(devPrivate).export({ format: 'der', type: 'spki' }).subarray(12),
+);
 
 export function factoryManifest(def: BoardDefinition): FirmwareManifest {
-  return { version: { major: 1, minor: 0, patch: 0, build: 0 }, tiles: def.tiles, throttle: def.throttleEngine, functional: true };
+  return {
+    version: { major: 1, minor: 0, patch: 0, build: 0 },
+    tiles: def.tiles,
+    throttle: def.throttleEngine,
+    functional: true,
+  };
 }
 
 /** A signed image whose payload is just the manifest (the emulator's firmware "code"). */
-export function buildFactoryImage(def: BoardDefinition, manifest: FirmwareManifest = factoryManifest(def)): Uint8Array {
+export function buildFactoryImage(
+  def: BoardDefinition,
+  manifest: FirmwareManifest = factoryManifest(def),
+): Uint8Array {
   const body = new Uint8Array(IMAGE_HEADER_BYTES + MANIFEST_BYTES);
   const dv = new DataView(body.buffer);
   dv.setUint32(HDR.magic, IMAGE_MAGIC, true);
@@ -41,7 +69,11 @@ export function buildFactoryImage(def: BoardDefinition, manifest: FirmwareManife
   dv.setUint32(m, MANIFEST_MAGIC, true);
   dv.setUint16(m + 4, MANIFEST_BYTES, true);
   dv.setUint16(m + 6, manifest.tiles, true);
-  dv.setUint32(m + 8, (manifest.throttle ? MANIFEST_CAP_THROTTLE : 0) | (manifest.functional ? MANIFEST_CAP_FUNCTIONAL : 0), true);
+  dv.setUint32(
+    m + 8,
+    (manifest.throttle ? MANIFEST_CAP_THROTTLE : 0) | (manifest.functional ? MANIFEST_CAP_FUNCTIONAL : 0),
+    true,
+  );
 
   const digest = createHash('sha256').update(body).digest();
   const keyId = createHash('sha256').update(DEV_PUBLIC_KEY).digest().subarray(0, KEY_ID_BYTES);

@@ -22,9 +22,18 @@ export interface FlashPeripheralOptions {
   readonly onChange?: () => void;
 }
 
-export function createFlashPeripheral(def: BoardDefinition, opts: FlashPeripheralOptions = {}): EmulatedFlash {
+export function createFlashPeripheral(
+  def: BoardDefinition,
+  opts: FlashPeripheralOptions = {},
+): EmulatedFlash {
   const keys = (opts.publicKeys ?? [DEV_PUBLIC_KEY]).map(provisionKey);
-  return new EmulatedFlash(def, keys, opts.flash ?? factoryFlash(def, opts.factoryManifest), opts.seed ?? 1, opts.onChange);
+  return new EmulatedFlash(
+    def,
+    keys,
+    opts.flash ?? factoryFlash(def, opts.factoryManifest),
+    opts.seed ?? 1,
+    opts.onChange,
+  );
 }
 
 /** Erased flash with the factory image at the start of slot A and no boot-state records. */

@@ -26,9 +26,11 @@ export interface FlashOp {
 function xorshift(seed: number): () => number {
   let s = seed >>> 0 || 0x9e3779b9;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s;
   };
 }
@@ -41,7 +43,12 @@ export class NorFlash {
   private dead = false;
   private readonly rand: () => number;
 
-  constructor(readonly sectorBytes: number, readonly pageBytes: number, contents: Uint8Array, seed = 1) {
+  constructor(
+    readonly sectorBytes: number,
+    readonly pageBytes: number,
+    contents: Uint8Array,
+    seed = 1,
+  ) {
     this.bytes = new Uint8Array(contents);
     this.rand = xorshift(seed);
   }
@@ -74,7 +81,8 @@ export class NorFlash {
       // is done, the rest holds old data with random bits already set.
       const half = base + this.sectorBytes / 2;
       this.bytes.fill(0xff, base, half);
-      for (let i = half; i < base + this.sectorBytes; i++) this.bytes[i] = (this.bytes[i]! | (this.rand() & 0xff)) & 0xff;
+      for (let i = half; i < base + this.sectorBytes; i++)
+        this.bytes[i] = (this.bytes[i]! | (this.rand() & 0xff)) & 0xff;
     });
     this.bytes.fill(0xff, base, base + this.sectorBytes);
   }
@@ -84,13 +92,16 @@ export class NorFlash {
     this.begin('program', offset, () => {
       const half = data.length >>> 1;
       for (let i = 0; i < half; i++) this.bytes[offset + i]! &= data[i]!;
-      for (let i = half; i < data.length; i++) this.bytes[offset + i]! &= (data[i]! | (this.rand() & 0xff));
+      for (let i = half; i < data.length; i++) this.bytes[offset + i]! &= data[i]! | (this.rand() & 0xff);
     });
     for (let i = 0; i < data.length; i++) this.bytes[offset + i]! &= data[i]!;
   }
 
   private alive(): void {
-    if (this.dead) throw new DisconnectedError('board lost power (injected flash power cut); power it up again from its flash bytes');
+    if (this.dead)
+      throw new DisconnectedError(
+        'board lost power (injected flash power cut); power it up again from its flash bytes',
+      );
   }
 
   private begin(kind: FlashOpKind, offset: number, partial: () => void): void {

@@ -6,22 +6,40 @@ import type { EmulatedBoard } from '../api.ts';
 import { CotenantError } from '../../errors.ts';
 import { MsgType, Status } from '../../wire/protocol.ts';
 import {
-  decodeAddress, decodeAddressLength, decodeAddressValue, decodeAdvanceRequest, decodeWriteMem, encodeInfo, encodeValue,
+  decodeAddress,
+  decodeAddressLength,
+  decodeAddressValue,
+  decodeAdvanceRequest,
+  decodeWriteMem,
+  encodeInfo,
+  encodeValue,
 } from '../../wire/messages.ts';
 
 export type ExecResult =
-  | { readonly ok: true; readonly payload: Uint8Array; readonly advance?: { readonly cycle: number; readonly events: readonly BoardEvent[] } }
+  | {
+      readonly ok: true;
+      readonly payload: Uint8Array;
+      readonly advance?: { readonly cycle: number; readonly events: readonly BoardEvent[] };
+    }
   | { readonly ok: false; readonly status: number; readonly message: string };
 
 const EMPTY = new Uint8Array(0);
 
-export function executeRequest(board: EmulatedBoard, type: number, payload: Uint8Array, maxReplyBytes: number): ExecResult {
+export function executeRequest(
+  board: EmulatedBoard,
+  type: number,
+  payload: Uint8Array,
+  maxReplyBytes: number,
+): ExecResult {
   try {
     switch (type) {
       case MsgType.INFO:
         return { ok: true, payload: encodeInfo(board.info()) };
       case MsgType.READ_REG:
-        return { ok: true, payload: encodeValue(board.readRegister(decodeAddress(payload, 'READ_REG request'))) };
+        return {
+          ok: true,
+          payload: encodeValue(board.readRegister(decodeAddress(payload, 'READ_REG request'))),
+        };
       case MsgType.WRITE_REG: {
         const r = decodeAddressValue(payload, 'WRITE_REG request');
         board.writeRegister(r.address, r.value);
@@ -29,7 +47,12 @@ export function executeRequest(board: EmulatedBoard, type: number, payload: Uint
       }
       case MsgType.READ_MEM: {
         const r = decodeAddressLength(payload, 'READ_MEM request');
-        if (r.length > maxReplyBytes) return { ok: false, status: Status.RANGE, message: `READ_MEM of ${r.length} bytes exceeds the negotiated frame payload of ${maxReplyBytes}` };
+        if (r.length > maxReplyBytes)
+          return {
+            ok: false,
+            status: Status.RANGE,
+            message: `READ_MEM of ${r.length} bytes exceeds the negotiated frame payload of ${maxReplyBytes}`,
+          };
         return { ok: true, payload: board.readMemory(r.address, r.length) };
       }
       case MsgType.WRITE_MEM: {
@@ -42,15 +65,25 @@ export function executeRequest(board: EmulatedBoard, type: number, payload: Uint
         return { ok: true, payload: EMPTY, advance: res };
       }
       case MsgType.RESET:
-        if (payload.length !== 0) return { ok: false, status: Status.BAD_REQUEST, message: `RESET carries no payload, got ${payload.length} bytes` };
+        if (payload.length !== 0)
+          return {
+            ok: false,
+            status: Status.BAD_REQUEST,
+            message: `RESET carries no payload, got ${payload.length} bytes`,
+          };
         board.reset();
         return { ok: true, payload: EMPTY };
       default:
-        return { ok: false, status: Status.UNSUPPORTED, message: `request type 0x${type.toString(16)} is not supported by this firmware` };
+        return {
+          ok: false,
+          status: Status.UNSUPPORTED,
+          message: `request type 0x${type.toString(16)} is not supported by this firmware`,
+        };
     }
   } catch (err) {
     if (err instanceof RangeError) return { ok: false, status: Status.RANGE, message: err.message };
-    if (err instanceof CotenantError && err.code === 'PROTOCOL') return { ok: false, status: Status.BAD_REQUEST, message: err.message };
+    if (err instanceof CotenantError && err.code === 'PROTOCOL')
+      return { ok: false, status: Status.BAD_REQUEST, message: err.message };
     return { ok: false, status: Status.INTERNAL, message: err instanceof Error ? err.message : String(err) };
   }
 }

@@ -12,10 +12,29 @@ import type { BoardEvent } from '../../events.ts';
 import type { EmulatedBoard } from '../api.ts';
 import { FrameDecoder, encodeFrame, type Frame } from '../../wire/frame.ts';
 import {
-  EVENT_QUEUE_DEPTH, FLAG_RETRANSMIT, LinkCaps, MAX_PAYLOAD_BYTES, MsgType, PROTOCOL_VERSION, PROTOCOL_VERSION_MIN, REORDER_DEPTH, REPLY_CACHE_DEPTH, Status, nextSeq, seqDistance,
+  EVENT_QUEUE_DEPTH,
+  FLAG_RETRANSMIT,
+  LinkCaps,
+  MAX_PAYLOAD_BYTES,
+  MsgType,
+  PROTOCOL_VERSION,
+  PROTOCOL_VERSION_MIN,
+  REORDER_DEPTH,
+  REPLY_CACHE_DEPTH,
+  Status,
+  nextSeq,
+  seqDistance,
 } from '../../wire/protocol.ts';
 import {
-  decodeEventAck, decodeSyncRequest, encodeAdvanceReply, encodeError, encodeEventFrame, encodeEventsInto, encodeNak, encodeSyncReply, eventRecordBytes,
+  decodeEventAck,
+  decodeSyncRequest,
+  encodeAdvanceReply,
+  encodeError,
+  encodeEventFrame,
+  encodeEventsInto,
+  encodeNak,
+  encodeSyncReply,
+  eventRecordBytes,
 } from '../../wire/messages.ts';
 import { executeRequest } from './executor.ts';
 
@@ -55,12 +74,29 @@ export class SerialFirmware {
   /** Unacknowledged pushed events, oldest first; event i has sequence number queueStart + i. */
   private queue: BoardEvent[] = [];
   private queueStart = 0;
-  readonly stats: FirmwareStats = { framesIn: 0, badFrames: 0, executed: 0, cachedReplies: 0, naks: 0, eventFramesOut: 0 };
+  readonly stats: FirmwareStats = {
+    framesIn: 0,
+    badFrames: 0,
+    executed: 0,
+    cachedReplies: 0,
+    naks: 0,
+    eventFramesOut: 0,
+  };
 
-  constructor(private readonly board: EmulatedBoard, private readonly send: (bytes: Uint8Array) => void, opts: SerialFirmwareOptions = {}) {
+  constructor(
+    private readonly board: EmulatedBoard,
+    private readonly send: (bytes: Uint8Array) => void,
+    opts: SerialFirmwareOptions = {},
+  ) {
     this.maxPayload = Math.min(opts.maxPayloadBytes ?? 16384 + 4, MAX_PAYLOAD_BYTES);
     this.caps = opts.linkCaps ?? LinkCaps.INLINE_EVENTS;
-    this.decoder = new FrameDecoder((f) => this.onFrame(f), () => { this.stats.badFrames++; }, this.maxPayload);
+    this.decoder = new FrameDecoder(
+      (f) => this.onFrame(f),
+      () => {
+        this.stats.badFrames++;
+      },
+      this.maxPayload,
+    );
   }
 
   /** Bytes from the host's line. */
@@ -83,7 +119,13 @@ export class SerialFirmware {
     this.stats.framesIn++;
     if (f.type === MsgType.SYNC) this.onSync(f);
     else if (f.type === MsgType.EVENT_ACK) this.onEventAck(f);
-    else if ((f.type & MsgType.REPLY) !== 0 || f.type === MsgType.EVENT || f.type === MsgType.NAK || f.type === MsgType.ERROR) this.stats.badFrames++; // board → host types: not for us
+    else if (
+      (f.type & MsgType.REPLY) !== 0 ||
+      f.type === MsgType.EVENT ||
+      f.type === MsgType.NAK ||
+      f.type === MsgType.ERROR
+    )
+      this.stats.badFrames++; // board → host types: not for us
     else this.onRequest(f);
   }
 
@@ -101,7 +143,14 @@ export class SerialFirmware {
     }
     const version = Math.min(req.maxVersion, PROTOCOL_VERSION);
     if (version < Math.max(req.minVersion, PROTOCOL_VERSION_MIN)) {
-      this.reply(f.seq, MsgType.ERROR, encodeError(Status.UNSUPPORTED, `host speaks protocol ${req.minVersion}..${req.maxVersion}, this firmware ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION}`));
+      this.reply(
+        f.seq,
+        MsgType.ERROR,
+        encodeError(
+          Status.UNSUPPORTED,
+          `host speaks protocol ${req.minVersion}..${req.maxVersion}, this firmware ${PROTOCOL_VERSION_MIN}..${PROTOCOL_VERSION}`,
+        ),
+      );
       return;
     }
     const maxPayload = Math.max(64, Math.min(req.maxPayload, this.maxPayload));
@@ -109,15 +158,39 @@ export class SerialFirmware {
     // A new session: whatever an earlier host left unacknowledged is stale.
     this.queue = [];
     this.queueStart = this.nextEventSeq;
-    const syncReply = encodeFrame(MsgType.SYNC | MsgType.REPLY, f.seq, encodeSyncReply({ version, caps, maxPayload, replyCacheDepth: REPLY_CACHE_DEPTH, reorderDepth: REORDER_DEPTH, nextEventSeq: this.nextEventSeq }));
-    this.session = { nonce: req.nonce, syncReply, maxPayload, inlineEvents: (caps & LinkCaps.INLINE_EVENTS) !== 0, expected: req.firstSeq, nakedFor: -1, cache: new Map(), held: new Map() };
+    const syncReply = encodeFrame(
+      MsgType.SYNC | MsgType.REPLY,
+      f.seq,
+      encodeSyncReply({
+        version,
+        caps,
+        maxPayload,
+        replyCacheDepth: REPLY_CACHE_DEPTH,
+        reorderDepth: REORDER_DEPTH,
+        nextEventSeq: this.nextEventSeq,
+      }),
+    );
+    this.session = {
+      nonce: req.nonce,
+      syncReply,
+      maxPayload,
+      inlineEvents: (caps & LinkCaps.INLINE_EVENTS) !== 0,
+      expected: req.firstSeq,
+      nakedFor: -1,
+      cache: new Map(),
+      held: new Map(),
+    };
     this.send(syncReply);
   }
 
   private onRequest(f: Frame): void {
     const s = this.session;
     if (s === undefined) {
-      this.reply(f.seq, MsgType.ERROR, encodeError(Status.NO_SESSION, 'the board has no link session (it booted since the last SYNC)'));
+      this.reply(
+        f.seq,
+        MsgType.ERROR,
+        encodeError(Status.NO_SESSION, 'the board has no link session (it booted since the last SYNC)'),
+      );
       return;
     }
     const d = seqDistance(s.expected, f.seq);
@@ -142,10 +215,24 @@ export class SerialFirmware {
         this.stats.cachedReplies++;
         this.send(cached);
       } else {
-        this.reply(f.seq, MsgType.ERROR, encodeError(Status.STALE_SEQ, `request ${f.seq} is older than the reply cache (next expected ${s.expected})`));
+        this.reply(
+          f.seq,
+          MsgType.ERROR,
+          encodeError(
+            Status.STALE_SEQ,
+            `request ${f.seq} is older than the reply cache (next expected ${s.expected})`,
+          ),
+        );
       }
     } else {
-      this.reply(f.seq, MsgType.ERROR, encodeError(Status.BAD_SEQ, `request ${f.seq} is ${d} ahead of the next expected ${s.expected} (window ${REORDER_DEPTH})`));
+      this.reply(
+        f.seq,
+        MsgType.ERROR,
+        encodeError(
+          Status.BAD_SEQ,
+          `request ${f.seq} is ${d} ahead of the next expected ${s.expected} (window ${REORDER_DEPTH})`,
+        ),
+      );
     }
   }
 
@@ -160,7 +247,11 @@ export class SerialFirmware {
       const events = r.advance.events;
       this.nextEventSeq = (this.nextEventSeq + events.length) >>> 0;
       if (!s.inlineEvents) this.push(events);
-      frame = encodeFrame(f.type | MsgType.REPLY, f.seq, encodeAdvanceReply(r.advance.cycle, first, events, s.inlineEvents));
+      frame = encodeFrame(
+        f.type | MsgType.REPLY,
+        f.seq,
+        encodeAdvanceReply(r.advance.cycle, first, events, s.inlineEvents),
+      );
     } else {
       frame = encodeFrame(f.type | MsgType.REPLY, f.seq, r.payload);
     }
@@ -189,11 +280,21 @@ export class SerialFirmware {
     while (i < this.queue.length) {
       let bytes = 0;
       let j = i;
-      while (j < this.queue.length && (j === i || bytes + eventRecordBytes(this.queue[j]!) <= max)) bytes += eventRecordBytes(this.queue[j++]!);
+      while (j < this.queue.length && (j === i || bytes + eventRecordBytes(this.queue[j]!) <= max))
+        bytes += eventRecordBytes(this.queue[j++]!);
       const records = new Uint8Array(bytes);
       encodeEventsInto(this.queue.slice(i, j), records, 0);
       this.stats.eventFramesOut++;
-      this.send(encodeFrame(MsgType.EVENT, 0, encodeEventFrame((this.queueStart + i) >>> 0, records.subarray(0, Math.min(bytes, MAX_PAYLOAD_BYTES - 4)))));
+      this.send(
+        encodeFrame(
+          MsgType.EVENT,
+          0,
+          encodeEventFrame(
+            (this.queueStart + i) >>> 0,
+            records.subarray(0, Math.min(bytes, MAX_PAYLOAD_BYTES - 4)),
+          ),
+        ),
+      );
       i = j;
     }
   }

@@ -4,7 +4,14 @@
 // Commands complete synchronously (lockstep) and then raise the completion interrupt.
 import type { EmulatedBoard } from '../api.ts';
 import { encodeAdvanceRequest, encodeError, encodeEvents, encodeInfo } from '../../wire/messages.ts';
-import { LINK_BLOCK_BASE, LINK_MAGIC, LinkCmd, LinkReg, MAILBOX_BASE, MAILBOX_BYTES } from '../../wire/pcie.ts';
+import {
+  LINK_BLOCK_BASE,
+  LINK_MAGIC,
+  LinkCmd,
+  LinkReg,
+  MAILBOX_BASE,
+  MAILBOX_BYTES,
+} from '../../wire/pcie.ts';
 import { MsgType, PROTOCOL_VERSION, Status } from '../../wire/protocol.ts';
 import { executeRequest } from './executor.ts';
 
@@ -26,27 +33,44 @@ export class PcieEndpoint {
   mmioRead(offset: number): number {
     if (offset < LINK_BLOCK_BASE) return this.board.readRegister(offset);
     switch (offset - LINK_BLOCK_BASE) {
-      case LinkReg.MAGIC: return LINK_MAGIC;
-      case LinkReg.VERSION: return PROTOCOL_VERSION;
-      case LinkReg.ADV_UNTIL_LO: return this.untilLo;
-      case LinkReg.ADV_UNTIL_HI: return this.untilHi;
-      case LinkReg.STATUS: return this.status;
-      case LinkReg.RESULT_BYTES: return this.result.length;
-      case LinkReg.CYCLE_LO: return this.cycle % TWO32;
-      case LinkReg.CYCLE_HI: return Math.floor(this.cycle / TWO32);
-      case LinkReg.EVENTS: return this.events;
-      case LinkReg.IRQ_COUNT: return this.irqCount >>> 0;
-      default: return 0;
+      case LinkReg.MAGIC:
+        return LINK_MAGIC;
+      case LinkReg.VERSION:
+        return PROTOCOL_VERSION;
+      case LinkReg.ADV_UNTIL_LO:
+        return this.untilLo;
+      case LinkReg.ADV_UNTIL_HI:
+        return this.untilHi;
+      case LinkReg.STATUS:
+        return this.status;
+      case LinkReg.RESULT_BYTES:
+        return this.result.length;
+      case LinkReg.CYCLE_LO:
+        return this.cycle % TWO32;
+      case LinkReg.CYCLE_HI:
+        return Math.floor(this.cycle / TWO32);
+      case LinkReg.EVENTS:
+        return this.events;
+      case LinkReg.IRQ_COUNT:
+        return this.irqCount >>> 0;
+      default:
+        return 0;
     }
   }
 
   mmioWrite(offset: number, value: number): void {
     if (offset < LINK_BLOCK_BASE) return this.board.writeRegister(offset, value >>> 0);
     switch (offset - LINK_BLOCK_BASE) {
-      case LinkReg.ADV_UNTIL_LO: this.untilLo = value >>> 0; return;
-      case LinkReg.ADV_UNTIL_HI: this.untilHi = value >>> 0; return;
-      case LinkReg.CMD: return this.command(value);
-      default: return;
+      case LinkReg.ADV_UNTIL_LO:
+        this.untilLo = value >>> 0;
+        return;
+      case LinkReg.ADV_UNTIL_HI:
+        this.untilHi = value >>> 0;
+        return;
+      case LinkReg.CMD:
+        return this.command(value);
+      default:
+        return;
     }
   }
 
@@ -69,7 +93,12 @@ export class PcieEndpoint {
     this.events = 0;
     this.result = new Uint8Array(0);
     if (cmd === LinkCmd.ADVANCE) {
-      const r = executeRequest(this.board, MsgType.ADVANCE, encodeAdvanceRequest(this.untilHi * TWO32 + this.untilLo), MAILBOX_BYTES);
+      const r = executeRequest(
+        this.board,
+        MsgType.ADVANCE,
+        encodeAdvanceRequest(this.untilHi * TWO32 + this.untilLo),
+        MAILBOX_BYTES,
+      );
       if (r.ok && r.advance) {
         this.cycle = r.advance.cycle;
         this.events = r.advance.events.length;

@@ -30,24 +30,54 @@ export function admissionRows(a: AdmissionResult): Record<string, string | numbe
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
-    .description('Admission analysis of a scenario: worst-case response bounds, verdicts, and what would make rejected tenants fit')
+    .description(
+      'Admission analysis of a scenario: worst-case response bounds, verdicts, and what would make rejected tenants fit',
+    )
     .argument('<scenario>', 'scenario JSON file')
-    .option('--board <device>', 'board id or device spec to measure granule costs on (default: the scenario board)')
+    .option(
+      '--board <device>',
+      'board id or device spec to measure granule costs on (default: the scenario board)',
+    )
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { board?: string; json?: boolean }) => {
       const loaded = loadScenarioFile(file);
       const device = await openDevice(opts.board ?? loaded.scenario.board);
       try {
-        const { admission } = await analyzeLoaded(loaded, { device, compile: zooCompiler(device.board), layersOf: zooLayers });
+        const { admission } = await analyzeLoaded(loaded, {
+          device,
+          compile: zooCompiler(device.board),
+          layersOf: zooLayers,
+        });
         if (opts.json === true) {
-          process.stdout.write(JSON.stringify({ feasible: admission.feasible, lanes: admission.lanes, layouts: admission.layouts, tenants: admission.tenants.map((t) => ({ ...t, bound: Number.isFinite(t.bound) ? t.bound : null, slack: Number.isFinite(t.slack) ? t.slack : null })) }, null, 2) + '\n');
+          process.stdout.write(
+            JSON.stringify(
+              {
+                feasible: admission.feasible,
+                lanes: admission.lanes,
+                layouts: admission.layouts,
+                tenants: admission.tenants.map((t) => ({
+                  ...t,
+                  bound: Number.isFinite(t.bound) ? t.bound : null,
+                  slack: Number.isFinite(t.slack) ? t.slack : null,
+                })),
+              },
+              null,
+              2,
+            ) + '\n',
+          );
         } else {
-          process.stdout.write(`board ${device.board.id}: ${admission.feasible ? 'all guaranteed tenants admitted' : 'REJECTED'}; lanes ${admission.lanes.map((l) => `[${l.join(',')}]`).join(' ')}\n`);
+          process.stdout.write(
+            `board ${device.board.id}: ${admission.feasible ? 'all guaranteed tenants admitted' : 'REJECTED'}; lanes ${admission.lanes.map((l) => `[${l.join(',')}]`).join(' ')}\n`,
+          );
           printTable(admissionRows(admission));
-          process.stdout.write(`layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%)`).join('; ')}\n`);
+          process.stdout.write(
+            `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%)`).join('; ')}\n`,
+          );
           for (const t of admission.tenants) {
             if (t.verdict !== 'rejected') continue;
-            process.stdout.write(`\n${t.name} is rejected; it would fit with:\n${t.suggestions.map((s) => `  - ${s}`).join('\n')}\n`);
+            process.stdout.write(
+              `\n${t.name} is rejected; it would fit with:\n${t.suggestions.map((s) => `  - ${s}`).join('\n')}\n`,
+            );
           }
         }
         if (!admission.feasible) process.exitCode = 1;

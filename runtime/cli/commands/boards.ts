@@ -24,6 +24,18 @@ export function registerBoards(program: Command): void {
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
         return;
       }
-      printTable(rows.map((r) => ({ board: r.id, tiles: r.tiles, array: `${r.dim}x${r.dim}`, 'spad KiB': r.scratchpadKiB, 'acc KiB': r.accumulatorKiB, 'L2 KiB': r.l2KiB, 'DRAM B/cyc': r.dramBytesPerCycle, MHz: r.clockMHz, description: r.description })));
+      printTable(
+        rows.map((r) => ({
+          board: r.id,
+          tiles: r.tiles,
+          array: `${r.dim}x${r.dim}`,
+          'spad KiB': r.scratchpadKiB,
+          'acc KiB': r.accumulatorKiB,
+          'L2 KiB': r.l2KiB,
+          'DRAM B/cyc': r.dramBytesPerCycle,
+          MHz: r.clockMHz,
+          description: r.description,
+        })),
+      );
     });
 }

@@ -4,29 +4,51 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../../boards/errors.ts';
 import { zooCompiler, zooLayers } from '../../executor/compile-adapter.ts';
-import { COMPARED, comparePolicies, type ComparedMetric, type Comparison, type Ratios } from '../../executor/compare.ts';
+import {
+  COMPARED,
+  comparePolicies,
+  type ComparedMetric,
+  type Comparison,
+  type Ratios,
+} from '../../executor/compare.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
 import { openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
-interface CompareOpts { board?: string; policies?: string; json?: boolean }
+interface CompareOpts {
+  board?: string;
+  policies?: string;
+  json?: boolean;
+}
 
 export function parsePolicyList(text: string): PolicyName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new ConfigError(`--policies: give a comma-separated list of policies: ${POLICY_NAMES.join(', ')}`);
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0)
+    throw new ConfigError(`--policies: give a comma-separated list of policies: ${POLICY_NAMES.join(', ')}`);
   const bad = names.filter((n) => !(POLICY_NAMES as readonly string[]).includes(n));
-  if (bad.length > 0) throw new ConfigError(`--policies: unknown polic${bad.length > 1 ? 'ies' : 'y'} ${bad.map((b) => `"${b}"`).join(', ')}; valid policies: ${POLICY_NAMES.join(', ')}`);
+  if (bad.length > 0)
+    throw new ConfigError(
+      `--policies: unknown polic${bad.length > 1 ? 'ies' : 'y'} ${bad.map((b) => `"${b}"`).join(', ')}; valid policies: ${POLICY_NAMES.join(', ')}`,
+    );
   return [...new Set(names)] as PolicyName[];
 }
 
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('Run one scenario under several policies (same board, same arrivals) and compare SLA, STP, ANTT, fairness, utilization; cotenant vs moca and vs the best other baseline')
+    .description(
+      'Run one scenario under several policies (same board, same arrivals) and compare SLA, STP, ANTT, fairness, utilization; cotenant vs moca and vs the best other baseline',
+    )
     .argument('<scenario>', 'scenario JSON file')
     .option('--policies <list>', `comma-separated policies (default: all of ${POLICY_NAMES.join(',')})`)
-    .option('--board <device>', 'board id or device spec (overrides the scenario); opened afresh for each policy')
+    .option(
+      '--board <device>',
+      'board id or device spec (overrides the scenario); opened afresh for each policy',
+    )
     .option('--json', 'print one JSON object (rows[], vsMoca, vsBestBaseline)')
     .action(async (file: string, opts: CompareOpts) => {
       const policies = opts.policies === undefined ? [...POLICY_NAMES] : parsePolicyList(opts.policies);
@@ -38,7 +60,9 @@ export function registerCompare(program: Command): void {
         compileFor: (d) => zooCompiler(d.board),
         layersOf: zooLayers,
         policies,
-        onPolicy: (p, i) => { if (tty) process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`); },
+        onPolicy: (p, i) => {
+          if (tty) process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`);
+        },
       });
       if (opts.json === true) process.stdout.write(JSON.stringify(toJson(c), null, 2) + '\n');
       else printComparison(c, loaded.scenario.name ?? file);
@@ -66,7 +90,13 @@ function toJson(c: Comparison): object {
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
-const LABEL: Record<ComparedMetric, string> = { slaRate: 'SLA', guaranteedSlaRate: 'SLA(guaranteed)', stp: 'STP', antt: 'ANTT', fairness: 'fairness' };
+const LABEL: Record<ComparedMetric, string> = {
+  slaRate: 'SLA',
+  guaranteedSlaRate: 'SLA(guaranteed)',
+  stp: 'STP',
+  antt: 'ANTT',
+  fairness: 'fairness',
+};
 
 function ratioLine(title: string, r: Ratios, named: boolean): string {
   const parts = COMPARED.map((m) => {
@@ -78,12 +108,27 @@ function ratioLine(title: string, r: Ratios, named: boolean): string {
 }
 
 function printComparison(c: Comparison, title: string): void {
-  process.stdout.write(`${title}: same arrivals under ${c.rows.length} polic${c.rows.length === 1 ? 'y' : 'ies'}${c.admissionFeasible === false ? ' (admission rejects the scenario; cotenant ran it anyway)' : ''}\n`);
-  printTable(c.rows.map((r) => ({
-    policy: r.policy, SLA: pct(r.slaRate), 'SLA(g)': pct(r.guaranteedSlaRate), STP: f3(r.stp), ANTT: f3(r.antt), fairness: f3(r.fairness),
-    tiles: pct(r.tileUtilization), DRAM: pct(r.dramUtilization), missed: r.missed, dropped: r.dropped, rejected: r.rejected, 'g. misses': r.guaranteedMisses,
-  })));
+  process.stdout.write(
+    `${title}: same arrivals under ${c.rows.length} polic${c.rows.length === 1 ? 'y' : 'ies'}${c.admissionFeasible === false ? ' (admission rejects the scenario; cotenant ran it anyway)' : ''}\n`,
+  );
+  printTable(
+    c.rows.map((r) => ({
+      policy: r.policy,
+      SLA: pct(r.slaRate),
+      'SLA(g)': pct(r.guaranteedSlaRate),
+      STP: f3(r.stp),
+      ANTT: f3(r.antt),
+      fairness: f3(r.fairness),
+      tiles: pct(r.tileUtilization),
+      DRAM: pct(r.dramUtilization),
+      missed: r.missed,
+      dropped: r.dropped,
+      rejected: r.rejected,
+      'g. misses': r.guaranteedMisses,
+    })),
+  );
   process.stdout.write('\nratios > 1 favour cotenant (ANTT: other ÷ cotenant)\n');
   if (c.vsMoca !== undefined) process.stdout.write(ratioLine('cotenant vs moca', c.vsMoca, false));
-  if (c.vsBestBaseline !== undefined) process.stdout.write(ratioLine('cotenant vs best other', c.vsBestBaseline, true));
+  if (c.vsBestBaseline !== undefined)
+    process.stdout.write(ratioLine('cotenant vs best other', c.vsBestBaseline, true));
 }

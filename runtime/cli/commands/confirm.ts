@@ -13,7 +13,9 @@ export function registerConfirm(program: Command): void {
       const target = await openFlashTarget(o.board, o.flashFile);
       try {
         const r = await confirmBoot(target.device);
-        process.stdout.write(`confirmed: slot ${r.slot} runs ${r.hello.firmwareVersion} and will boot from now on\n`);
+        process.stdout.write(
+          `confirmed: slot ${r.slot} runs ${r.hello.firmwareVersion} and will boot from now on\n`,
+        );
       } finally {
         await target.close();
       }

@@ -16,14 +16,20 @@ export function registerHello(program: Command): void {
           process.stdout.write(JSON.stringify({ ...h, board: device.board.id }, null, 2) + '\n');
           return;
         }
-        const caps = Object.entries(h.capabilities).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none';
-        process.stdout.write([
-          `board:      ${h.boardId} (${device.board.id}: ${device.board.name})`,
-          `firmware:   ${h.firmwareVersion}, boot slot ${h.bootSlot}${h.trial ? ' (on trial: confirm after a healthy hello)' : ''}`,
-          `tiles:      ${h.tiles}`,
-          `caps:       ${caps}`,
-          `transport:  ${h.transport}, protocol v${h.protocolVersion}`,
-        ].join('\n') + '\n');
+        const caps =
+          Object.entries(h.capabilities)
+            .filter(([, v]) => v)
+            .map(([k]) => k)
+            .join(', ') || 'none';
+        process.stdout.write(
+          [
+            `board:      ${h.boardId} (${device.board.id}: ${device.board.name})`,
+            `firmware:   ${h.firmwareVersion}, boot slot ${h.bootSlot}${h.trial ? ' (on trial: confirm after a healthy hello)' : ''}`,
+            `tiles:      ${h.tiles}`,
+            `caps:       ${caps}`,
+            `transport:  ${h.transport}, protocol v${h.protocolVersion}`,
+          ].join('\n') + '\n',
+        );
       } finally {
         await device.close();
       }

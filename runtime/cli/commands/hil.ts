@@ -18,14 +18,21 @@ export function registerHil(program: Command): void {
       let results;
       try {
         results = await runHil(device, HIL_CASES, (r) => {
-          if (!opts.json) process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.name} (${r.ms.toFixed(0)} ms)${r.error ? `\n      ${r.error}` : ''}\n`);
+          if (!opts.json)
+            process.stdout.write(
+              `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name} (${r.ms.toFixed(0)} ms)${r.error ? `\n      ${r.error}` : ''}\n`,
+            );
         });
       } finally {
         await device.close();
       }
       const failed = results.filter((r) => !r.ok).length;
       if (opts.junit) fs.writeFileSync(opts.junit, junitXml(`cotenant-hil ${opts.board}`, results));
-      if (opts.json) process.stdout.write(JSON.stringify({ board: opts.board, passed: results.length - failed, failed, results }, null, 2) + '\n');
+      if (opts.json)
+        process.stdout.write(
+          JSON.stringify({ board: opts.board, passed: results.length - failed, failed, results }, null, 2) +
+            '\n',
+        );
       else process.stdout.write(`${results.length - failed} passed, ${failed} failed on ${opts.board}\n`);
       if (failed > 0) process.exitCode = 1;
     });

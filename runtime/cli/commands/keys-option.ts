@@ -9,7 +9,9 @@ function readText(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read key file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ConfigError(
+      `cannot read key file ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 

@@ -7,22 +7,44 @@ import { printTable } from '../output.ts';
 
 const DEV_PATTERN = /^(ttyUSB\d+|ttyACM\d+|ttyAMA\d+|ttyS\d+|rfcomm\d+|cu\..+|tty\.usb.+)$/;
 
-interface PortRow { path: string; manufacturer: string; serial: string; vid: string; pid: string }
+interface PortRow {
+  path: string;
+  manufacturer: string;
+  serial: string;
+  vid: string;
+  pid: string;
+}
 
 async function listPorts(): Promise<{ rows: PortRow[]; note?: string }> {
   try {
     const ports = await SerialPort.list();
-    return { rows: ports.map((p) => ({ path: p.path, manufacturer: p.manufacturer ?? '', serial: p.serialNumber ?? '', vid: p.vendorId ?? '', pid: p.productId ?? '' })) };
+    return {
+      rows: ports.map((p) => ({
+        path: p.path,
+        manufacturer: p.manufacturer ?? '',
+        serial: p.serialNumber ?? '',
+        vid: p.vendorId ?? '',
+        pid: p.productId ?? '',
+      })),
+    };
   } catch (err) {
     const rows: PortRow[] = [];
     for (const dir of ['/dev', '/dev/pts']) {
       let names: string[] = [];
-      try { names = fs.readdirSync(dir); } catch { continue; }
+      try {
+        names = fs.readdirSync(dir);
+      } catch {
+        continue;
+      }
       for (const n of names) {
-        if (dir === '/dev' ? DEV_PATTERN.test(n) : /^\d+$/.test(n)) rows.push({ path: `${dir}/${n}`, manufacturer: '', serial: '', vid: '', pid: '' });
+        if (dir === '/dev' ? DEV_PATTERN.test(n) : /^\d+$/.test(n))
+          rows.push({ path: `${dir}/${n}`, manufacturer: '', serial: '', vid: '', pid: '' });
       }
     }
-    return { rows, note: `port details unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); listed device nodes from /dev instead — /dev/pts entries are pseudo-terminals, e.g. from \`cotenant emu --pty\`` };
+    return {
+      rows,
+      note: `port details unavailable (${err instanceof Error ? err.message.split('\n')[0] : String(err)}); listed device nodes from /dev instead — /dev/pts entries are pseudo-terminals, e.g. from \`cotenant emu --pty\``,
+    };
   }
 }
 

@@ -13,14 +13,26 @@ import { openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 import { admissionRows } from './analyze.ts';
 
-interface RunOpts { board?: string; policy?: string; json?: boolean; trace?: string; report?: string; admission?: boolean }
+interface RunOpts {
+  board?: string;
+  policy?: string;
+  json?: boolean;
+  trace?: string;
+  report?: string;
+  admission?: boolean;
+}
 
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('Run a multi-tenant scenario (default: examples/quickstart.json) and report SLA, STP, ANTT, fairness, utilization')
+    .description(
+      'Run a multi-tenant scenario (default: examples/quickstart.json) and report SLA, STP, ANTT, fairness, utilization',
+    )
     .argument('[scenario]', 'scenario JSON file', 'examples/quickstart.json')
-    .option('--board <device>', 'board id or device spec (overrides the scenario), e.g. emu, moca-8t, serial:/dev/ttyUSB0')
+    .option(
+      '--board <device>',
+      'board id or device spec (overrides the scenario), e.g. emu, moca-8t, serial:/dev/ttyUSB0',
+    )
     .option('--policy <name>', `scheduling policy: ${POLICY_NAMES.join(', ')}`)
     .option('--json', 'print one JSON object (tenants[], overall, traceDigest)')
     .option('--trace <file>', 'write a Chrome/Perfetto trace (JSON)')
@@ -33,7 +45,12 @@ export function registerRun(program: Command): void {
       const loaded = loadScenarioFile(file);
       const device = await openDevice(opts.board ?? loaded.scenario.board);
       const tty = process.stderr.isTTY === true && opts.json !== true;
-      const bar = tty ? new cliProgress.SingleBar({ format: 'running [{bar}] {value}/{total} requests', hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+      const bar = tty
+        ? new cliProgress.SingleBar(
+            { format: 'running [{bar}] {value}/{total} requests', hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
       let started = false;
       try {
         const r = await runLoaded(loaded, {
@@ -42,16 +59,29 @@ export function registerRun(program: Command): void {
           layersOf: zooLayers,
           ...(opts.policy !== undefined ? { policy: opts.policy as PolicyName } : {}),
           admission: opts.admission !== false,
-          onPhase: (what) => { if (tty && !started) process.stderr.write(`${what}…\n`); },
+          onPhase: (what) => {
+            if (tty && !started) process.stderr.write(`${what}…\n`);
+          },
           onProgress: (n, total) => {
             if (bar === undefined) return;
-            if (!started) { bar.start(total, 0); started = true; }
+            if (!started) {
+              bar.start(total, 0);
+              started = true;
+            }
             bar.update(n);
           },
         });
         bar?.stop();
-        if (opts.trace !== undefined) writeFileSync(opts.trace, JSON.stringify(chromeTrace(r.exec.trace, r.tenants, device.board.tiles, device.board.clockHz)));
-        if (opts.report !== undefined) writeFileSync(opts.report, htmlReport(r, loaded.scenario.name ?? file, device.board.tiles, device.board.clockHz));
+        if (opts.trace !== undefined)
+          writeFileSync(
+            opts.trace,
+            JSON.stringify(chromeTrace(r.exec.trace, r.tenants, device.board.tiles, device.board.clockHz)),
+          );
+        if (opts.report !== undefined)
+          writeFileSync(
+            opts.report,
+            htmlReport(r, loaded.scenario.name ?? file, device.board.tiles, device.board.clockHz),
+          );
         if (opts.json === true) process.stdout.write(JSON.stringify(toJson(r), null, 2) + '\n');
         else printSummary(r);
       } finally {
@@ -64,9 +94,17 @@ export function registerRun(program: Command): void {
 function toJson(r: SessionResult): object {
   return {
     policy: r.policy,
-    tenants: r.perTenant.map((t, i) => ({ ...t, guaranteed: r.tenants[i]!.guaranteed, deadline: r.tenants[i]!.deadline, isolatedCycles: r.tenants[i]!.isolatedCycles })),
+    tenants: r.perTenant.map((t, i) => ({
+      ...t,
+      guaranteed: r.tenants[i]!.guaranteed,
+      deadline: r.tenants[i]!.deadline,
+      isolatedCycles: r.tenants[i]!.isolatedCycles,
+    })),
     overall: r.overall,
-    admission: r.admission === undefined ? undefined : { feasible: r.admission.feasible, lanes: r.admission.lanes, tenants: r.admission.tenants },
+    admission:
+      r.admission === undefined
+        ? undefined
+        : { feasible: r.admission.feasible, lanes: r.admission.lanes, tenants: r.admission.tenants },
     traceDigest: r.traceDigest,
   };
 }
@@ -76,11 +114,28 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 function printSummary(r: SessionResult): void {
   if (r.admission !== undefined) {
-    process.stdout.write(`admission: ${r.admission.feasible ? 'feasible' : 'INFEASIBLE (run with --no-admission)'}; lanes ${r.admission.lanes.map((l) => `[${l.join(',')}]`).join(' ')}\n`);
+    process.stdout.write(
+      `admission: ${r.admission.feasible ? 'feasible' : 'INFEASIBLE (run with --no-admission)'}; lanes ${r.admission.lanes.map((l) => `[${l.join(',')}]`).join(' ')}\n`,
+    );
     printTable(admissionRows(r.admission));
     process.stdout.write('\n');
   }
-  printTable(r.perTenant.map((t) => ({ tenant: t.name, prio: t.priority, requests: t.requests, completed: t.completed, missed: t.missed, dropped: t.dropped, rejected: t.rejected, SLA: pct(t.slaRate), 'p50 kcyc': k(t.p50), 'p99 kcyc': k(t.p99) })));
+  printTable(
+    r.perTenant.map((t) => ({
+      tenant: t.name,
+      prio: t.priority,
+      requests: t.requests,
+      completed: t.completed,
+      missed: t.missed,
+      dropped: t.dropped,
+      rejected: t.rejected,
+      SLA: pct(t.slaRate),
+      'p50 kcyc': k(t.p50),
+      'p99 kcyc': k(t.p99),
+    })),
+  );
   const o = r.overall;
-  process.stdout.write(`\noverall (${r.policy}): SLA ${pct(o.slaRate)}  STP ${o.stp.toFixed(3)}  ANTT ${o.antt.toFixed(3)}  fairness ${o.fairness.toFixed(3)}  tiles ${pct(o.tileUtilization)}  DRAM ${pct(o.dramUtilization)}  (${o.cycles} cycles)\ntrace digest ${r.traceDigest}\n`);
+  process.stdout.write(
+    `\noverall (${r.policy}): SLA ${pct(o.slaRate)}  STP ${o.stp.toFixed(3)}  ANTT ${o.antt.toFixed(3)}  fairness ${o.fairness.toFixed(3)}  tiles ${pct(o.tileUtilization)}  DRAM ${pct(o.dramUtilization)}  (${o.cycles} cycles)\ntrace digest ${r.traceDigest}\n`,
+  );
 }

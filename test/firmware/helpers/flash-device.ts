@@ -16,7 +16,10 @@ export class FlashOnlyDevice implements Device {
   /** Counts of calls, for assertions about what the flasher sent. */
   readonly calls = { writeMemoryBytes: 0, reset: 0 };
 
-  constructor(readonly board: BoardDefinition, readonly flash: EmulatedFlash) {
+  constructor(
+    readonly board: BoardDefinition,
+    readonly flash: EmulatedFlash,
+  ) {
     this.staging = new Uint8Array(board.flashStaging.bytes);
     this.booted = flash.boot();
   }
@@ -31,9 +34,17 @@ export class FlashOnlyDevice implements Device {
     const m = this.boot.manifest;
     return {
       boardId: this.board.boardIdCode,
-      firmwareVersion: m === undefined ? 'none' : `${m.version.major}.${m.version.minor}.${m.version.patch}+${m.version.build}`,
+      firmwareVersion:
+        m === undefined
+          ? 'none'
+          : `${m.version.major}.${m.version.minor}.${m.version.patch}+${m.version.build}`,
       tiles: m === undefined ? 0 : Math.min(m.tiles, this.board.tiles),
-      capabilities: { throttle: m?.throttle ?? false, functional: m?.functional ?? false, flash: true, lockstep: true },
+      capabilities: {
+        throttle: m?.throttle ?? false,
+        functional: m?.functional ?? false,
+        flash: true,
+        lockstep: true,
+      },
       bootSlot: this.boot.slot,
       trial: this.boot.trial,
       protocolVersion: 1,
@@ -46,12 +57,18 @@ export class FlashOnlyDevice implements Device {
     const a = registerAddress(name, tile);
     const m = this.boot.manifest;
     switch (a) {
-      case G.BOARD_ID: return Buffer.from(this.board.boardIdCode, 'ascii').readUInt32LE(0);
-      case G.FW_VERSION: return m === undefined ? 0 : (m.version.major << 16) | (m.version.minor << 8) | m.version.patch;
-      case G.TILE_COUNT: return m === undefined ? 0 : Math.min(m.tiles, this.board.tiles);
-      case G.BOOT_STATUS: return this.boot.status;
-      case G.BOOT_SLOT: return (this.boot.slot === 'B' ? 1 : 0) | (this.boot.trial ? 0x100 : 0);
-      default: return a >= 0x100 && a <= 0x1ff ? this.flash.readRegister(a) : 0;
+      case G.BOARD_ID:
+        return Buffer.from(this.board.boardIdCode, 'ascii').readUInt32LE(0);
+      case G.FW_VERSION:
+        return m === undefined ? 0 : (m.version.major << 16) | (m.version.minor << 8) | m.version.patch;
+      case G.TILE_COUNT:
+        return m === undefined ? 0 : Math.min(m.tiles, this.board.tiles);
+      case G.BOOT_STATUS:
+        return this.boot.status;
+      case G.BOOT_SLOT:
+        return (this.boot.slot === 'B' ? 1 : 0) | (this.boot.trial ? 0x100 : 0);
+      default:
+        return a >= 0x100 && a <= 0x1ff ? this.flash.readRegister(a) : 0;
     }
   }
 
@@ -94,7 +111,8 @@ export class FlashOnlyDevice implements Device {
 
   private stagingOffset(address: number, length: number): number {
     const s = this.board.flashStaging;
-    if (address < s.base || address + length > s.base + s.bytes) throw new RangeError(`0x${address.toString(16)}+${length} is outside the staging window`);
+    if (address < s.base || address + length > s.base + s.bytes)
+      throw new RangeError(`0x${address.toString(16)}+${length} is outside the staging window`);
     return address - s.base;
   }
 }

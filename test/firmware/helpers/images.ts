@@ -1,6 +1,12 @@
 // Images for the firmware tests, built with the host tooling.
 import type { KeyObject } from 'node:crypto';
-import { buildImage, devPrivateKey, signImage, type ImageManifest, type ImageVersion } from '../../../firmware-host/image/index.ts';
+import {
+  buildImage,
+  devPrivateKey,
+  signImage,
+  type ImageManifest,
+  type ImageVersion,
+} from '../../../firmware-host/image/index.ts';
 
 export interface TestImage {
   readonly boards?: readonly string[];
@@ -18,7 +24,11 @@ export function seededBytes(n: number, seed = 7): Uint8Array {
   const out = new Uint8Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = s & 0xff;
   }
   return out;
