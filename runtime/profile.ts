@@ -16,6 +16,9 @@ export interface RunOptions {
   readonly firstTile?: number;
   /** Functional mode: upload these weights/input and switch the board to MODE=1. */
   readonly data?: ModelData;
+  /** Functional mode with an explicit data image (an imported model's parameters and input:
+   *  runtime/infer.ts); used instead of `data`. */
+  readonly image?: readonly { readonly address: number; readonly bytes: Uint8Array }[];
   /** Give up (TimeoutError) when a step has not finished after this many board cycles. */
   readonly maxStepCycles?: number;
 }
@@ -71,7 +74,8 @@ export async function runCompiled(
   const phys = Array.from({ length: compiled.tiles }, (_, t) => first + t);
   const { regionBase, regionBytes } = compiled.layout;
 
-  if (opts.data) {
+  const image = opts.image ?? (opts.data ? dataImage(compiled, opts.data) : undefined);
+  if (image) {
     await device.writeRegister('MODE', 1);
     if ((await device.readRegister('MODE')) !== 1)
       throw new DeviceFault('the board refused functional mode (its firmware has no functional capability)');
@@ -79,7 +83,7 @@ export async function runCompiled(
     const dataEnd = Math.min(...compiled.steps.flatMap((s) => s.programs.map((p) => p.address)));
     for (let a = regionBase; a < dataEnd; a += ZERO_CHUNK_BYTES)
       await device.writeMemory(a, new Uint8Array(Math.min(ZERO_CHUNK_BYTES, dataEnd - a)));
-    for (const { address, bytes } of dataImage(compiled, opts.data)) await device.writeMemory(address, bytes);
+    for (const { address, bytes } of image) await device.writeMemory(address, bytes);
   } else {
     await device.writeRegister('MODE', 0);
   }

@@ -1,6 +1,7 @@
 // A tile's configuration registers, set by the CFG_* instructions (docs/isa.md) and read by
 // the loop macro-ops and MVIN/MVOUT. They persist across programs until reset.
 import type { Instruction } from '../isa/index.ts';
+import { affineOf, type AffineConfig } from './affine.ts';
 
 export interface TileConfig {
   I: number;
@@ -37,6 +38,8 @@ export interface TileConfig {
   pooledW: number;
   loadStride: number;
   storeStride: number;
+  /** Affine requantization (CFG_QPARAM; cleared by CFG_QUANT): see affine.ts. */
+  affine: AffineConfig | null;
 }
 
 export function resetConfig(): TileConfig {
@@ -74,6 +77,7 @@ export function resetConfig(): TileConfig {
     pooledW: 0,
     loadStride: 0,
     storeStride: 0,
+    affine: null,
   };
 }
 
@@ -107,6 +111,7 @@ export function applyConfig(cfg: TileConfig, ins: Instruction): boolean {
       cfg.relu = (ins.flags & 1) !== 0;
       cfg.multiplier = ins.b;
       cfg.shift = ins.c;
+      cfg.affine = null; // back to M/S requantization until the next CFG_QPARAM
       return true;
     case 'CFG_CONV_IN':
       cfg.inH = ins.b;
@@ -136,6 +141,9 @@ export function applyConfig(cfg: TileConfig, ins: Instruction): boolean {
       return true;
     case 'CFG_STORE':
       cfg.storeStride = ins.b;
+      return true;
+    case 'CFG_QPARAM':
+      cfg.affine = affineOf(ins);
       return true;
     default:
       return false;

@@ -8,6 +8,7 @@ import { FLAG_BIAS, FLAG_DEPTHWISE, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG } from '../
 import type { TileConfig } from './config.ts';
 import { convRowWindow, poolRowWindow, type RowWindow } from './footprint.ts';
 import { requantOne, requantRow, type Quant } from './requant.ts';
+import { addAffine, columnSums, readScales, requantAffineRow } from './affine.ts';
 import type { SparseMemory } from './sparse-memory.ts';
 
 function i8(u: Uint8Array): Int8Array {
@@ -78,10 +79,18 @@ export function runMatmul(mem: SparseMemory, ins: Instruction, cfg: TileConfig):
   const acc = new Int32Array(J);
   const out = new Int8Array(I * J);
   const q = quantOf(cfg);
+  const aff = cfg.affine;
+  const scales = aff ? readScales(mem, aff, J) : null;
+  if (aff && aff.zA !== 0) {
+    // Σ (A − zA)·B = Σ A·B − zA·Σ_k B[k][j]: folded into the bias once per loop
+    const sums = columnSums(b, K, J);
+    for (let j = 0; j < J; j++) bias[j] = bias[j]! - aff.zA * sums[j]!;
+  }
   for (let i = 0; i < I; i++) {
     acc.set(bias);
     accumulateRows(acc, J, a, i * K, K, b, 0);
-    requantRow(acc, J, q, out, i * J);
+    if (aff) requantAffineRow(acc, J, scales!, aff, cfg.relu, out, i * J);
+    else requantRow(acc, J, q, out, i * J);
   }
   mem.writeRows(cfg.addrC, u8(out), I, J, cfg.strideC);
 }
@@ -101,6 +110,21 @@ function convMap(mem: SparseMemory, ins: Instruction, cfg: TileConfig, w: RowWin
   const rows = w.cy1 - w.cy0;
   const out = new Int8Array(rows * outW * outC);
   const q = quantOf(cfg);
+  const aff = cfg.affine;
+  const scales = aff ? readScales(mem, aff, outC) : null;
+  // Affine: taps inside the image contribute (in − zA)·W, taps outside 0 (padding is the
+  // value zA); the −zA·Σ W term is subtracted per valid tap from per-tap column sums.
+  const zA = aff ? aff.zA : 0;
+  const tapSums =
+    zA === 0
+      ? null
+      : depthwise
+        ? Int32Array.from(wt)
+        : (() => {
+            const t = new Int32Array(k * k * outC);
+            for (let tap = 0; tap < k * k; tap++) t.set(columnSums(wt, inC, outC, tap * inC), tap * outC);
+            return t;
+          })();
   for (let r = 0; r < rows; r++) {
     const oy = w.cy0 + r;
     for (let ox = 0; ox < outW; ox++) {
@@ -112,6 +136,10 @@ function convMap(mem: SparseMemory, ins: Instruction, cfg: TileConfig, w: RowWin
           const ix = ox * s + kx - p;
           if (ix < 0 || ix >= inW) continue;
           const inBase = ((iy - w.iy0) * inW + ix) * inC;
+          if (tapSums !== null) {
+            const t = (ky * k + kx) * outC;
+            for (let c = 0; c < outC; c++) acc[c]! -= zA * tapSums[t + c]!;
+          }
           if (depthwise) {
             const wBase = (ky * k + kx) * outC;
             for (let c = 0; c < outC; c++) acc[c]! += input[inBase + c]! * wt[wBase + c]!;
@@ -120,7 +148,8 @@ function convMap(mem: SparseMemory, ins: Instruction, cfg: TileConfig, w: RowWin
           }
         }
       }
-      requantRow(acc, outC, q, out, (r * outW + ox) * outC);
+      if (aff) requantAffineRow(acc, outC, scales!, aff, cfg.relu, out, (r * outW + ox) * outC);
+      else requantRow(acc, outC, q, out, (r * outW + ox) * outC);
     }
   }
   return out;
@@ -199,8 +228,17 @@ export function runResadd(mem: SparseMemory, cfg: TileConfig): void {
   const a = i8(mem.readRows(cfg.addrA, I, J, cfg.strideA));
   const b = i8(mem.readRows(cfg.addrB, I, J, cfg.strideB));
   const out = new Int8Array(I * J);
-  const q = quantOf(cfg);
-  for (let n = 0; n < I * J; n++) out[n] = requantOne(a[n]! + b[n]!, q);
+  const aff = cfg.affine;
+  if (aff) {
+    // scale table: sA, sB, sC (docs/isa.md)
+    const raw = mem.read(aff.addrScale, 12);
+    const view = new DataView(raw.buffer, raw.byteOffset, 12);
+    const s = Float32Array.of(view.getFloat32(0, true), view.getFloat32(4, true), view.getFloat32(8, true));
+    for (let n = 0; n < I * J; n++) out[n] = addAffine(a[n]!, b[n]!, s, aff, cfg.relu);
+  } else {
+    const q = quantOf(cfg);
+    for (let n = 0; n < I * J; n++) out[n] = requantOne(a[n]! + b[n]!, q);
+  }
   mem.writeRows(cfg.addrC, u8(out), I, J, cfg.strideC);
 }
 
@@ -211,9 +249,16 @@ export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): v
     const sums = new Int32Array(inC);
     for (let px = 0; px < inH * inW; px++) for (let c = 0; c < inC; c++) sums[c]! += input[px * inC + c]!;
     const out = new Int8Array(inC);
-    // docs/isa.md: global average is requant(Σ) with no activation.
-    const q: Quant = { multiplier: cfg.multiplier, shift: cfg.shift, relu: false };
-    for (let c = 0; c < inC; c++) out[c] = requantOne(sums[c]!, q);
+    const aff = cfg.affine;
+    if (aff) {
+      // Σ (in − zA), then rq with the table's scale (1/(H·W) and the scale ratio folded in)
+      for (let c = 0; c < inC; c++) sums[c] = sums[c]! - aff.zA * inH * inW;
+      requantAffineRow(sums, inC, readScales(mem, aff, inC), aff, false, out, 0);
+    } else {
+      // docs/isa.md: global average is requant(Σ) with no activation.
+      const q: Quant = { multiplier: cfg.multiplier, shift: cfg.shift, relu: false };
+      for (let c = 0; c < inC; c++) out[c] = requantOne(sums[c]!, q);
+    }
     mem.write(cfg.addrC, u8(out));
     return;
   }

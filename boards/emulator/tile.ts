@@ -13,6 +13,7 @@ import {
   FAULT_SCRATCHPAD_RANGE,
 } from '../events.ts';
 import { WORD_BYTES, type Instruction } from '../isa/index.ts';
+import { affineReads } from './affine.ts';
 import { applyConfig, resetConfig, type TileConfig } from './config.ts';
 import { beats, fetchCost, opCost, type CostContext, type OpCost } from './costs.ts';
 import { decodeAt } from './decode.ts';
@@ -333,7 +334,10 @@ export class Tile {
     );
     if (local !== undefined)
       return this.fault(now, at, local.code === 'range' ? FAULT_SCRATCHPAD_RANGE : FAULT_ILLEGAL_INSTRUCTION);
-    const { reads, writes } = accessesOf(ins, this.cfg);
+    const acc = accessesOf(ins, this.cfg);
+    const scaleTable = affineReads(ins, this.cfg);
+    const reads = scaleTable === undefined ? acc.reads : [...acc.reads, scaleTable];
+    const writes = acc.writes;
     const lo = this.lowBound();
     const hi = this.highBound();
     for (const list of [reads, writes]) {

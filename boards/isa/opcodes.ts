@@ -28,6 +28,8 @@ export const OPS = {
   CFG_POOL: { code: 0x0a, fields: ['a', 'b', 'c', 'd'], flagMask: 0 }, //    a=size b=stride c=padding d=outH<<16|outW
   CFG_LOAD: { code: 0x0b, fields: ['b'], flagMask: 0 }, //                   b=DRAM row stride of MVIN
   CFG_STORE: { code: 0x0c, fields: ['b'], flagMask: 0 }, //                  b=DRAM row stride of MVOUT
+  // Affine (zero point + float scale) requantization for imported models: docs/isa.md.
+  CFG_QPARAM: { code: 0x0d, fields: ['b', 'c', 'd'], flagMask: 0x1 }, //     flags.0=per-channel scales b=scale table c=zA|zB<<8|zC<<16 d=lo|hi<<8
   LOOP_MATMUL: { code: 0x10, fields: [], flagMask: 0x1 }, //                 flags.0=bias
   LOOP_CONV: { code: 0x11, fields: [], flagMask: 0x7 }, //                   flags.0=bias .1=depthwise .2=fused max-pool
   LOOP_RESADD: { code: 0x12, fields: [], flagMask: 0 },
@@ -52,6 +54,7 @@ export const FLAG_GLOBAL_AVG = 0x1;
 export const FLAG_LAYERNORM = 0x1;
 export const FLAG_TO_ACC = 0x1;
 export const FLAG_ACCUMULATE = 0x1;
+export const FLAG_PER_CHANNEL = 0x1;
 
 const BY_CODE = new Map<number, OpName>(
   Object.entries(OPS).map(([name, spec]) => [spec.code, name as OpName]),

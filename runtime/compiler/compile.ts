@@ -14,6 +14,7 @@ import type {
   GranuleSpec,
   LayerPlan,
   LoopOp,
+  QParams,
   SymAddr,
 } from './types.ts';
 
@@ -45,15 +46,16 @@ function checkOptions(board: BoardDefinition, opts: CompileOptions): void {
 
 function resolveOp(op: LoopOp, base: readonly number[]): LoopOp<number> {
   const r = (x: SymAddr): number => base[x.buf]! + x.off;
+  const rq = (qp: QParams | undefined): QParams<number> | undefined => qp && { ...qp, scale: r(qp.scale) };
   switch (op.kind) {
     case 'matmul':
-      return { ...op, a: r(op.a), b: r(op.b), bias: op.bias && r(op.bias), c: r(op.c) };
+      return { ...op, a: r(op.a), b: r(op.b), bias: op.bias && r(op.bias), c: r(op.c), qp: rq(op.qp) };
     case 'conv':
-      return { ...op, a: r(op.a), b: r(op.b), bias: op.bias && r(op.bias), c: r(op.c) };
+      return { ...op, a: r(op.a), b: r(op.b), bias: op.bias && r(op.bias), c: r(op.c), qp: rq(op.qp) };
     case 'resadd':
-      return { ...op, a: r(op.a), b: r(op.b), c: r(op.c) };
+      return { ...op, a: r(op.a), b: r(op.b), c: r(op.c), qp: rq(op.qp) };
     case 'pool':
-      return { ...op, a: r(op.a), c: r(op.c) };
+      return { ...op, a: r(op.a), c: r(op.c), qp: rq(op.qp) };
     case 'vec':
       return { ...op, a: r(op.a), c: r(op.c) };
   }
@@ -61,7 +63,7 @@ function resolveOp(op: LoopOp, base: readonly number[]): LoopOp<number> {
 
 export function compileModel(model: ModelTable, board: BoardDefinition, opts: CompileOptions): CompiledModel {
   checkOptions(board, opts);
-  const lowered = lowerModel(model);
+  const lowered = lowerModel(model, opts.quant);
   const planned = planSteps(lowered.layers, opts.tiles, opts.granule, board, model.name);
   const place = placeBuffers(lowered.buffers, planned, opts.regionBase, lowered.inputBuf, lowered.outputBuf);
   const base = place.base;

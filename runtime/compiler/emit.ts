@@ -11,10 +11,15 @@ import {
   type Instruction,
 } from '../../boards/isa/index.ts';
 import type { Tiles } from './cost.ts';
-import type { LoopOp, Quant } from './types.ts';
+import { qparamWord } from './qparams.ts';
+import type { LoopOp, QParams, Quant } from './types.ts';
 
 const quant = (q: Quant): Instruction =>
   instr('CFG_QUANT', { flags: q.relu ? FLAG_RELU : 0, b: q.M, c: q.S });
+
+/** CFG_QUANT, then CFG_QPARAM for an affine (imported) op: CFG_QUANT clears affine mode. */
+const quants = (q: Quant, qp: QParams<number> | undefined): Instruction[] =>
+  qp ? [quant(q), qparamWord(qp)] : [quant(q)];
 
 export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
   const tile = tiles ? [instr('CFG_TILE', { b: tiles.tI, c: tiles.tJ, d: tiles.tK })] : [];
@@ -26,7 +31,7 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
         instr('CFG_ADDR_IN', { b: op.a, c: op.b, d: op.bias ?? 0 }),
         instr('CFG_ADDR_OUT', { b: op.c }),
         instr('CFG_STRIDE', { b: op.sA, c: op.sB, d: op.sC }),
-        quant(op.q),
+        ...quants(op.q, op.qp),
         instr('LOOP_MATMUL', { flags: op.bias !== null ? FLAG_BIAS : 0 }),
       ];
     case 'conv': {
@@ -53,7 +58,7 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
         instr('CFG_ADDR_IN', { b: op.a, c: op.b, d: op.bias ?? 0 }),
         instr('CFG_ADDR_OUT', { b: op.c }),
         instr('CFG_STRIDE', { b: op.sA, c: op.sB, d: op.sC }),
-        quant(op.q),
+        ...quants(op.q, op.qp),
         instr('LOOP_CONV', { flags }),
       ];
     }
@@ -63,7 +68,7 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
         instr('CFG_ADDR_IN', { b: op.a, c: op.b }),
         instr('CFG_ADDR_OUT', { b: op.c }),
         instr('CFG_STRIDE', { b: op.sA, c: op.sB, d: op.sC }),
-        quant(op.q),
+        ...quants(op.q, op.qp),
         instr('LOOP_RESADD'),
       ];
     case 'pool':
@@ -84,7 +89,7 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
         instr('CFG_ADDR_IN', { b: op.a }),
         instr('CFG_ADDR_OUT', { b: op.c }),
         instr('CFG_STRIDE', { b: op.sA, d: op.sC }),
-        quant(op.q),
+        ...quants(op.q, op.qp),
         instr('LOOP_POOL', { flags: op.global ? FLAG_GLOBAL_AVG : 0 }),
       ];
     case 'vec':

@@ -7,7 +7,8 @@ import type { Layer, ModelTable } from '../models/types.ts';
 import { outputBuffer } from '../models/schema.ts';
 import { layerWeightBytes } from '../models/metrics.ts';
 import { opSpans } from './ops.ts';
-import type { LoopOp, Quant, SymAddr } from './types.ts';
+import { blockLayout, type LayerQuant } from './qparams.ts';
+import type { LoopOp, QParams, Quant, SymAddr } from './types.ts';
 
 export interface Buffer {
   readonly id: number;
@@ -28,6 +29,9 @@ export interface LoweredLayer {
     readonly weightBytes: number;
     readonly biasOffset: number;
     readonly biasCount: number;
+    /** Imported layers: float32 scale table (docs/isa.md, CFG_QPARAM); count 0 otherwise. */
+    readonly scaleOffset: number;
+    readonly scaleCount: number;
   } | null;
 }
 
@@ -76,7 +80,9 @@ function concatOffset(l: Layer): number {
   return (l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'matmul') && l.concat ? l.concat.offset : 0;
 }
 
-export function lowerModel(model: ModelTable): Lowered {
+/** `quant`: per layer name, the affine requantization of an imported model (its layers then
+ *  use CFG_QPARAM instead of the synthetic M/S choice). */
+export function lowerModel(model: ModelTable, quant?: ReadonlyMap<string, LayerQuant>): Lowered {
   const buffers: Buffer[] = [];
   const byName = new Map<string, Buffer>();
   const input: Buffer = {
@@ -125,20 +131,41 @@ export function lowerModel(model: ModelTable): Lowered {
         : l.kind === 'matmul' && l.weights === 'B'
           ? l.J
           : 0;
-    if (wBytes > 0) {
-      const biasOffset = Math.ceil(wBytes / 16) * 16;
+    const lq = quant?.get(l.name);
+    const scaleCount = lq ? lq.scales.length : 0;
+    if (wBytes > 0 || scaleCount > 0) {
+      const blk = blockLayout(wBytes, biasCount, scaleCount);
       const wb: Buffer = {
         id: buffers.length,
         name: `${l.name}.weights`,
         kind: 'weights',
         width: 0,
-        bytes: biasOffset + 4 * biasCount,
+        bytes: blk.bytes,
       };
       buffers.push(wb);
-      weights = { buf: wb.id, weightBytes: wBytes, biasOffset, biasCount };
+      weights = {
+        buf: wb.id,
+        weightBytes: wBytes,
+        biasOffset: blk.biasOffset,
+        biasCount,
+        scaleOffset: blk.scaleOffset,
+        scaleCount,
+      };
     }
     const wAddr = (off = 0): SymAddr => ({ buf: weights!.buf, off });
     const biasAddr = weights && weights.biasCount > 0 ? wAddr(weights.biasOffset) : null;
+    const qp: QParams | undefined =
+      lq && scaleCount > 0
+        ? {
+            perChannel: lq.perChannel,
+            scale: wAddr(weights!.scaleOffset),
+            zA: lq.zA,
+            zB: lq.zB,
+            zC: lq.zC,
+            lo: lq.lo,
+            hi: lq.hi,
+          }
+        : undefined;
 
     const ops: LoopOp[] = [];
     switch (l.kind) {
@@ -324,7 +351,9 @@ export function lowerModel(model: ModelTable): Lowered {
         break;
       }
     }
-    return { index, layer: l, ops, weights };
+    const NEUTRAL: Quant = { relu: false, M: 1, S: 0 };
+    const withQp = qp ? ops.map((op) => (op.kind === 'vec' ? op : { ...op, q: NEUTRAL, qp })) : ops;
+    return { index, layer: l, ops: withQp, weights };
   });
 
   // Size activation buffers by every byte any op touches.

@@ -6,7 +6,7 @@
 // CFG_CONV_KERNEL.d (docs/isa.md) and addresses the whole input image, so padding and the
 // halo rows of a middle slice are exact. They can also split by output channels; the
 // planner (plan.ts) picks the axis that costs least.
-import type { ConvOp, LoopOp, PoolOp, SymAddr } from './types.ts';
+import type { ConvOp, LoopOp, PoolOp, QParams, SymAddr } from './types.ts';
 
 export type SplitAxis = 'rows' | 'cols';
 
@@ -70,6 +70,9 @@ export function poolRows(op: PoolOp<unknown>): { iy0: number; iy1: number } {
 }
 
 const at = (x: SymAddr, d: number): SymAddr => ({ buf: x.buf, off: x.off + d });
+/** A per-channel scale table moves with the first channel of a column slice. */
+const qpAt = (qp: QParams | undefined, u0: number): QParams | undefined =>
+  qp && qp.perChannel ? { ...qp, scale: at(qp.scale, 4 * u0) } : qp;
 
 /** The part of `op` that produces output units [u0, u1) along its split axis. */
 export function sliceOp(op: LoopOp, axis: SplitAxis, u0: number, u1: number): LoopOp {
@@ -78,7 +81,14 @@ export function sliceOp(op: LoopOp, axis: SplitAxis, u0: number, u1: number): Lo
     case 'matmul':
       return axis === 'rows'
         ? { ...op, I: n, a: at(op.a, u0 * op.sA), c: at(op.c, u0 * op.sC) }
-        : { ...op, J: n, b: at(op.b, u0), bias: op.bias && at(op.bias, 4 * u0), c: at(op.c, u0) };
+        : {
+            ...op,
+            J: n,
+            b: at(op.b, u0),
+            bias: op.bias && at(op.bias, 4 * u0),
+            c: at(op.c, u0),
+            qp: qpAt(op.qp, u0),
+          };
     case 'conv': {
       if (axis === 'cols') {
         const base = {
@@ -87,6 +97,7 @@ export function sliceOp(op: LoopOp, axis: SplitAxis, u0: number, u1: number): Lo
           b: at(op.b, u0),
           bias: op.bias && at(op.bias, 4 * u0),
           c: at(op.c, u0),
+          qp: qpAt(op.qp, u0),
         };
         return op.depthwise ? { ...base, inC: n, a: at(op.a, u0) } : base;
       }
@@ -101,7 +112,7 @@ export function sliceOp(op: LoopOp, axis: SplitAxis, u0: number, u1: number): Lo
       return { ...op, I: n, a: at(op.a, u0 * op.sA), b: at(op.b, u0 * op.sB), c: at(op.c, u0 * op.sC) };
     case 'pool':
       return axis === 'cols'
-        ? { ...op, C: n, a: at(op.a, u0), c: at(op.c, u0) }
+        ? { ...op, C: n, a: at(op.a, u0), c: at(op.c, u0), qp: qpAt(op.qp, u0) }
         : { ...op, row0: op.row0 + u0, outH: n, c: at(op.c, u0 * op.outW * op.sC) };
     case 'vec':
       return { ...op, rows: n, a: at(op.a, u0 * op.sA), c: at(op.c, u0 * op.sC) };
@@ -118,8 +129,30 @@ export interface Span {
 const mat = (x: SymAddr, rows: number, cols: number, stride: number): Span[] =>
   rows > 0 && cols > 0 ? [{ buf: x.buf, lo: x.off, hi: x.off + (rows - 1) * stride + cols }] : [];
 
+/** The scale table an affine op reads (docs/isa.md, CFG_QPARAM). */
+function scaleSpan(op: LoopOp): Span[] {
+  if (op.kind === 'vec' || !op.qp || (op.kind === 'pool' && !op.global)) return [];
+  const cols =
+    op.kind === 'resadd'
+      ? 3
+      : !op.qp.perChannel
+        ? 1
+        : op.kind === 'pool'
+          ? op.C
+          : op.kind === 'conv'
+            ? op.outC
+            : op.J;
+  return mat(op.qp.scale, 1, 4 * cols, 0);
+}
+
 /** Hulls of every DRAM byte the op may read / write (what the tile's region check covers). */
 export function opSpans(op: LoopOp): { reads: Span[]; writes: Span[] } {
+  const s = loopSpans(op);
+  const extra = scaleSpan(op);
+  return extra.length === 0 ? s : { reads: [...s.reads, ...extra], writes: s.writes };
+}
+
+function loopSpans(op: LoopOp): { reads: Span[]; writes: Span[] } {
   switch (op.kind) {
     case 'matmul':
       return {

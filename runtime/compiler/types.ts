@@ -1,6 +1,7 @@
 // The compiler's public contract (others code against these names) and the lowered form
 // of a layer: loop ops, each the full configuration of one LOOP_* instruction.
 import type { BoardId } from '../../boards/types.ts';
+import type { LayerQuant } from './qparams.ts';
 
 export type GranuleSpec =
   { kind: 'layer' } | { kind: 'block'; layers: number } | { kind: 'cycles'; max: number };
@@ -13,6 +14,8 @@ export interface CompileOptions {
   /** Functional mode: the runner uploads weights and input (see dataImage()). Programs are
    *  the same either way; the flag is recorded so a runner knows what to upload. */
   functional?: boolean;
+  /** Imported models: affine requantization per layer name (docs/isa.md, CFG_QPARAM). */
+  quant?: ReadonlyMap<string, LayerQuant> | undefined;
 }
 
 export interface ProgramRef {
@@ -64,6 +67,19 @@ export interface Quant {
   readonly S: number;
 }
 
+/** Affine requantization of an imported (quantized ONNX) layer: CFG_QPARAM, docs/isa.md.
+ *  Zero points and clamp bounds are int8; `scale` is the float32 table (one entry, one per
+ *  output column/channel, or sA, sB, sC for a residual add). */
+export interface QParams<A = SymAddr> {
+  readonly perChannel: boolean;
+  readonly scale: A;
+  readonly zA: number;
+  readonly zB: number;
+  readonly zC: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
 export interface MatmulOp<A = SymAddr> {
   readonly kind: 'matmul';
   readonly I: number;
@@ -77,6 +93,7 @@ export interface MatmulOp<A = SymAddr> {
   readonly sB: number;
   readonly sC: number;
   readonly q: Quant;
+  readonly qp?: QParams<A> | undefined;
 }
 
 export interface ConvOp<A = SymAddr> {
@@ -111,6 +128,7 @@ export interface ConvOp<A = SymAddr> {
   readonly sB: number;
   readonly sC: number;
   readonly q: Quant;
+  readonly qp?: QParams<A> | undefined;
 }
 
 export interface ResaddOp<A = SymAddr> {
@@ -124,6 +142,7 @@ export interface ResaddOp<A = SymAddr> {
   readonly sB: number;
   readonly sC: number;
   readonly q: Quant;
+  readonly qp?: QParams<A> | undefined;
 }
 
 export interface PoolOp<A = SymAddr> {
@@ -146,6 +165,7 @@ export interface PoolOp<A = SymAddr> {
   readonly sA: number;
   readonly sC: number;
   readonly q: Quant;
+  readonly qp?: QParams<A> | undefined;
 }
 
 export interface VecOp<A = SymAddr> {

@@ -1,0 +1,109 @@
+// Imported QDQ models must compute what ONNX Runtime computes: each test builds a small
+// quantized ONNX model, runs it with onnxruntime-node and with cotenant (import → compile →
+// functional emulator), and compares the int8/uint8 outputs element by element.
+// docs/import.md states the tolerance: identical, or ±1 LSB on at most 0.1% of elements
+// where ONNX Runtime's residual add uses fixed-point multipliers (none observed here).
+import test, { type ExecutionContext } from 'ava';
+import { EMU, MOCA_8T } from '../../boards/definitions.ts';
+import type { BoardDefinition } from '../../boards/types.ts';
+import type { GranuleSpec } from '../../runtime/compiler/types.ts';
+import { runBoth } from './compare.ts';
+import { QdqBuilder, type QTensor } from './qdq-builder.ts';
+
+async function same(
+  t: ExecutionContext,
+  b: QdqBuilder,
+  y: QTensor,
+  board: BoardDefinition = EMU,
+  tiles = 1,
+  granule: GranuleSpec = { kind: 'layer' },
+): Promise<void> {
+  const r = await runBoth(b, y, board, tiles, granule);
+  t.log(`${r.ort.length} elements, ${r.distinct} distinct values, ${r.diffs} differ (max ${r.maxDiff})`);
+  // guard against a vacuous pass: the reference output must spread over many values
+  t.true(
+    r.distinct > Math.min(20, r.ort.length / 2),
+    `degenerate reference output (${r.distinct} distinct values)`,
+  );
+  t.true(r.maxDiff <= 1, `largest difference ${r.maxDiff} LSB`);
+  t.true(r.diffs <= Math.floor(r.ort.length / 1000), `${r.diffs} of ${r.ort.length} elements differ by 1`);
+}
+
+for (const unsigned of [false, true]) {
+  const kind = unsigned ? 'uint8' : 'int8';
+
+  test(`${kind}: conv, odd shape, per-tensor and per-channel weights, padding with a zero point`, async (t) => {
+    const b = new QdqBuilder(11, unsigned);
+    const x = b.input([1, 3, 13, 11]);
+    const c1 = b.conv(x, 8, 3, 1, 1, { perChannel: true });
+    const c2 = b.conv(c1, 5, 5, 2, 2, { act: 'relu' });
+    await same(t, b, c2);
+  });
+
+  test(`${kind}: depthwise conv (per-channel) + pointwise, relu6 as Clip`, async (t) => {
+    const b = new QdqBuilder(12, unsigned);
+    const x = b.input([1, 6, 9, 10]);
+    const d = b.conv(x, 6, 3, 1, 1, { depthwise: true, perChannel: true, act: 'clip6' });
+    const d2 = b.conv(d, 6, 3, 2, 1, { depthwise: true, perChannel: true });
+    const p = b.conv(d2, 12, 1, 1, 0, { perChannel: true, act: 'relu' });
+    await same(t, b, p);
+  });
+
+  test(`${kind}: residual add, max pool (ceil mode, padding), standalone relu`, async (t) => {
+    const b = new QdqBuilder(13, unsigned);
+    const x = b.input([1, 4, 15, 15]);
+    const c1 = b.conv(x, 16, 3, 1, 1, { act: 'relu' });
+    const c2 = b.conv(c1, 16, 3, 1, 1, { perChannel: true });
+    const s = b.add(c1, c2);
+    const m = b.maxPool(s, 3, 2, 1, 1);
+    const c3 = b.conv(m, 8, 3, 1, 0, { standaloneRelu: true, act: 'relu' });
+    await same(t, b, c3);
+  });
+
+  test(`${kind}: conv → global average → flatten → Gemm (per-channel) → MatMul`, async (t) => {
+    const b = new QdqBuilder(14, unsigned);
+    const x = b.input([1, 3, 12, 12]);
+    const c = b.conv(x, 24, 3, 2, 1, { act: 'relu', perChannel: true });
+    const g = b.globalAvgPool(c);
+    const f = b.flatten(g);
+    const fc = b.matmul(f, 20, { gemm: true, perChannel: true, act: 'relu' });
+    const fc2 = b.matmul(fc, 10);
+    await same(t, b, fc2);
+  });
+
+  test(`${kind}: concat of two convs, pooled map flattened (NCHW order) into a MatMul`, async (t) => {
+    const b = new QdqBuilder(15, unsigned);
+    const x = b.input([1, 5, 10, 9]);
+    const sc = b.convScale(x, 3);
+    const zp = b.zp();
+    const a = b.convTo(x, 7, 3, 1, 1, sc, zp);
+    const c = b.convTo(x, 9, 1, 1, 0, sc, zp, { perChannel: true });
+    const cat = b.concat([a, c]);
+    const m = b.maxPool(cat, 2, 2);
+    const f = b.flatten(m, true);
+    const fc = b.matmul(f, 33, { perChannel: true });
+    await same(t, b, fc);
+  });
+
+  test(`${kind}: AveragePool over the whole map, 2-D MatMul on several rows`, async (t) => {
+    const b = new QdqBuilder(16, unsigned);
+    const x = b.input([1, 8, 7, 7]);
+    const c = b.conv(x, 32, 3, 1, 1);
+    const g = b.globalAvgPool(c, true);
+    const f = b.flatten(g);
+    await same(t, b, b.matmul(f, 17, { gemm: true }));
+  });
+}
+
+test('split across tiles and granules: the same output as ONNX Runtime on a 4-tile board', async (t) => {
+  const b = new QdqBuilder(21);
+  const x = b.input([1, 3, 32, 32]);
+  const c1 = b.conv(x, 32, 3, 1, 1, { act: 'relu', perChannel: true });
+  const d = b.conv(c1, 32, 3, 1, 1, { depthwise: true, perChannel: true, act: 'relu' });
+  const c2 = b.conv(d, 64, 1, 1, 0, { perChannel: true });
+  const s = b.add(c2, b.conv(c1, 64, 1, 1, 0));
+  const m = b.maxPool(s, 2, 2);
+  const g = b.globalAvgPool(m);
+  const fc = b.matmul(b.flatten(g), 40, { gemm: true, perChannel: true });
+  await same(t, b, fc, MOCA_8T, 4, { kind: 'cycles', max: 20_000 });
+});
