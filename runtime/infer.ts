@@ -11,6 +11,7 @@ import type { CompiledModel, GranuleSpec } from './compiler/types.ts';
 import { layerBiasCount } from './models/metrics.ts';
 import type { ModelPackage, TensorQuant } from './models/package.ts';
 import { runCompiled, type RunResult } from './profile.ts';
+import { parseNpy } from './tensor-file.ts';
 
 export interface PackageCompileOptions {
   readonly tiles?: number;
@@ -180,4 +181,21 @@ export function outputTensor(pkg: ModelPackage, raw: Int8Array): OutputTensor {
   }
   void w;
   return { shape: t.shape, dtype: t.dtype, quantized: q, float: f };
+}
+
+/** An input file's bytes → the board's NHWC int8: .npy float32 is quantized with the model's
+ *  input quantization, .npy int8/uint8 and .bin (raw, the input's type) are taken as
+ *  quantized values. ONNX layout (NCHW) in every case. */
+export function inputFromFile(pkg: ModelPackage, bytes: Uint8Array, name: string): Int8Array {
+  if (name.toLowerCase().endsWith('.npy')) {
+    const { data } = parseNpy(bytes, name);
+    if (data instanceof Float32Array) return quantizeInput(pkg, data);
+    if (data instanceof Uint8Array !== (pkg.input.dtype === 'uint8'))
+      throw new ConfigError(
+        `${name}: holds ${data instanceof Uint8Array ? 'uint8' : 'int8'} values; the model's input is ${pkg.input.dtype} (or give float32 to quantize)`,
+      );
+    return quantizedInput(pkg, data);
+  }
+  const copy = Uint8Array.from(bytes); // own buffer (a Buffer may share its pool)
+  return quantizedInput(pkg, pkg.input.dtype === 'uint8' ? copy : new Int8Array(copy.buffer));
 }

@@ -15,12 +15,16 @@ import { registerImage } from './image.ts';
 import { registerFlash } from './flash.ts';
 import { registerConfirm } from './confirm.ts';
 import { registerRollback } from './rollback.ts';
+import { registerImport } from './import.ts';
+import { registerInfer } from './infer.ts';
 
 export function registerAll(program: Command): void {
   registerBoards(program);
   registerModels(program);
   registerProfile(program);
   registerRun(program);
+  registerImport(program);
+  registerInfer(program);
   registerAnalyze(program);
   registerCompare(program);
   registerKeygen(program);
