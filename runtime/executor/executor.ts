@@ -24,6 +24,11 @@ export interface ExecOptions {
   onProgress?: (ended: number, total: number) => void;
   /** Host hook after each policy decision, for the dispatch benchmark. */
   onDecide?: (state: SchedState, result: readonly Dispatch[]) => void;
+  /** Functional runs: before a request's first step is launched (write its input). */
+  onJobStart?: (job: Job, variant: PreparedVariant) => Promise<void>;
+  /** Functional runs: after a request ended, before anything else of its tenant is launched
+   *  (read its output). Called for every outcome. */
+  onJobEnd?: (job: Job, outcome: Outcome, variant: PreparedVariant | undefined, end: number) => Promise<void>;
 }
 
 export interface ExecResult {
@@ -72,7 +77,15 @@ export async function execute(
   let decisions = 0;
   let lastEnd = 0;
 
+  const ended: { job: Job; outcome: Outcome; variant: PreparedVariant | undefined; end: number }[] = [];
   const end = (job: Job, outcome: Outcome) => {
+    if (opts.onJobEnd)
+      ended.push({
+        job,
+        outcome,
+        variant: job.variant === undefined ? undefined : tenants[job.tenant]!.prepared.get(job.variant),
+        end: now,
+      });
     const q = queues[job.tenant]!;
     const at = q.indexOf(job);
     if (at >= 0) q.splice(at, 1);
@@ -132,7 +145,9 @@ export async function execute(
         if (!j.running && tenants[j.tenant]!.late === 'drop' && queues[j.tenant]!.includes(j))
           end(j, 'dropped');
     }
-    // 4. Decide and launch.
+    // 4. Hand ended requests to the host (outputs are read before their tenant runs again).
+    for (const e of ended.splice(0)) await opts.onJobEnd!(e.job, e.outcome, e.variant, e.end);
+    // 5. Decide and launch.
     const st = state();
     const plan = policy.decide(st);
     decisions++;
@@ -200,6 +215,7 @@ export async function execute(
         throw new Error(`internal: policy ${policy.name} dispatched onto busy tile ${tile}`);
     if (d.tiles.length !== v.info.tiles)
       throw new Error(`internal: variant ${d.variant} needs ${v.info.tiles} tiles, got ${d.tiles.length}`);
+    if (d.job.started === undefined && opts.onJobStart) await opts.onJobStart(d.job, v);
     const used = await shadow.launch(device, v.compiled, v.region, d.step, d.tiles, d.throttle);
     const job = d.job;
     job.variant = d.variant;

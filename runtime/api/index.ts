@@ -1,0 +1,48 @@
+// The library API: `import { openBoard, loadModel, Runtime } from 'cotenant'` (docs/api.md).
+// Like the CLI, this entry point composes a board, a transport and the runtime; library
+// code below it never prints.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ConfigError } from '../../boards/errors.ts';
+import type { Device } from '../../drivers/device.ts';
+import { openDevice } from '../cli/open-device.ts';
+import { importOnnx } from '../import/onnx.ts';
+import type { ModelPackage } from '../models/package.ts';
+import { readModelPackage } from '../models/package-io.ts';
+
+export { Runtime } from './runtime.ts';
+export type { AdmissionVerdict, InferOptions, InferResult, Tenant, TenantOptions } from './runtime.ts';
+export type { ModelPackage, TensorQuant } from '../models/package.ts';
+export type { OutputTensor } from '../infer.ts';
+export type { Device as Board } from '../../drivers/device.ts';
+export {
+  CotenantError,
+  AdmissionError,
+  ConfigError,
+  ModelError,
+  TimeoutError,
+  DisconnectedError,
+  DeviceFault,
+} from '../../boards/errors.ts';
+
+/** Opens a board by the same spec strings as `--board`: a board id (`emu`, `moca-8t`, the
+ *  in-process emulator), `emu:<board>`, `serial:<path>[@baud]`, `shm:<board>`, `pcie:<dev>`.
+ *  Emulated boards are opened in functional mode, so inferences compute real outputs. */
+export function openBoard(spec: string): Promise<Device> {
+  return openDevice(spec, { mode: 'functional' });
+}
+
+/** A model: a package folder written by `cotenant import`, or a QDQ-quantized `.onnx` file
+ *  (imported in memory). */
+export async function loadModel(path: string): Promise<ModelPackage> {
+  if (path.toLowerCase().endsWith('.onnx')) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
+    }
+    return importOnnx(bytes, basename(path));
+  }
+  return readModelPackage(path);
+}
