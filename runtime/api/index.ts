@@ -1,14 +1,10 @@
 // The library API: `import { openBoard, loadModel, Runtime } from 'cotenant'` (docs/api.md).
 // Like the CLI, this entry point composes a board, a transport and the runtime; library
 // code below it never prints.
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { ConfigError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
 import { openDevice } from '../cli/open-device.ts';
-import { importOnnx } from '../import/onnx.ts';
+import { loadModelPath } from '../import/load.ts';
 import type { ModelPackage } from '../models/package.ts';
-import { readModelPackage } from '../models/package-io.ts';
 
 export { Runtime } from './runtime.ts';
 export type { AdmissionVerdict, InferOptions, InferResult, Tenant, TenantOptions } from './runtime.ts';
@@ -34,15 +30,6 @@ export function openBoard(spec: string): Promise<Device> {
 
 /** A model: a package folder written by `cotenant import`, or a QDQ-quantized `.onnx` file
  *  (imported in memory). */
-export async function loadModel(path: string): Promise<ModelPackage> {
-  if (path.toLowerCase().endsWith('.onnx')) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(path);
-    } catch (e) {
-      throw new ConfigError(`cannot read ${path}: ${(e as Error).message}`);
-    }
-    return importOnnx(bytes, basename(path));
-  }
-  return readModelPackage(path);
+export function loadModel(path: string): Promise<ModelPackage> {
+  return loadModelPath(path);
 }

@@ -2,9 +2,11 @@
 // durations, generate arrivals, plan (admission for the cotenant policy), compile and
 // upload the policy's variants, execute, compute metrics. Everything happens on the one
 // Device given (lockstep board time), so the outcome is a function of scenario + seed.
-import { AdmissionError } from '../../boards/errors.ts';
+import { AdmissionError, ConfigError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
 import { planAdmission, type AdmissionResult, type AdmissionTenant } from '../admission/plan.ts';
+import type { Outcome } from '../metrics/metrics.ts';
+import type { Job } from '../scheduler/types.ts';
 import {
   overallMetrics,
   tenantMetrics,
@@ -42,6 +44,17 @@ export interface SessionOptions {
   readonly admission?: boolean;
   readonly onPhase?: (what: string) => void;
   readonly onProgress?: (ended: number, total: number) => void;
+  /** Functional runs (tenants with model packages and inputs): runtime/executor/functional-run.ts. */
+  readonly data?: SessionData;
+}
+
+/** Real tensors in and out of a run: parameters uploaded with each variant, each request's
+ *  input written before its first step, its output read when it ends. Step costs are
+ *  measured with MODE=0 (timing; the same cycles), the run itself with MODE=1. */
+export interface SessionData {
+  upload(tenant: number, v: PreparedVariant): Promise<void>;
+  onJobStart(job: Job, v: PreparedVariant): Promise<void>;
+  onJobEnd(job: Job, outcome: Outcome, v: PreparedVariant | undefined, end: number): Promise<void>;
 }
 
 export interface SessionTenant {
@@ -64,6 +77,7 @@ class VariantStore {
     private readonly compile: CompileFn,
     private readonly models: readonly string[],
     private readonly names: readonly string[],
+    private readonly data?: SessionData,
   ) {
     this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
   }
@@ -79,6 +93,7 @@ class VariantStore {
         `${this.names[tenant]} (${variantKey(req)})`,
       );
       await uploadPrograms(this.device, v);
+      await this.data?.upload(tenant, v);
       this.prepared.set(key, v);
     }
     return v;
@@ -123,13 +138,15 @@ export interface Prepared {
 async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
   const def = opts.device.board;
   const s = loaded.scenario;
-  const models = s.tenants.map((t) => t.model);
+  const models = loaded.models;
   const store = new VariantStore(
     opts.device,
     opts.compile,
     models,
     s.tenants.map((t) => t.name),
+    opts.data,
   );
+  if (opts.data) await opts.device.writeRegister('MODE', 0);
   opts.onPhase?.('measuring isolated latencies');
   const refTiles = Math.min(REFERENCE_TILES, def.tiles);
   const isolated: number[] = [];
@@ -249,13 +266,17 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
   );
   opts.onPhase?.('running');
-  const exec = await execute(
-    opts.device,
-    execTenants,
-    arrivals,
-    policy,
-    opts.onProgress ? { onProgress: opts.onProgress } : {},
-  );
+  if (opts.data) {
+    await opts.device.writeRegister('MODE', 1);
+    if ((await opts.device.readRegister('MODE')) !== 1)
+      throw new ConfigError('the board refused functional mode, which tenants with inputs need');
+  }
+  const exec = await execute(opts.device, execTenants, arrivals, policy, {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(opts.data
+      ? { onJobStart: opts.data.onJobStart.bind(opts.data), onJobEnd: opts.data.onJobEnd.bind(opts.data) }
+      : {}),
+  });
   const perTenant = tenantMetrics(exec.records, p.tenants);
   const overall = overallMetrics(exec.records, perTenant, {
     cycles: exec.cycles,

@@ -1,8 +1,8 @@
 // From a scenario file to what a run needs, in board cycles: the board, each tenant's
 // model, deadline and arrival pattern. Durations given as multiples of the isolated
 // latency ({"xIsolated": f}) need that latency, which the caller measures on the board.
-import { readFileSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { boardIds, findBoard } from '../../boards/definitions.ts';
 import { ConfigError, CotenantError } from '../../boards/errors.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
@@ -14,6 +14,11 @@ import { parseScenario, type Scenario, type TenantSpec } from './schema.ts';
 export interface LoadedScenario {
   readonly scenario: Scenario;
   readonly source: string;
+  /** Per tenant: the zoo model's canonical name, or the absolute path of a model package
+   *  folder / .onnx file (a `model` naming a path: "./models/net"). */
+  readonly models: readonly string[];
+  /** Per tenant with `inputs`: the input files (absolute, sorted by name). */
+  readonly inputs: readonly (readonly string[] | undefined)[];
   /** Trace-file arrival times per tenant (undefined for generated patterns). */
   readonly traces: readonly (readonly number[] | undefined)[];
 }
@@ -41,9 +46,42 @@ export function loadScenario(json: unknown, source: string, baseDir: string): Lo
     throw new ConfigError(
       `${source}: board: unknown board "${scenario.board}"; valid boards: ${boardIds().join(', ')}`,
     );
-  scenario.tenants.forEach((t, i) => {
-    if (resolveModelName(t.model) === undefined)
-      throw new ConfigError(`${source}: tenants[${i}].model: unknown model "${t.model}"`);
+  const models = scenario.tenants.map((t, i) => {
+    if (!isModelPath(t.model)) {
+      const name = resolveModelName(t.model);
+      if (name === undefined)
+        throw new ConfigError(
+          `${source}: tenants[${i}].model: unknown model "${t.model}" (a zoo name, or a path such as "./models/net" to a package made by cotenant import)`,
+        );
+      if (t.inputs !== undefined)
+        throw new ConfigError(
+          `${source}: tenants[${i}].inputs: zoo models have no trained weights; give a model package (cotenant import) to compute real outputs`,
+        );
+      return name;
+    }
+    const path = resolvePath(baseDir, t.model);
+    const ok = path.toLowerCase().endsWith('.onnx') ? existsSync(path) : existsSync(join(path, 'model.json'));
+    if (!ok)
+      throw new ConfigError(
+        `${source}: tenants[${i}].model: no model package at ${path} (create one with cotenant import model.onnx -o ${t.model})`,
+      );
+    return path;
+  });
+  const inputs = scenario.tenants.map((t, i) => {
+    if (t.inputs === undefined) return undefined;
+    const dir = resolvePath(baseDir, t.inputs);
+    let files: string[];
+    try {
+      files = readdirSync(dir)
+        .filter((f) => /\.(npy|bin)$/i.test(f))
+        .sort()
+        .map((f) => join(dir, f));
+    } catch (err) {
+      throw new ConfigError(`${source}: tenants[${i}].inputs: cannot read ${dir}: ${(err as Error).message}`);
+    }
+    if (files.length === 0)
+      throw new ConfigError(`${source}: tenants[${i}].inputs: ${dir} holds no .npy or .bin files`);
+    return files;
   });
   const traces = scenario.tenants.map((t, i) => {
     if (t.arrival.kind !== 'trace') return undefined;
@@ -64,7 +102,13 @@ export function loadScenario(json: unknown, source: string, baseDir: string): Lo
       );
     }
   });
-  return { scenario, source, traces };
+  return { scenario, source, models, inputs, traces };
+}
+
+/** A tenant's `model` names a file or folder (not a zoo model) when it contains a slash or
+ *  ends in .onnx. */
+export function isModelPath(model: string): boolean {
+  return model.includes('/') || model.includes('\\') || model.toLowerCase().endsWith('.onnx');
 }
 
 export function boardOf(s: Scenario, override?: string): BoardDefinition {
@@ -121,6 +165,6 @@ export function resolveTenants(
         arrival = { kind: 'trace', times: loaded.traces[i]! };
         break;
     }
-    return { spec: t, model: resolveModelName(t.model)!, deadline: cyc(t.deadline), arrival };
+    return { spec: t, model: loaded.models[i]!, deadline: cyc(t.deadline), arrival };
   });
 }

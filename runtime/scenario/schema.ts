@@ -48,6 +48,9 @@ const tenantSchema = z
     /** Optional overrides of what the cotenant policy would choose. */
     tiles: z.number().int().positive().optional(),
     granule: granuleSchema.optional(),
+    /** Folder of input tensors (.npy / .bin) for a model package: the run computes real
+     *  outputs, request k using file k mod n (sorted by name). docs/import.md. */
+    inputs: z.string().min(1).optional(),
   })
   .strict();
 

@@ -2,7 +2,7 @@
 // worst-case response bound, deadline, slack, verdict, and what would make a rejected
 // tenant fit. Exit code 1 when a guaranteed tenant is rejected.
 import type { Command } from 'commander';
-import { zooCompiler, zooLayers } from '../../executor/compile-adapter.ts';
+import { scenarioModels } from '../../executor/model-source.ts';
 import { analyzeLoaded } from '../../executor/session.ts';
 import type { AdmissionResult } from '../../admission/plan.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
@@ -41,12 +41,13 @@ export function registerAnalyze(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { board?: string; json?: boolean }) => {
       const loaded = loadScenarioFile(file);
+      const models = await scenarioModels(loaded);
       const device = await openDevice(opts.board ?? loaded.scenario.board);
       try {
         const { admission } = await analyzeLoaded(loaded, {
           device,
-          compile: zooCompiler(device.board),
-          layersOf: zooLayers,
+          compile: models.compileFor(device.board),
+          layersOf: models.layersOf,
         });
         if (opts.json === true) {
           process.stdout.write(

@@ -3,7 +3,7 @@
 // best other baseline (ratios > 1 favour cotenant; ANTT's is inverted since lower is better).
 import type { Command } from 'commander';
 import { ConfigError } from '../../../boards/errors.ts';
-import { zooCompiler, zooLayers } from '../../executor/compile-adapter.ts';
+import { scenarioModels } from '../../executor/model-source.ts';
 import {
   COMPARED,
   comparePolicies,
@@ -54,11 +54,12 @@ export function registerCompare(program: Command): void {
       const policies = opts.policies === undefined ? [...POLICY_NAMES] : parsePolicyList(opts.policies);
       const loaded = loadScenarioFile(file);
       const spec = opts.board ?? loaded.scenario.board;
+      const models = await scenarioModels(loaded);
       const tty = process.stderr.isTTY === true && opts.json !== true;
       const c = await comparePolicies(loaded, {
         open: () => openDevice(spec),
-        compileFor: (d) => zooCompiler(d.board),
-        layersOf: zooLayers,
+        compileFor: (d) => models.compileFor(d.board),
+        layersOf: models.layersOf,
         policies,
         onPolicy: (p, i) => {
           if (tty) process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`);

@@ -1,9 +1,12 @@
 // `cotenant run <scenario>`: the main job — run a multi-tenant scenario on a board.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { ConfigError } from '../../../boards/errors.ts';
-import { zooCompiler, zooLayers } from '../../executor/compile-adapter.ts';
+import { functionalRun, type TenantOutput } from '../../executor/functional-run.ts';
+import { scenarioModels } from '../../executor/model-source.ts';
+import { formatNpy } from '../../tensor-file.ts';
 import { runLoaded, type SessionResult } from '../../executor/session.ts';
 import { chromeTrace } from '../../report/chrome.ts';
 import { htmlReport } from '../../report/html.ts';
@@ -20,6 +23,7 @@ interface RunOpts {
   trace?: string;
   report?: string;
   admission?: boolean;
+  outputs?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -38,12 +42,21 @@ export function registerRun(program: Command): void {
     .option('--trace <file>', 'write a Chrome/Perfetto trace (JSON)')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--no-admission', 'run even if admission control rejects the scenario')
+    .option(
+      '--outputs <dir>',
+      'tenants with model packages and inputs: write each output as <dir>/<tenant>/<n>.npy',
+    )
     .action(async (file: string, opts: RunOpts) => {
       if (opts.policy !== undefined && !(POLICY_NAMES as readonly string[]).includes(opts.policy)) {
         throw new ConfigError(`unknown policy "${opts.policy}"; valid policies: ${POLICY_NAMES.join(', ')}`);
       }
       const loaded = loadScenarioFile(file);
-      const device = await openDevice(opts.board ?? loaded.scenario.board);
+      const models = await scenarioModels(loaded);
+      const functional = loaded.inputs.some((f) => f !== undefined);
+      const device = await openDevice(
+        opts.board ?? loaded.scenario.board,
+        functional ? { mode: 'functional' } : {},
+      );
       const tty = process.stderr.isTTY === true && opts.json !== true;
       const bar = tty
         ? new cliProgress.SingleBar(
@@ -53,10 +66,12 @@ export function registerRun(program: Command): void {
         : undefined;
       let started = false;
       try {
+        const fn = await functionalRun(device, loaded, models.packages);
         const r = await runLoaded(loaded, {
           device,
-          compile: zooCompiler(device.board),
-          layersOf: zooLayers,
+          compile: models.compileFor(device.board),
+          layersOf: models.layersOf,
+          ...(fn ? { data: fn.data } : {}),
           ...(opts.policy !== undefined ? { policy: opts.policy as PolicyName } : {}),
           admission: opts.admission !== false,
           onPhase: (what) => {
@@ -82,13 +97,37 @@ export function registerRun(program: Command): void {
             opts.report,
             htmlReport(r, loaded.scenario.name ?? file, device.board.tiles, device.board.clockHz),
           );
-        if (opts.json === true) process.stdout.write(JSON.stringify(toJson(r), null, 2) + '\n');
-        else printSummary(r);
+        if (fn && opts.outputs !== undefined) writeOutputs(opts.outputs, r, fn.outputs);
+        const outputs = fn?.outputs.map((o) => o.length);
+        if (opts.json === true)
+          process.stdout.write(
+            JSON.stringify({ ...toJson(r), ...(outputs ? { outputs } : {}) }, null, 2) + '\n',
+          );
+        else {
+          printSummary(r);
+          if (fn)
+            process.stdout.write(
+              `real outputs: ${r.tenants.map((t, i) => `${t.name} ${fn.outputs[i]!.length}`).join(', ')}${opts.outputs !== undefined ? ` (written to ${opts.outputs})` : ''}\n`,
+            );
+        }
       } finally {
         bar?.stop();
         await device.close();
       }
     });
+}
+
+function writeOutputs(dir: string, r: SessionResult, outputs: readonly (readonly TenantOutput[])[]): void {
+  outputs.forEach((list, i) => {
+    if (list.length === 0) return;
+    const sub = join(dir, r.tenants[i]!.name);
+    mkdirSync(sub, { recursive: true });
+    for (const o of list) {
+      const path = join(sub, `${o.seq}.npy`);
+      writeFileSync(`${path}.tmp`, formatNpy(o.output.quantized, o.output.shape));
+      renameSync(`${path}.tmp`, path);
+    }
+  });
 }
 
 function toJson(r: SessionResult): object {
