@@ -12,7 +12,8 @@ import {
   FAULT_QUEUE_FULL,
   FAULT_SCRATCHPAD_RANGE,
 } from '../events.ts';
-import { WORD_BYTES, type Instruction } from '../isa/index.ts';
+import { WORD_BYTES, inUnit, type Instruction, type OpsOf } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import { applyConfig, resetConfig, type TileConfig } from './config.ts';
 import { beats, fetchCost, opCost, type CostContext, type OpCost } from './costs.ts';
 import { decodeAt } from './decode.ts';
@@ -48,7 +49,7 @@ interface Program {
   pc: number;
 }
 
-const FINE_QUEUE: Partial<Record<Instruction['op'], QueueIndex>> = {
+const FINE_QUEUE: Record<OpsOf<'fine'>, QueueIndex> = {
   MVIN: LOAD_QUEUE,
   PRELOAD: EXEC_QUEUE,
   COMPUTE: EXEC_QUEUE,
@@ -294,7 +295,7 @@ export class Tile {
       prog.pc += WORD_BYTES;
       return true;
     }
-    const fine = FINE_QUEUE[ins.op];
+    const fine = inUnit(ins, 'fine') ? FINE_QUEUE[ins.op] : undefined;
     if (fine !== undefined) {
       if (this.waiting[fine]!.length >= OP_QUEUE_DEPTH) return false;
     } else if (!this.idleQueues()) {
@@ -308,8 +309,8 @@ export class Tile {
         return true;
       case 'GRANULE_END':
         this.granules++;
-        this.lastTag = ins.b;
-        this.host.emit({ kind: 'granule', tile: this.index, cycle: now, tag: ins.b });
+        this.lastTag = ins.tag;
+        this.host.emit({ kind: 'granule', tile: this.index, cycle: now, tag: ins.tag });
         return true;
       case 'END':
         return this.finishProgram(now);
@@ -344,12 +345,12 @@ export class Tile {
     }
     const cost = opCost(h.cost, ins, this.cfg);
     if (cost === undefined) return this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
-    if (fine === undefined) {
+    if (fine === undefined || !inUnit(ins, 'fine')) {
       this.exclusive = new Job(ins, cost, EXEC_QUEUE, true, [], undefined, this.cfg);
       return;
     }
     const fp = footprintOf(ins, h.dim, this.preloadAccRow);
-    if (ins.op === 'PRELOAD') this.preloadAccRow = ins.c;
+    if (ins.op === 'PRELOAD') this.preloadAccRow = ins.accRow;
     const deps: Job[] = [];
     for (let q = 0; q < 3; q++) {
       if (q === fine) continue; // same queue: in order anyway
@@ -384,11 +385,33 @@ export class Tile {
         return runPool(mem, ins, cfg);
       case 'LOOP_VEC':
         return runVec(mem, cfg);
-      default: {
+      case 'MVIN':
+      case 'MVOUT':
+      case 'PRELOAD':
+      case 'COMPUTE': {
         const h = this.host;
         this.local ??= new LocalState(h.dim, h.scratchpadBytes / h.dim, h.accumulatorBytes / (4 * h.dim));
         this.local.run(mem, ins, cfg);
+        return;
       }
+      case 'CFG_GEMM':
+      case 'CFG_TILE':
+      case 'CFG_ADDR_IN':
+      case 'CFG_ADDR_OUT':
+      case 'CFG_STRIDE':
+      case 'CFG_QUANT':
+      case 'CFG_CONV_IN':
+      case 'CFG_CONV_OUT':
+      case 'CFG_CONV_KERNEL':
+      case 'CFG_POOL':
+      case 'CFG_LOAD':
+      case 'CFG_STORE':
+      case 'FENCE':
+      case 'GRANULE_END':
+      case 'END':
+        return; // applied or handled at issue; never a job
+      default:
+        return unreachable(ins, 'opcode');
     }
   }
 

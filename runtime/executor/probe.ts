@@ -30,12 +30,12 @@ export function hogProgram(def: BoardDefinition): { address: number; bytes: Uint
   const b = a + 16 * HOG_K;
   const c = b + HOG_K * HOG_J;
   const bytes = encodeProgram([
-    instr('CFG_GEMM', { b: 16, c: HOG_J, d: HOG_K }),
-    instr('CFG_TILE', { b: 16, c: 64, d: 256 }),
-    instr('CFG_ADDR_IN', { b: a, c: b, d: 0 }),
-    instr('CFG_ADDR_OUT', { b: c }),
-    instr('CFG_STRIDE', { b: HOG_K, c: HOG_J, d: HOG_J }),
-    instr('CFG_QUANT', { b: 1, c: 0 }),
+    instr('CFG_GEMM', { I: 16, J: HOG_J, K: HOG_K }),
+    instr('CFG_TILE', { tileI: 16, tileJ: 64, tileK: 256 }),
+    instr('CFG_ADDR_IN', { addrA: a, addrB: b, addrBias: 0 }),
+    instr('CFG_ADDR_OUT', { addrC: c }),
+    instr('CFG_STRIDE', { strideA: HOG_K, strideB: HOG_J, strideC: HOG_J }),
+    instr('CFG_QUANT', { multiplier: 1, shift: 0 }),
     instr('LOOP_MATMUL'),
     instr('END'),
   ]);

@@ -54,7 +54,7 @@ test('64-bit counters: reading LO latches HI', (t) => {
 
 test('doorbell runs the program: granule event with tag, done event, at the derived cycle', (t) => {
   const b = board();
-  launch(b, 2, DRAM, [instr('GRANULE_END', { b: 7 }), instr('END')]);
+  launch(b, 2, DRAM, [instr('GRANULE_END', { tag: 7 }), instr('END')]);
   t.is(reg(b, 'STATUS', 2) & STATUS_BUSY, STATUS_BUSY);
   const r = b.advance(1e6);
   const at = fetchCycles(32);
@@ -165,7 +165,10 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
 test('running off the end of CMD_LEN is END: it waits for queued ops, then raises done', (t) => {
   const b = board();
   // No END word: an MVIN in the load queue must finish before the program is done.
-  launch(b, 0, DRAM, [instr('CFG_LOAD', { b: 16 }), instr('MVIN', { a: 64, b: DRAM + 4096, c: 0, d: 16 })]);
+  launch(b, 0, DRAM, [
+    instr('CFG_LOAD', { stride: 16 }),
+    instr('MVIN', { rows: 64, dram: DRAM + 4096, localRow: 0, cols: 16 }),
+  ]);
   const r = b.advance(1e9);
   const d = MOCA_8T;
   // fetch (32 B) then the MVIN: one latency + 64 rows of 16 B, one request each, at
@@ -178,7 +181,7 @@ test('running off the end of CMD_LEN is END: it waits for queued ops, then raise
 test('reset clears tiles, registers, counters and pending events; DRAM and the clock stay', (t) => {
   const b = board();
   setReg(b, 'REGION_BASE', DRAM + 4096, 1);
-  launch(b, 1, DRAM + 8192, [instr('GRANULE_END', { b: 5 }), instr('END')]);
+  launch(b, 1, DRAM + 8192, [instr('GRANULE_END', { tag: 5 }), instr('END')]);
   b.advance(1e6);
   launch(b, 1, DRAM + 8192, [instr('END')]);
   const cycle = b.cycle;
