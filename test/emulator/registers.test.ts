@@ -113,6 +113,7 @@ test('queued programs run back to back; the 9th waiting program overflows the qu
 
 class FakeFlash implements FlashPeripheral {
   busyCycles = 0;
+  trustedKeyIds = (): string[] => [];
   written: [number, number, number][] = [];
   boot(): BootResult {
     return {
