@@ -49,12 +49,8 @@ export function registerEmu(program: Command): void {
               : flashFromFile(def, opts.flashFile, true).flash,
         });
         const server = new PtyBoardServer(board, baud === undefined ? {} : { baud });
-        process.stdout.write(`${server.path}\n`);
-        process.stderr.write(
-          `serving ${def.id} on ${server.path}${baud ? ` at ${baud} baud` : ' (unpaced)'}; connect with --board serial:${server.path}${baud ? `@${baud}` : ''}; Ctrl-C to stop\n`,
-        );
         const parent = process.ppid;
-        await new Promise<void>((resolve) => {
+        const stopped = new Promise<void>((resolve) => {
           const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
           const stop = (): void => {
             clearInterval(watch);
@@ -68,6 +64,12 @@ export function registerEmu(program: Command): void {
             if (process.ppid !== parent) stop();
           }, PARENT_POLL_MS);
         });
+        // only now announce the path: a script that reads it and signals at once finds the handlers
+        process.stdout.write(`${server.path}\n`);
+        process.stderr.write(
+          `serving ${def.id} on ${server.path}${baud ? ` at ${baud} baud` : ' (unpaced)'}; connect with --board serial:${server.path}${baud ? `@${baud}` : ''}; Ctrl-C to stop\n`,
+        );
+        await stopped;
       },
     );
 }
