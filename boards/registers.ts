@@ -105,3 +105,40 @@ export function encodeThrottle(window: number, targetLoad: number): number {
 export function decodeThrottle(value: number): { window: number; targetLoad: number } {
   return { window: (value >>> 16) & 0xffff, targetLoad: value & 0xffff };
 }
+
+/** FW_VERSION: major<<16 | minor<<8 | patch (each 0–255; the build number is not reported). */
+export function encodeFwVersion(v: { major: number; minor: number; patch: number }): number {
+  for (const [name, x] of [
+    ['major', v.major],
+    ['minor', v.minor],
+    ['patch', v.patch],
+  ] as const)
+    if (!Number.isInteger(x) || x < 0 || x > 0xff) throw new RangeError(`firmware ${name} ${x} is not 0–255`);
+  return ((v.major << 16) | (v.minor << 8) | v.patch) >>> 0;
+}
+
+export function decodeFwVersion(value: number): { major: number; minor: number; patch: number } {
+  return { major: (value >>> 16) & 0xff, minor: (value >>> 8) & 0xff, patch: value & 0xff };
+}
+
+/** BOARD_ID: the board's four ASCII id characters, the first in the low byte. */
+export function encodeBoardId(code: string): number {
+  if (!/^[\x20-\x7e]{4}$/.test(code))
+    throw new RangeError(`board id code "${code}" is not four printable ASCII characters`);
+  return (
+    (code.charCodeAt(0) |
+      (code.charCodeAt(1) << 8) |
+      (code.charCodeAt(2) << 16) |
+      (code.charCodeAt(3) << 24)) >>>
+    0
+  );
+}
+
+export function decodeBoardId(value: number): string {
+  return String.fromCharCode(
+    value & 0xff,
+    (value >>> 8) & 0xff,
+    (value >>> 16) & 0xff,
+    (value >>> 24) & 0xff,
+  );
+}

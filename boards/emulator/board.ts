@@ -9,6 +9,8 @@ import {
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
   GLOBAL_REGISTERS as G,
+  encodeBoardId,
+  encodeFwVersion,
   STATUS_BUSY,
   STATUS_FAULT,
   STATUS_THROTTLED,
@@ -128,6 +130,7 @@ export class NpuBoard implements EmulatedBoard {
       },
       bootSlot: this.boot.slot,
       trial: this.trial(),
+      trustedKeyIds: this.opts.flash?.trustedKeyIds() ?? [],
     };
   }
 
@@ -167,11 +170,9 @@ export class NpuBoard implements EmulatedBoard {
     const m = this.boot.manifest;
     switch (address) {
       case G.BOARD_ID:
-        return asciiLe(this.def.boardIdCode);
+        return encodeBoardId(this.def.boardIdCode);
       case G.FW_VERSION:
-        return m === undefined
-          ? 0
-          : ((m.version.major << 16) | (m.version.minor << 8) | m.version.patch) >>> 0;
+        return m === undefined ? 0 : encodeFwVersion(m.version);
       case G.CAPS:
         return (
           (this.throttleCap() ? CAPS_THROTTLE : 0) |
@@ -414,8 +415,3 @@ function checkAligned(address: number): void {
     throw new RangeError(`register address ${address} is not a 4-byte aligned offset`);
 }
 
-function asciiLe(code: string): number {
-  let v = 0;
-  for (let i = 0; i < 4; i++) v |= (code.charCodeAt(i) & 0xff) << (8 * i);
-  return v >>> 0;
-}

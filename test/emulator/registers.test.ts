@@ -113,6 +113,7 @@ test('queued programs run back to back; the 9th waiting program overflows the qu
 
 class FakeFlash implements FlashPeripheral {
   busyCycles = 0;
+  trustedKeyIds = (): string[] => ['00112233aabbccdd'];
   written: [number, number, number][] = [];
   boot(): BootResult {
     return {
@@ -146,6 +147,7 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
     capabilities: { throttle: false, functional: true, flash: true, lockstep: true },
     bootSlot: 'B',
     trial: true,
+    trustedKeyIds: ['00112233aabbccdd'],
   });
   t.is(reg(b, 'TILE_COUNT'), 2);
   t.is(reg(b, 'FW_VERSION'), 0x020304);
