@@ -8,6 +8,7 @@
 //   p·R ≤ busBytesPerCycle               the tile's read port
 //   p·readLatency ≤ dmaMaxInflight       Little's law: requests in flight × latency
 //   p·W ≤ busBytesPerCycle               the write port
+//   p·writeLatency ≤ dmaMaxInflight      Little's law for the DMA writer's requests
 //   p = 0 for reads in a throttle bubble the DMA accepts no new load requests
 //   p·(DRAM reads + W) ≤ DRAM share      max-min fair share of dramBytesPerCycle
 // The L2 (banks × bytes per bank per cycle) is at least the sum of all tile ports on the
@@ -58,7 +59,7 @@ export class RateSolver {
             if (bubble) p = 0;
             else p = Math.min(p, bus / reads, s.readLatency > 0 ? inflight / s.readLatency : p);
           }
-          if (s.write > 0) p = Math.min(p, bus / s.write);
+          if (s.write > 0) p = Math.min(p, bus / s.write, inflight / s.writeLatency);
           dram = s.dramRead + s.write;
         }
         jobs[n] = j;

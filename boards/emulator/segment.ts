@@ -13,9 +13,19 @@ export interface Segment {
    *  dmaMaxInflight requests outstanding, reads take ≥ readLatency / inflight cycles
    *  (Little's law). */
   readonly readLatency: number;
+  /** The same for write requests: Gemmini's DMA writer also holds at most dmaMaxInflight
+   *  writes until DRAM acknowledges them (one DRAM latency each). */
+  readonly writeLatency: number;
 }
 
-export const EMPTY_SEGMENT: Segment = { dramRead: 0, l2Read: 0, write: 0, compute: 0, readLatency: 0 };
+export const EMPTY_SEGMENT: Segment = {
+  dramRead: 0,
+  l2Read: 0,
+  write: 0,
+  compute: 0,
+  readLatency: 0,
+  writeLatency: 0,
+};
 
 export function isEmpty(s: Segment): boolean {
   return s.dramRead <= 0 && s.l2Read <= 0 && s.write <= 0 && s.compute <= 0;
@@ -26,7 +36,8 @@ export interface MemoryTiming {
   readonly l2Latency: number;
 }
 
-/** A segment of reads (split DRAM / L2) in requests of `requestBytes`, writes and compute. */
+/** A segment of reads (split DRAM / L2) in requests of `requestBytes`, writes in requests
+ *  of `writeRequestBytes` (default: the same), and compute. */
 export function segment(
   mem: MemoryTiming,
   dramRead: number,
@@ -34,8 +45,10 @@ export function segment(
   write: number,
   compute: number,
   requestBytes: number,
+  writeRequestBytes = requestBytes,
 ): Segment {
   const req = Math.max(1, requestBytes);
+  const wreq = Math.max(1, writeRequestBytes);
   const readLatency = (Math.max(0, dramRead) * mem.dramLatency + Math.max(0, l2Read) * mem.l2Latency) / req;
   return {
     dramRead: Math.max(0, dramRead),
@@ -43,5 +56,6 @@ export function segment(
     write: Math.max(0, write),
     compute: Math.max(0, compute),
     readLatency,
+    writeLatency: (Math.max(0, write) * mem.dramLatency) / wreq,
   };
 }
