@@ -24,7 +24,10 @@ const COMMON = {
   l2BankBytesPerCycle: 16,
   dramBytesPerCycle: 16,
   dramChannels: 2,
+  dramBanksPerChannel: 8,
   dramLatencyCycles: 100,
+  // DDR3-1600 (JEDEC speed bin 11-11-11): tRP = tRCD = 13.75 ns → 27.5 ns at 1 GHz
+  dramRowMissCycles: 28,
   l2HitLatencyCycles: 20,
   tileBusBytesPerCycle: 16,
   dmaMaxInflight: 16,

@@ -9,13 +9,14 @@ export interface Segment {
   readonly l2Read: number;
   readonly write: number;
   readonly compute: number;
-  /** Σ over read requests of their load-to-use latency (request-cycles): with at most
-   *  dmaMaxInflight requests outstanding, reads take ≥ readLatency / inflight cycles
-   *  (Little's law). */
-  readonly readLatency: number;
-  /** The same for write requests: Gemmini's DMA writer also holds at most dmaMaxInflight
-   *  writes until DRAM acknowledges them (one DRAM latency each). */
-  readonly writeLatency: number;
+  /** Read requests to DRAM and to the L2, and write requests: with at most dmaMaxInflight
+   *  requests outstanding per direction, reads take ≥ Σ requests × latency / inflight
+   *  cycles (Little's law); the DRAM latency is the loaded one the solver computes. */
+  readonly dramRequests: number;
+  readonly l2Requests: number;
+  /** Gemmini's DMA writer also holds at most dmaMaxInflight writes until DRAM acknowledges
+   *  them (one DRAM latency each). */
+  readonly writeRequests: number;
 }
 
 export const EMPTY_SEGMENT: Segment = {
@@ -23,8 +24,9 @@ export const EMPTY_SEGMENT: Segment = {
   l2Read: 0,
   write: 0,
   compute: 0,
-  readLatency: 0,
-  writeLatency: 0,
+  dramRequests: 0,
+  l2Requests: 0,
+  writeRequests: 0,
 };
 
 export function isEmpty(s: Segment): boolean {
@@ -39,7 +41,7 @@ export interface MemoryTiming {
 /** A segment of reads (split DRAM / L2) in requests of `requestBytes`, writes in requests
  *  of `writeRequestBytes` (default: the same), and compute. */
 export function segment(
-  mem: MemoryTiming,
+  _mem: MemoryTiming,
   dramRead: number,
   l2Read: number,
   write: number,
@@ -49,13 +51,13 @@ export function segment(
 ): Segment {
   const req = Math.max(1, requestBytes);
   const wreq = Math.max(1, writeRequestBytes);
-  const readLatency = (Math.max(0, dramRead) * mem.dramLatency + Math.max(0, l2Read) * mem.l2Latency) / req;
   return {
     dramRead: Math.max(0, dramRead),
     l2Read: Math.max(0, l2Read),
     write: Math.max(0, write),
     compute: Math.max(0, compute),
-    readLatency,
-    writeLatency: (Math.max(0, write) * mem.dramLatency) / wreq,
+    dramRequests: Math.max(0, dramRead) / req,
+    l2Requests: Math.max(0, l2Read) / req,
+    writeRequests: Math.max(0, write) / wreq,
   };
 }
