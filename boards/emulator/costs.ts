@@ -19,7 +19,7 @@
 import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
 import type { TileConfig } from './config.ts';
-import { convDims, convRowWindow, poolRowWindow, tileOf } from './footprint.ts';
+import { convDims, convRowWindow, poolRecompute, poolRowWindow, tileOf } from './footprint.ts';
 import { segment, type MemoryTiming, type Segment } from './segment.ts';
 
 export interface CostContext extends MemoryTiming {
@@ -175,6 +175,11 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     conv && !d.depthwise ? cfg.kernel * cfg.kernel * Math.ceil(cfg.inC / dim) : sumBlocks(sk, dim);
   const lastKBlocks =
     conv && !d.depthwise ? Math.max(1, Math.ceil((kBlocks * sk.last) / d.K)) : Math.ceil(sk.last / dim);
+  // A fused pool recomputes the conv outputs its windows share across accumulator tiles.
+  const recompute =
+    conv && (ins.flags & FLAG_FUSED_POOL) !== 0
+      ? poolRecompute(cfg.outW, cfg.pooledW, cfg.poolSize, cfg.poolStride, si.first)
+      : 1;
   let compute: number;
   let lastCompute: number;
   if (d.depthwise) {
@@ -186,6 +191,8 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     compute = rows * colBlocks * kBlocks;
     lastCompute = rowsCycles(si.last, dim) * Math.ceil(sj.last / dim) * lastKBlocks;
   }
+  compute = Math.ceil(compute * recompute);
+  lastCompute = Math.ceil(lastCompute * recompute);
   const macs = d.I * d.J * d.K;
   // A-side stream (matrix A or conv input) and B-side stream (weights).
   let aTotal: number;
@@ -332,24 +339,30 @@ export function opCost(ctx: CostContext, ins: Instruction, cfg: TileConfig): OpC
         const input = cfg.inH * cfg.inW * cfg.inC;
         return phasedCost(ctx, 1, input, cfg.inC, Math.ceil(input / dim), cfg.inC, cfg.inC, 1);
       }
-      // tiled_pool: input rows into (half of) the accumulator, then the pooling store reads
+      // tiled_pool: the input is moved into half of the accumulator in rows of at most
+      // MAX_BLOCK_LEN_ACC·DIM = DIM channels (16-byte requests), then the pooling store reads
       // window² accumulator rows per pooled row, plus one (MoCA's own per-tile estimate in
-      // tiled_pool_bubble_calculate), and writes each pooled pixel's DIM channels as one row.
+      // tiled_pool_bubble_calculate), and writes each pooled pixel's DIM channels as one
+      // row. Tiles fill half the accumulator so the next tile's loads overlap this tile's
+      // store (double buffering), as for the conv and matmul loops.
       const win = poolRowWindow(cfg);
       const input = (win.iy1 - win.iy0) * cfg.inW * cfg.inC;
       const out = cfg.pooledH * cfg.pooledW * cfg.inC;
-      const tiles = Math.ceil(input / (ctx.accumulatorBytes / 8));
-      const outRows = Math.ceil(out / dim);
-      return phasedCost(
-        ctx,
-        tiles,
-        input,
-        cfg.inC,
-        Math.ceil(input / dim),
-        out,
-        Math.min(dim, cfg.inC),
-        outRows * (cfg.poolSize * cfg.poolSize + 1),
-      );
+      const tiles = Math.max(1, Math.ceil(input / (ctx.accumulatorBytes / 8)));
+      const store = Math.ceil(out / dim) * (cfg.poolSize * cfg.poolSize + 1);
+      const row = Math.min(dim, cfg.inC);
+      return loopCost(ctx, {
+        firstLoad: Math.ceil(input / tiles),
+        dramRead: input,
+        l2Read: 0,
+        write: out,
+        compute: store,
+        lastCompute: Math.ceil(store / tiles),
+        lastStore: Math.ceil(out / tiles),
+        requestBytes: req(ctx, row),
+        writeRequestBytes: req(ctx, row),
+        macs: 0,
+      });
     }
     case 'LOOP_VEC':
       // Three passes over each row (max/mean, exp-sum/variance, normalise).

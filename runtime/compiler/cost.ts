@@ -1,6 +1,7 @@
 // Tiling choice and the analytic cost model (docs/compiler.md). Pure functions of the op
 // and the board definition; no tuning constants beyond the board's own parameters.
 import { CompileError } from '../../boards/errors.ts';
+import { poolRecompute } from '../../boards/emulator/footprint.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { LoopOp } from './types.ts';
 import { convRows, opMacs, poolRows } from './ops.ts';
@@ -159,6 +160,8 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
             cdiv(op.inC, D) *
             (streamRows(outPix, t.tI, D) + D * cdiv(outPix, t.tI)) +
           2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ);
+      // a fused pool recomputes the conv outputs its windows share across accumulator tiles
+      if (op.pool) compute *= poolRecompute(op.outW, op.pool.w, op.pool.size, op.pool.stride, t.tI);
       break;
     }
     case 'resadd': {
@@ -177,14 +180,19 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       const r = poolRows(op);
       readBytes = (r.iy1 - r.iy0) * op.inW * op.C;
       writeBytes = op.global ? op.C : op.outH * op.outW * op.C;
-      const accTiles = op.global ? 1 : cdiv(readBytes, board.accumulatorBytes / 8);
-      // the pooling store reads window² accumulator rows (+1) per pooled row
-      const store = op.global ? 1 : cdiv(writeBytes, D) * (op.size * op.size + 1);
-      const computeCycles = cdiv(readBytes, D) + store;
-      const memoryCycles =
-        readBytes / bytesPerCycle +
-        Math.max(writeBytes / bytesPerCycle, store) +
-        2 * accTiles * board.dramLatencyCycles;
+      if (op.global) {
+        const memoryCycles = (readBytes + writeBytes) / bytesPerCycle + 2 * board.dramLatencyCycles;
+        const computeCycles = cdiv(readBytes, D);
+        const estCycles = Math.ceil(Math.max(memoryCycles, computeCycles));
+        return { macs, readBytes, writeBytes, computeCycles, memoryCycles, estCycles, tiles };
+      }
+      // The emulator's pool (docs/emulator.md): input in rows of ≤ DIM channels (one request
+      // each, Little's law), overlapped with the pooling store's window² + 1 accumulator
+      // reads per pooled row.
+      const row = Math.min(D, op.C);
+      const rowBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * row) / board.dramLatencyCycles);
+      const computeCycles = cdiv(writeBytes, D) * (op.size * op.size + 1);
+      const memoryCycles = Math.max(readBytes, writeBytes) / rowBw + board.dramLatencyCycles;
       const estCycles = Math.ceil(Math.max(memoryCycles, computeCycles));
       return { macs, readBytes, writeBytes, computeCycles, memoryCycles, estCycles, tiles };
     }
