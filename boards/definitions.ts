@@ -1,5 +1,5 @@
-// The board catalogue. Parameters for `emu` and `moca-8t` are those of DESIGN.md / the MoCA
-// evaluation SoC; latencies are typical DDR3 / L2 figures at 1 GHz (see docs/emulator.md).
+// The board catalogue. Parameters for `emu` and `moca-8t` are those of the MoCA evaluation SoC
+// (docs/emulator.md, "The boards"); latencies are DDR3 / L2 figures at 1 GHz (same place).
 import type { BoardDefinition, BoardId, FlashLayout } from './types.ts';
 
 const KiB = 1024;
