@@ -25,7 +25,7 @@ const BEAT_BYTES = 16;
  *  caps bandwidth; this only keeps the M/D/1 formula finite). */
 const RHO_MAX = 0.95;
 /** Bisection steps for the loaded latency (its fixed point lies in [base, base + max wait]). */
-const LATENCY_STEPS = 16;
+const LATENCY_STEPS = 12;
 
 /** Loaded DRAM latency (docs/emulator.md, "DRAM under load"): the unloaded row-hit latency,
  *  plus a row conflict's precharge + activate for the share of requests that find their bank
@@ -117,7 +117,7 @@ export class RateSolver {
     let lo = loadedDramLatency(this.def, streams, 0);
     let hi = loadedDramLatency(this.def, streams, RHO_MAX);
     if (streams === 0 || this.caps(n, lo) <= 0) hi = lo;
-    for (let k = 0; k < LATENCY_STEPS && hi - lo > 0.01; k++) {
+    for (let k = 0; k < LATENCY_STEPS && hi - lo > 0.05; k++) {
       const mid = (lo + hi) / 2;
       const rho = Math.min(this.caps(n, mid), cap) / cap;
       if (loadedDramLatency(this.def, streams, rho) > mid) lo = mid;
