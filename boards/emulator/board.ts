@@ -77,6 +77,7 @@ export class NpuBoard implements EmulatedBoard {
     const cost: CostContext = {
       dim: def.dim,
       scratchpadBytes: def.scratchpadBytes,
+      accumulatorBytes: def.accumulatorBytes,
       requestBytes: def.dmaRequestBytes,
       dramLatency: def.dramLatencyCycles,
       l2Latency: def.l2HitLatencyCycles,

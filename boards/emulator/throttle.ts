@@ -1,4 +1,5 @@
-// The MoCA throttle engine on a tile's read DMA (/work/shared/REFERENCE.md), in closed form.
+// The MoCA throttle engine on a tile's read DMA (docs/emulator.md, "The MoCA throttle
+// engine"), in closed form.
 //
 // Rules: every read request adds its size in 16-byte beats to `inner`; a window counter
 // counts cycles modulo `window`; at each window end `outer += inner − target_load` and

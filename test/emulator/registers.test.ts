@@ -13,7 +13,7 @@ import {
   STATUS_BUSY,
   registerAddress,
 } from '../../boards/registers.ts';
-import { DRAM, MOCA_8T, board, instr, launch, reg, setReg } from './helpers.ts';
+import { DRAM, MOCA_8T, board, instr, launch, loadedLatency, reg, setReg } from './helpers.ts';
 
 function fetchCycles(bytes: number): number {
   const d = MOCA_8T;
@@ -174,8 +174,9 @@ test('running off the end of CMD_LEN is END: it waits for queued ops, then raise
   const r = b.advance(1e9);
   const d = MOCA_8T;
   // fetch (32 B) then the MVIN: one latency + 64 rows of 16 B, one request each, at
-  // 16 requests in flight per latency (Little's law).
-  const mvin = d.dramLatencyCycles + Math.ceil((64 * d.dramLatencyCycles) / d.dmaMaxInflight);
+  // 16 requests in flight per latency (Little's law) — the latency its own light load
+  // (1 B/cycle of 16) raises by under a cycle.
+  const mvin = d.dramLatencyCycles + Math.ceil((64 * loadedLatency(d, 1, 16)) / d.dmaMaxInflight);
   t.deepEqual(r.events, [{ kind: 'done', tile: 0, cycle: fetchCycles(32) + mvin, tag: 0 }]);
   t.is(reg(b, 'PERF_RD_BEATS_LO', 0), 2 + 64, 'program words and MVIN rows, in 16-byte beats');
 });
