@@ -108,8 +108,8 @@ test('contention: two streaming layers on two tiles take longer together than al
 test('latency under load: a short load takes longer while other tiles stream', (t) => {
   // 64 rows of 16 B: latency-bound (16 requests in flight), so its time follows the latency.
   const load = [
-    instr('CFG_LOAD', { b: 16 }),
-    instr('MVIN', { a: 64, b: DRAM + 900 * MiB, c: 0, d: 16 }),
+    instr('CFG_LOAD', { stride: 16 }),
+    instr('MVIN', { rows: 64, dram: DRAM + 900 * MiB, localRow: 0, cols: 16 }),
     instr('END'),
   ];
   const timeWith = (streamers: number[]): number => {
