@@ -8,6 +8,8 @@ import {
   CAPS_FLASH,
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
+  CAPS_THROTTLE_CREDIT,
+  CAPS_TRAFFIC_GEN,
   GLOBAL_REGISTERS as G,
   STATUS_BUSY,
   STATUS_FAULT,
@@ -174,7 +176,8 @@ export class NpuBoard implements EmulatedBoard {
           : ((m.version.major << 16) | (m.version.minor << 8) | m.version.patch) >>> 0;
       case G.CAPS:
         return (
-          (this.throttleCap() ? CAPS_THROTTLE : 0) |
+          (this.throttleCap() ? CAPS_THROTTLE | CAPS_THROTTLE_CREDIT : 0) |
+          CAPS_TRAFFIC_GEN |
           (m?.functional ? CAPS_FUNCTIONAL : 0) |
           (this.opts.flash ? CAPS_FLASH : 0)
         );
@@ -234,6 +237,10 @@ export class NpuBoard implements EmulatedBoard {
         );
       case T.THROTTLE:
         return t.throttleReg;
+      case T.TRAFFIC_GEN:
+        return t.trafficGen;
+      case T.THROTTLE_CREDIT:
+        return this.throttleCap() ? t.creditReg : 0;
       case T.REGION_BASE:
         return t.regionBase;
       case T.REGION_LIMIT:
@@ -307,6 +314,14 @@ export class NpuBoard implements EmulatedBoard {
       case T.THROTTLE:
         if (!this.throttleCap()) return;
         t.writeThrottle(v);
+        this.solver.solve(this.tiles, this.now);
+        return;
+      case T.THROTTLE_CREDIT:
+        if (!this.throttleCap()) return;
+        t.writeCredit(v);
+        return;
+      case T.TRAFFIC_GEN:
+        t.trafficGen = v & 0xffff;
         this.solver.solve(this.tiles, this.now);
         return;
       case T.REGION_BASE:

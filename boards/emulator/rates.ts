@@ -27,7 +27,7 @@ export class RateSolver {
   private readonly share: Float64Array;
 
   constructor(private readonly def: BoardDefinition) {
-    const most = def.tiles * 3;
+    const most = def.tiles * 4; // three queue slots and a traffic generator per tile
     this.pmax = new Float64Array(most);
     this.demand = new Float64Array(most);
     this.share = new Float64Array(most);
@@ -67,8 +67,17 @@ export class RateSolver {
         n++;
       }
     }
+    const jobCount = n;
+    // Traffic generators (TRAFFIC_GEN): one constant-demand stream per enabled tile port,
+    // outside the throttle engine. Saturating = both ports at full rate, more than any
+    // program's single stream can ask for, so it takes at least what any co-runner would.
+    for (let ti = 0; ti < tiles.length; ti++) {
+      const g = tiles[ti]!.trafficGen;
+      if (g === 0) continue;
+      this.demand[n++] = g === 0xffff ? 2 * bus : g / 256;
+    }
     maxMinShare(this.demand, this.def.dramBytesPerCycle, this.share, n);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < jobCount; i++) {
       const j = jobs[i]!;
       const s = j.segment;
       let p = this.pmax[i]!;

@@ -61,6 +61,7 @@ export async function execute(
   const rd0 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
   const wr0 = await read64(device, 'DRAM_WR_LO', 'DRAM_WR_HI');
   const shadow = new TileShadow(tileCount);
+  for (const s of policy.setup ?? []) await device.writeRegister('THROTTLE_CREDIT', s.credit, s.tile);
   const queues: Job[][] = tenants.map(() => []);
   const tileJob: (Job | undefined)[] = new Array<Job | undefined>(tileCount).fill(undefined);
   const byTile: (Running | undefined)[] = new Array<Running | undefined>(tileCount).fill(undefined);
@@ -200,7 +201,15 @@ export async function execute(
         throw new Error(`internal: policy ${policy.name} dispatched onto busy tile ${tile}`);
     if (d.tiles.length !== v.info.tiles)
       throw new Error(`internal: variant ${d.variant} needs ${v.info.tiles} tiles, got ${d.tiles.length}`);
-    const used = await shadow.launch(device, v.compiled, v.region, d.step, d.tiles, d.throttle);
+    const used = await shadow.launch(
+      device,
+      v.compiled,
+      v.region,
+      d.step,
+      d.tiles,
+      d.throttle,
+      d.throttleSticky === true,
+    );
     const job = d.job;
     job.variant = d.variant;
     job.step = d.step;
