@@ -134,14 +134,13 @@ interface LaneContext {
   readonly extraBlocking: number;
 }
 
-/** Candidate granules for a lane, coarsest first, plus cycle-bounded ones below `q`. */
-function ladder(t: AdmissionTenant, q: number): GranuleSpec[] {
+/** Candidate granules for a lane, coarsest first: the whole model, blocks, layers (cycle-
+ *  bounded granules are derived from the tolerance when even layers block too long). */
+function ladder(t: AdmissionTenant): GranuleSpec[] {
   if (t.granule !== undefined) return [t.granule];
   const out: GranuleSpec[] = [{ kind: 'block', layers: t.layers }];
   for (const n of [8, 4, 2]) if (n < t.layers) out.push({ kind: 'block', layers: n });
   out.push({ kind: 'layer' });
-  if (Number.isFinite(q))
-    for (const f of [0.8, 0.5, 0.25, 0.1]) out.push({ kind: 'cycles', max: Math.max(1, Math.floor(q * f)) });
   return out;
 }
 
@@ -162,12 +161,31 @@ function analyzeIn(tasks: readonly RtaTask[], k: number, ctx: LaneContext) {
   return { ...rr, blocker: r.blocker };
 }
 
-function toleranceIn(tasks: readonly RtaTask[], k: number, ctx: LaneContext): number {
-  const tol = maxTolerableBlocking(tasks, k);
+function toleranceIn(tasks: readonly RtaTask[], k: number, ctx: LaneContext, hi?: number): number {
+  const tol = maxTolerableBlocking(tasks, k, hi === undefined ? undefined : hi + ctx.extraBlocking);
   return tol < 0 ? tol : Math.max(-1, tol - ctx.extraBlocking);
 }
 
-/** Chooses granules top-down in one lane; returns the placed tasks (priority order). */
+/** Whether every guaranteed tenant of `placed` still passes when a tenant below all of
+ *  them runs granules of up to `maxGranule` cycles (it only blocks them). */
+function blockingFits(
+  ts: readonly AdmissionTenant[],
+  placed: readonly Placed[],
+  maxGranule: number,
+  ctx: LaneContext,
+): boolean {
+  const tasks = placed.map((p) => rtaTask(ts, p));
+  const below = { name: '', granules: [maxGranule], period: undefined, deadline: 0 };
+  const all = [...tasks, below];
+  return placed.every((p, k) => !ts[p.tenant]!.guaranteed || analyzeIn(all, k, ctx).schedulable);
+}
+
+/** Chooses granules top-down in one lane; returns the placed tasks (priority order).
+ *  Each tenant takes the coarsest candidate whose measured worst-case granule every
+ *  guaranteed tenant above it tolerates as blocking (checked by the full analysis, not a
+ *  precomputed tolerance: a deadline of any size costs one analysis per candidate). Only
+ *  when even layer granules do not fit is the tolerance searched, bounded by the largest
+ *  layer granule, for cycle-bounded candidates. */
 async function sizeLane(
   ts: readonly AdmissionTenant[],
   members: readonly number[],
@@ -178,38 +196,47 @@ async function sizeLane(
 ): Promise<Placed[]> {
   const placed: Placed[] = [];
   for (const [pos, i] of members.entries()) {
-    let q = Number.POSITIVE_INFINITY;
-    const tasks = placed.map((p) => rtaTask(ts, p));
-    placed.forEach((p, k) => {
-      if (!ts[p.tenant]!.guaranteed) return;
-      q = Math.min(q, toleranceIn(tasks.slice(0, k + 1), k, ctx) + 1);
-    });
+    const t = ts[i]!;
     // A best-effort tenant below every guaranteed tenant of the lane only blocks others:
     // also keep its granules short against the lane's best-effort deadlines, so urgent
-    // requests are not stuck behind a whole model (it interferes with no guarantee, and
-    // a granule ≤ q keeps every blocking tolerance above it).
+    // requests are not stuck behind a whole model (an average-case goal, judged on the
+    // compiler's estimate: nothing extra is compiled into DRAM and measured).
     let beCap = Number.POSITIVE_INFINITY;
-    if (!ts[i]!.guaranteed && !members.slice(pos + 1).some((m) => ts[m]!.guaranteed)) {
+    if (!t.guaranteed && !members.slice(pos + 1).some((m) => ts[m]!.guaranteed)) {
       for (const m of members)
         if (m !== i && !ts[m]!.guaranteed)
           beCap = Math.min(beCap, Math.floor(BEST_EFFORT_BLOCKING_SHARE * ts[m]!.deadline));
     }
+    const coarse = ladder(t);
     let chosen: Placed | undefined;
-    const candidates = ladder(ts[i]!, Math.min(q, beCap));
-    for (const [c, g] of candidates.entries()) {
+    for (const [c, g] of coarse.entries()) {
       const variant = { tiles: laneTiles, granule: g };
-      // The best-effort cap is an average-case goal: judged on the compiler's estimate
-      // (nothing to compile into DRAM and measure); the guarantee part (q) on measurements.
-      if (
-        beCap < q &&
-        estimate !== undefined &&
-        c < candidates.length - 1 &&
-        Math.max(...estimate(i, variant)) > beCap
-      )
+      if (estimate !== undefined && c < coarse.length - 1 && Math.max(...estimate(i, variant)) > beCap)
         continue;
       const costs = await cost(i, variant, ctx.contention);
       chosen = { tenant: i, variant, costs };
-      if (Math.max(...costs) <= Math.min(q, estimate === undefined ? beCap : q)) break;
+      if (blockingFits(ts, placed, Math.max(...costs), ctx)) break;
+    }
+    const last = chosen!;
+    if (t.granule === undefined && !blockingFits(ts, placed, Math.max(...last.costs), ctx)) {
+      // Cycle-bounded granules below the lowest tolerance of the guaranteed tenants above.
+      const tasks = placed.map((p) => rtaTask(ts, p));
+      let q = Number.POSITIVE_INFINITY;
+      const hi = Math.max(...last.costs);
+      placed.forEach((p, k) => {
+        if (ts[p.tenant]!.guaranteed) q = Math.min(q, toleranceIn(tasks, k, ctx, hi) + 1);
+      });
+      if (q >= 1 && Number.isFinite(q)) {
+        for (const f of [0.8, 0.5, 0.25, 0.1]) {
+          const variant = {
+            tiles: laneTiles,
+            granule: { kind: 'cycles' as const, max: Math.max(1, Math.floor(q * f)) },
+          };
+          const costs = await cost(i, variant, ctx.contention);
+          chosen = { tenant: i, variant, costs };
+          if (blockingFits(ts, placed, Math.max(...costs), ctx)) break;
+        }
+      }
     }
     placed.push(chosen!);
   }

@@ -172,15 +172,17 @@ export function blockingTolerance(tasks: readonly RtaTask[], k: number): number 
 
 /**
  * The largest blocking task i can take and still pass the full analysis (binary search
- * on B; the bound is monotone in B). -1 when even B = 0 fails.
+ * on B; the bound is monotone in B), searched up to `upTo` (a caller that only needs to
+ * know whether some granule fits bounds the search, and with it the busy periods the
+ * analysis walks). -1 when even B = 0 fails.
  */
-export function maxTolerableBlocking(tasks: readonly RtaTask[], i: number): number {
+export function maxTolerableBlocking(tasks: readonly RtaTask[], i: number, upTo?: number): number {
   const ti = tasks[i]!;
   if (!responseTime(tasks, i, 0).schedulable) return -1;
   let lo = 0;
   // Deadlines beyond the analysis horizon (e.g. "1e30ms") would make the search loop on
   // floats that no longer change; no blocking above the horizon matters.
-  let hi = Math.min(ti.deadline, HORIZON_CYCLES);
+  let hi = Math.min(ti.deadline, HORIZON_CYCLES, upTo ?? HORIZON_CYCLES);
   while (lo < hi) {
     const mid = Math.floor((lo + hi + 1) / 2);
     if (responseTime(tasks, i, mid).schedulable) lo = mid;

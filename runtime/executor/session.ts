@@ -12,6 +12,7 @@ import {
   type AdmissionTenant,
   type Contention,
 } from '../admission/plan.ts';
+import { ConfigError } from '../../boards/errors.ts';
 import { burstAllowanceBytes, budgetThrottle } from '../admission/budget.ts';
 import { encodeTrafficGen, TRAFFIC_GEN_SATURATE } from '../../boards/registers.ts';
 import {
@@ -83,9 +84,18 @@ class VariantStore {
       // Planning measures many candidate variants; when DRAM runs out, the ones measured so
       // far are forgotten (their costs stay cached) and the space is reused. Costs do not
       // depend on where a variant sits in DRAM.
-      const need = this.compile(this.models[tenant]!, req.tiles, req.granule, this.regions.cursor).layout
-        .regionBytes;
-      if (need > this.regions.free && !this.pinned) this.evict();
+      const need = this.regionBytes(key, tenant, req);
+      if (need > this.regions.free) {
+        if (this.pinned)
+          throw new ConfigError(
+            `the run's programs do not fit in board ${this.device.board.id}'s DRAM together: ${this.names[tenant]} (${variantKey(req)}) needs ${mib(need)} and ${mib(this.regions.free)} are left of ${mib(this.device.board.dram.bytes)}; run fewer tenants, or smaller models`,
+          );
+        this.evict();
+        if (need > this.regions.free)
+          throw new ConfigError(
+            `${this.names[tenant]} (${variantKey(req)}) needs ${mib(need)} of DRAM, more than board ${this.device.board.id} has (${mib(this.device.board.dram.bytes)}); choose a smaller model`,
+          );
+      }
       v = prepareVariant(
         this.compile,
         this.models[tenant]!,
@@ -99,6 +109,17 @@ class VariantStore {
     return v;
   }
   private pinned = false;
+  private readonly sizes = new Map<string, number>();
+  /** DRAM bytes a variant's region takes (independent of where it is placed). */
+  private regionBytes(key: string, tenant: number, req: VariantRequest): number {
+    let n = this.sizes.get(key);
+    if (n === undefined) {
+      n = this.compile(this.models[tenant]!, req.tiles, req.granule, this.device.board.dram.base).layout
+        .regionBytes;
+      this.sizes.set(key, n);
+    }
+    return n;
+  }
   private evict(): void {
     this.prepared.clear();
     this.regions.clear();
@@ -110,14 +131,15 @@ class VariantStore {
     this.pinned = true;
   }
 
-  /** The compiler's per-step estimates (compiled at the free cursor, nothing committed or uploaded). */
+  /** The compiler's per-step estimates (compiled at the DRAM base, nothing committed or uploaded). */
   estimate(tenant: number, req: VariantRequest): readonly number[] {
     const key = `${tenant}|${variantKey(req)}`;
     let e = this.estimates.get(key);
     if (e === undefined) {
       const known = this.prepared.get(key);
       e = (
-        known?.compiled ?? this.compile(this.models[tenant]!, req.tiles, req.granule, this.regions.cursor)
+        known?.compiled ??
+        this.compile(this.models[tenant]!, req.tiles, req.granule, this.device.board.dram.base)
       ).steps.map((s) => s.estCycles);
       this.estimates.set(key, e);
     }
@@ -306,13 +328,16 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
   );
   opts.onPhase?.('running');
-  const exec = await execute(
-    opts.device,
-    execTenants,
-    arrivals,
-    policy,
-    opts.onProgress ? { onProgress: opts.onProgress } : {},
-  );
+  const exec = await execute(opts.device, execTenants, arrivals, policy, {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(admission !== undefined && admission.feasible
+      ? {
+          bounds: admission.tenants.map((t) =>
+            t.verdict === 'guaranteed' && policyName === 'cotenant' ? t.bound : undefined,
+          ),
+        }
+      : {}),
+  });
   const perTenant = tenantMetrics(exec.records, p.tenants);
   const overall = overallMetrics(exec.records, perTenant, {
     cycles: exec.cycles,
@@ -331,6 +356,10 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     overall,
     traceDigest: traceDigest(exec.trace),
   };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function fmt(n: number): string {
