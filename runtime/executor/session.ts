@@ -176,6 +176,12 @@ export interface Prepared {
   readonly admissionTenants: readonly AdmissionTenant[];
 }
 
+/** Measures isolated latencies and resolves the scenario; the returned store caches every
+ *  variant's measured costs (benchmarks re-plan with other deadlines without re-measuring). */
+export async function prepareScenario(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
+  return prepare(loaded, opts);
+}
+
 async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
   const def = opts.device.board;
   const s = loaded.scenario;

@@ -85,7 +85,7 @@ export function registerAnalyze(program: Command): void {
           );
           printTable(admissionRows(admission));
           process.stdout.write(
-            `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%)`).join('; ')}\n`,
+            `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%${Number.isFinite(l.budget) ? `, best-effort lanes at ${l.budget} B/cycle/tile` : ''})`).join('; ')}\n`,
           );
           for (const t of admission.tenants) {
             if (t.verdict !== 'rejected') continue;
