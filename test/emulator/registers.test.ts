@@ -10,6 +10,8 @@ import {
   CAPS_FLASH,
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
+  CAPS_THROTTLE_CREDIT,
+  CAPS_TRAFFIC_GEN,
   STATUS_BUSY,
   registerAddress,
 } from '../../boards/registers.ts';
@@ -28,7 +30,10 @@ test('identity registers: BOARD_ID, FW_VERSION, CAPS, TILE_COUNT, region reset v
   const b = board();
   t.is(reg(b, 'BOARD_ID'), 0x4d | (0x4f << 8) | (0x43 << 16) | (0x38 << 24)); // "MOC8" little-endian
   t.is(reg(b, 'FW_VERSION'), 0x010000);
-  t.is(reg(b, 'CAPS'), CAPS_THROTTLE | CAPS_FUNCTIONAL | CAPS_FLASH); // default board carries factory flash
+  t.is(
+    reg(b, 'CAPS'),
+    CAPS_THROTTLE | CAPS_THROTTLE_CREDIT | CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH,
+  ); // default board carries factory flash
   t.is(reg(b, 'TILE_COUNT'), 8);
   t.is(reg(b, 'REGION_BASE', 3), MOCA_8T.dram.base);
   t.is(reg(b, 'REGION_LIMIT', 3), MOCA_8T.dram.base + MOCA_8T.dram.bytes);
@@ -151,7 +156,7 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
   });
   t.is(reg(b, 'TILE_COUNT'), 2);
   t.is(reg(b, 'FW_VERSION'), 0x020304);
-  t.is(reg(b, 'CAPS'), CAPS_FUNCTIONAL | CAPS_FLASH);
+  t.is(reg(b, 'CAPS'), CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH); // no throttle engine: no credit cap either
   t.is(reg(b, 'BOOT_SLOT'), 0x101);
   setReg(b, 'THROTTLE', 0x00640032, 0);
   t.is(reg(b, 'THROTTLE', 0), 0, 'no throttle engine in this firmware');
