@@ -4,7 +4,7 @@
 //   rq(acc, s) = clamp(rne(f32(f32(acc) · s)) + zC, lo, hi)
 // with rne = round half to even: the same float32 steps as ONNX Runtime's integer kernels
 // (int32 → float, one float multiply, round to nearest even, add the zero point, saturate).
-import type { Instruction } from '../isa/index.ts';
+import type { Instruction, InstructionOf } from '../isa/index.ts';
 import { FLAG_GLOBAL_AVG, FLAG_PER_CHANNEL } from '../isa/index.ts';
 import type { TileConfig } from './config.ts';
 import type { Access } from './footprint.ts';
@@ -23,22 +23,28 @@ export interface AffineConfig {
 
 const s8 = (byte: number): number => ((byte & 0xff) << 24) >> 24;
 
-export function affineOf(ins: Instruction): AffineConfig {
+export function affineOf(ins: InstructionOf<'CFG_QPARAM'>): AffineConfig {
   return {
     perChannel: (ins.flags & FLAG_PER_CHANNEL) !== 0,
-    addrScale: ins.b,
-    zA: s8(ins.c),
-    zB: s8(ins.c >>> 8),
-    zC: s8(ins.c >>> 16),
-    lo: s8(ins.d),
-    hi: s8(ins.d >>> 8),
+    addrScale: ins.scale,
+    zA: s8(ins.zeroPoints),
+    zB: s8(ins.zeroPoints >>> 8),
+    zC: s8(ins.zeroPoints >>> 16),
+    lo: s8(ins.clamp),
+    hi: s8(ins.clamp >>> 8),
   };
 }
 
-/** CFG_QPARAM fields for the given parameters (the inverse of affineOf). */
-export function qparamFields(p: Omit<AffineConfig, 'perChannel' | 'addrScale'>): { c: number; d: number } {
+/** CFG_QPARAM operands for the given parameters (the inverse of affineOf). */
+export function qparamFields(p: Omit<AffineConfig, 'perChannel' | 'addrScale'>): {
+  zeroPoints: number;
+  clamp: number;
+} {
   const u = (v: number): number => v & 0xff;
-  return { c: (u(p.zA) | (u(p.zB) << 8) | (u(p.zC) << 16)) >>> 0, d: u(p.lo) | (u(p.hi) << 8) };
+  return {
+    zeroPoints: (u(p.zA) | (u(p.zB) << 8) | (u(p.zC) << 16)) >>> 0,
+    clamp: u(p.lo) | (u(p.hi) << 8),
+  };
 }
 
 /** Round half to even, as the FPU's default rounding mode (nearbyintf / cvtps2dq). */

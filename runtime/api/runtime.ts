@@ -14,11 +14,14 @@ import {
   planAdmission,
   type AdmissionResult,
   type AdmissionTenant,
+  type Contention,
   type TenantVerdict,
 } from '../admission/plan.ts';
+import { encodeTrafficGen, TRAFFIC_GEN_SATURATE } from '../../boards/registers.ts';
+import { admissionOptions } from '../executor/session.ts';
 import { boardCycle } from '../executor/board-io.ts';
 import { execute, type ExecTenant } from '../executor/executor.ts';
-import { measureSteps, PROBE_RESERVED_BYTES } from '../executor/probe.ts';
+import { measureSteps, PROBE_RESERVED_BYTES, type CoRunner } from '../executor/probe.ts';
 import {
   prepareVariant,
   RegionAllocator,
@@ -43,6 +46,7 @@ import { variantKey, type VariantRequest } from '../scheduler/types.ts';
 
 /** Tiles of the reference group for the isolated latency (as `cotenant run`). */
 const REFERENCE_TILES = 2;
+const ISOLATED: Contention = { others: 0, budgeted: 0, budget: Number.POSITIVE_INFINITY };
 
 export interface TenantOptions {
   readonly model: ModelPackage;
@@ -177,7 +181,7 @@ export class Runtime {
     };
     return this.exclusive(async () => {
       const candidate = [...this.tenants, t];
-      t.isolated = (await this.stepCosts(t, this.referenceVariant(t), false)).reduce((a, b) => a + b, 0);
+      t.isolated = (await this.stepCosts(t, this.referenceVariant(t), ISOLATED)).reduce((a, b) => a + b, 0);
       const plan = await this.plan(candidate);
       const mine = plan.tenants[candidate.length - 1]!;
       if (!plan.feasible) {
@@ -277,21 +281,29 @@ export class Runtime {
     return v;
   }
 
+  /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic
+   *  (the last `budgeted` at the budget rate), as `cotenant run` measures them. */
   private async stepCosts(
     t: TenantState,
     req: VariantRequest,
-    contended: boolean,
+    contention: Contention,
   ): Promise<readonly number[]> {
-    const key = `${variantKey(req)}|${contended}`;
+    const key = `${variantKey(req)}|${contention.others}|${contention.budgeted}|${contention.budget}`;
     let c = t.costs.get(key);
     if (c === undefined) {
       const v = await this.variant(t, req);
       const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      const hogs = contended
-        ? Array.from({ length: this.device.board.tiles - req.tiles }, (_, i) => req.tiles + i)
-        : [];
+      const co: CoRunner[] = [];
+      for (let k = 0; k < contention.others; k++)
+        co.push({
+          tile: req.tiles + k,
+          gen:
+            k >= contention.others - contention.budgeted
+              ? encodeTrafficGen(contention.budget)
+              : TRAFFIC_GEN_SATURATE,
+        });
       await this.device.writeRegister('MODE', 0); // costs are the same in both modes; timing is cheaper
-      c = await measureSteps(this.device, v, tiles, hogs);
+      c = await measureSteps(this.device, v, tiles, co);
       t.costs.set(key, c);
     }
     return c;
@@ -312,6 +324,7 @@ export class Runtime {
       this.device.board.tiles,
       (i, v, c) => this.stepCosts(ts[i]!, v, c),
       (i, v) => this.compiled(ts[i]!, v, this.regions.cursor).steps.map((s) => s.estCycles),
+      { ...admissionOptions(this.device.board, []), queueLimits: ts.map((t) => t.queueLimit) },
     );
   }
 

@@ -35,7 +35,7 @@ export function blockLayout(
 export function qparamWord(qp: QParams<number>): Instruction {
   return instr('CFG_QPARAM', {
     flags: qp.perChannel ? FLAG_PER_CHANNEL : 0,
-    b: qp.scale,
+    scale: qp.scale,
     ...qparamFields(qp),
   });
 }
