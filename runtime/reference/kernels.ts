@@ -1,7 +1,7 @@
 // Straightforward CPU implementations of every loop op on a byte-addressed memory image,
 // written from docs/isa.md (not from the emulator). Slow on purpose: one loop per formula.
-import type { ConvOp, LoopOp, MatmulOp, PoolOp, ResaddOp, VecOp } from '../compiler/types.ts';
-import { act, requant } from './numerics.ts';
+import type { ConvOp, LoopOp, MatmulOp, PoolOp, QParams, ResaddOp, VecOp } from '../compiler/types.ts';
+import { act, affine, requant, rne } from './numerics.ts';
 import { unreachable } from '../../boards/unreachable.ts';
 
 /** A window [base, base+bytes) of board DRAM. */
@@ -31,6 +31,10 @@ export class MemoryImage {
   setI8(addr: number, v: number): void {
     this.s8[this.at(addr)] = v;
   }
+  f32(addr: number): number {
+    this.at(addr + 3);
+    return this.view.getFloat32(this.at(addr), true);
+  }
   i32(addr: number): number {
     this.at(addr + 3);
     return this.view.getInt32(this.at(addr), true);
@@ -50,8 +54,13 @@ function matmul(m: MemoryImage, op: MatmulOp<number>): void {
   for (let i = 0; i < op.I; i++) {
     for (let j = 0; j < op.J; j++) {
       let acc = op.bias !== null ? m.i32(op.bias + 4 * j) : 0;
-      for (let k = 0; k < op.K; k++) acc += m.i8(op.a + i * op.sA + k) * m.i8(op.b + k * op.sB + j);
-      out.push(act(requant(acc, op.q.M, op.q.S), op.q.relu));
+      const zA = op.qp ? op.qp.zA : 0;
+      for (let k = 0; k < op.K; k++) acc += (m.i8(op.a + i * op.sA + k) - zA) * m.i8(op.b + k * op.sB + j);
+      out.push(
+        op.qp
+          ? affine(acc, scaleOf(m, op.qp, j), op.qp, op.q.relu)
+          : act(requant(acc, op.q.M, op.q.S), op.q.relu),
+      );
     }
   }
   // written after all reads, as the tile does (an op never reads its own output)
@@ -59,7 +68,13 @@ function matmul(m: MemoryImage, op: MatmulOp<number>): void {
   for (let i = 0; i < op.I; i++) for (let j = 0; j < op.J; j++) m.setI8(op.c + i * op.sC + j, out[n++]!);
 }
 
-/** One conv-map value (docs/isa.md LOOP_CONV): input rows/columns outside the image read 0. */
+/** Entry j of an affine op's scale table (entry 0 unless per-channel). */
+function scaleOf(m: MemoryImage, qp: QParams<number>, j: number): number {
+  return m.f32(qp.scale + 4 * (qp.perChannel ? j : 0));
+}
+
+/** One conv-map value (docs/isa.md LOOP_CONV): input rows/columns outside the image read 0
+ *  (affine: taps inside the image read in − zA, taps outside contribute nothing). */
 function convAt(m: MemoryImage, op: ConvOp<number>, cy: number, cx: number, co: number): number {
   let acc = op.bias !== null ? m.i32(op.bias + 4 * co) : 0;
   for (let ky = 0; ky < op.k; ky++) {
@@ -69,15 +84,18 @@ function convAt(m: MemoryImage, op: ConvOp<number>, cy: number, cx: number, co: 
       const ix = cx * op.s + kx - op.p;
       if (ix < 0 || ix >= op.inW) continue;
       const px = op.a + (iy * op.inW + ix) * op.sA;
+      const zA = op.qp ? op.qp.zA : 0;
       if (op.depthwise) {
-        acc += m.i8(px + co) * m.i8(op.b + (ky * op.k + kx) * op.sB + co);
+        acc += (m.i8(px + co) - zA) * m.i8(op.b + (ky * op.k + kx) * op.sB + co);
       } else {
         for (let ci = 0; ci < op.inC; ci++)
-          acc += m.i8(px + ci) * m.i8(op.b + ((ky * op.k + kx) * op.inC + ci) * op.sB + co);
+          acc += (m.i8(px + ci) - zA) * m.i8(op.b + ((ky * op.k + kx) * op.inC + ci) * op.sB + co);
       }
     }
   }
-  return act(requant(acc, op.q.M, op.q.S), op.q.relu);
+  return op.qp
+    ? affine(acc, scaleOf(m, op.qp, co), op.qp, op.q.relu)
+    : act(requant(acc, op.q.M, op.q.S), op.q.relu);
 }
 
 function conv(m: MemoryImage, op: ConvOp<number>): void {
@@ -121,11 +139,22 @@ function conv(m: MemoryImage, op: ConvOp<number>): void {
 
 function resadd(m: MemoryImage, op: ResaddOp<number>): void {
   const out: number[] = [];
+  const qp = op.qp;
   for (let i = 0; i < op.I; i++)
-    for (let j = 0; j < op.J; j++)
-      out.push(
-        act(requant(m.i8(op.a + i * op.sA + j) + m.i8(op.b + i * op.sB + j), op.q.M, op.q.S), op.q.relu),
-      );
+    for (let j = 0; j < op.J; j++) {
+      const a = m.i8(op.a + i * op.sA + j),
+        b = m.i8(op.b + i * op.sB + j);
+      if (qp === undefined) {
+        out.push(act(requant(a + b, op.q.M, op.q.S), op.q.relu));
+        continue;
+      }
+      // docs/isa.md: rne(f32(f32(f32(sA·(A − zA)) + f32(sB·(B − zB))) / sC)) + zC, clamped
+      const [sA, sB, sC] = [m.f32(qp.scale), m.f32(qp.scale + 4), m.f32(qp.scale + 8)];
+      const sum = Math.fround(Math.fround(sA * (a - qp.zA)) + Math.fround(sB * (b - qp.zB)));
+      const y = rne(Math.fround(sum / sC)) + qp.zC;
+      const lo = op.q.relu ? Math.max(qp.lo, qp.zC) : qp.lo;
+      out.push(y < lo ? lo : y > qp.hi ? qp.hi : y);
+    }
   let n = 0;
   for (let i = 0; i < op.I; i++) for (let j = 0; j < op.J; j++) m.setI8(op.c + i * op.sC + j, out[n++]!);
 }
@@ -135,8 +164,9 @@ function pool(m: MemoryImage, op: PoolOp<number>): void {
     const out: number[] = [];
     for (let c = 0; c < op.C; c++) {
       let acc = 0;
-      for (let p = 0; p < op.inH * op.inW; p++) acc += m.i8(op.a + p * op.sA + c);
-      out.push(requant(acc, op.q.M, op.q.S));
+      const zA = op.qp ? op.qp.zA : 0;
+      for (let p = 0; p < op.inH * op.inW; p++) acc += m.i8(op.a + p * op.sA + c) - zA;
+      out.push(op.qp ? affine(acc, scaleOf(m, op.qp, c), op.qp, false) : requant(acc, op.q.M, op.q.S));
     }
     out.forEach((v, c) => m.setI8(op.c + c, v));
     return;

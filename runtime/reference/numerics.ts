@@ -10,3 +10,25 @@ export function requant(x: number, M: number, S: number): number {
 export function act(y: number, relu: boolean): number {
   return relu && y < 0 ? 0 : y;
 }
+
+/** Round half to even (docs/isa.md `rne`). */
+export function rne(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f;
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/** Affine requantization (docs/isa.md, CFG_QPARAM): clamp(rne(f32(f32(acc)·s)) + zC, lo, hi),
+ *  relu clamping at zC as well. */
+export function affine(
+  acc: number,
+  s: number,
+  p: { readonly zC: number; readonly lo: number; readonly hi: number },
+  relu: boolean,
+): number {
+  const y = rne(Math.fround(Math.fround(acc) * s)) + p.zC;
+  const lo = relu ? Math.max(p.lo, p.zC) : p.lo;
+  return y < lo ? lo : y > p.hi ? p.hi : y;
+}
