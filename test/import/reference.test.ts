@@ -38,5 +38,8 @@ for (const [label, board, tiles, granule] of cases) {
 }
 
 test('rne rounds half to even', (t) => {
-  t.deepEqual([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map((x) => rne(x) + 0), [0, 2, 2, 0, -2, -2, 2, -3]);
+  t.deepEqual(
+    [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, -2.6].map((x) => rne(x) + 0),
+    [0, 2, 2, 0, -2, -2, 2, -3],
+  );
 });
