@@ -377,7 +377,13 @@ export function opCost(ctx: CostContext, ins: Instruction, cfg: TileConfig): OpC
     case 'PRELOAD':
       return single(ctx, segment(ctx, 0, 0, 0, dim, ctx.requestBytes), 0, 0, 0);
     case 'COMPUTE':
-      return single(ctx, segment(ctx, 0, 0, 0, ins.a + 2 * dim, ctx.requestBytes), 0, 0, ins.a * dim * dim);
+      return single(
+        ctx,
+        segment(ctx, 0, 0, 0, rowsCycles(ins.a, dim) + 2 * dim, ctx.requestBytes),
+        0,
+        0,
+        ins.a * dim * dim,
+      );
     default:
       return undefined;
   }
