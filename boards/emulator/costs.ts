@@ -18,6 +18,7 @@
 // footprint fits this tile's share, else they go to DRAM again.
 import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import type { TileConfig } from './config.ts';
 import { convDims, convRowWindow, poolRecompute, poolRowWindow, tileOf } from './footprint.ts';
 import { segment, type MemoryTiming, type Segment } from './segment.ts';
@@ -368,24 +369,46 @@ export function opCost(ctx: CostContext, ins: Instruction, cfg: TileConfig): OpC
       // Three passes over each row (max/mean, exp-sum/variance, normalise).
       return streamCost(ctx, cfg.I * cfg.J, cfg.I * cfg.J, Math.ceil((3 * cfg.I * cfg.J) / dim), cfg.J);
     case 'MVIN': {
-      const rowBytes = ins.d * ((ins.flags & FLAG_TO_ACC) !== 0 ? 4 : 1);
-      const bytes = ins.a * rowBytes;
+      const rowBytes = ins.cols * ((ins.flags & FLAG_TO_ACC) !== 0 ? 4 : 1);
+      const bytes = ins.rows * rowBytes;
       return single(ctx, segment(ctx, bytes, 0, 0, 0, req(ctx, rowBytes)), bytes, 0, 0);
     }
     case 'MVOUT':
-      return single(ctx, segment(ctx, 0, 0, ins.a * ins.d, 0, ctx.requestBytes), 0, ins.a * ins.d, 0);
+      return single(
+        ctx,
+        segment(ctx, 0, 0, ins.rows * ins.cols, 0, ctx.requestBytes),
+        0,
+        ins.rows * ins.cols,
+        0,
+      );
     case 'PRELOAD':
       return single(ctx, segment(ctx, 0, 0, 0, dim, ctx.requestBytes), 0, 0, 0);
     case 'COMPUTE':
       return single(
         ctx,
-        segment(ctx, 0, 0, 0, rowsCycles(ins.a, dim) + 2 * dim, ctx.requestBytes),
+        segment(ctx, 0, 0, 0, rowsCycles(ins.rows, dim) + 2 * dim, ctx.requestBytes),
         0,
         0,
-        ins.a * dim * dim,
+        ins.rows * dim * dim,
       );
-    default:
+    case 'CFG_GEMM':
+    case 'CFG_TILE':
+    case 'CFG_ADDR_IN':
+    case 'CFG_ADDR_OUT':
+    case 'CFG_STRIDE':
+    case 'CFG_QUANT':
+    case 'CFG_CONV_IN':
+    case 'CFG_CONV_OUT':
+    case 'CFG_CONV_KERNEL':
+    case 'CFG_POOL':
+    case 'CFG_LOAD':
+    case 'CFG_STORE':
+    case 'FENCE':
+    case 'GRANULE_END':
+    case 'END':
       return undefined;
+    default:
+      return unreachable(ins, 'opcode');
   }
 }
 

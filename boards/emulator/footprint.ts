@@ -3,6 +3,7 @@
 // touch is checked against the tile's region first; nothing is read or written on a fault).
 import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_DEPTHWISE, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import type { TileConfig } from './config.ts';
 
 export interface Access {
@@ -135,12 +136,30 @@ export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]
       };
     case 'MVIN': {
       const elem = (f & FLAG_TO_ACC) !== 0 ? 4 : 1;
-      return { reads: rowsAccess(ins.b, ins.a, ins.d * elem, cfg.loadStride), writes: [] };
+      return { reads: rowsAccess(ins.dram, ins.rows, ins.cols * elem, cfg.loadStride), writes: [] };
     }
     case 'MVOUT':
-      return { reads: [], writes: rowsAccess(ins.b, ins.a, ins.d, cfg.storeStride) };
-    default:
+      return { reads: [], writes: rowsAccess(ins.dram, ins.rows, ins.cols, cfg.storeStride) };
+    case 'PRELOAD':
+    case 'COMPUTE':
+    case 'CFG_GEMM':
+    case 'CFG_TILE':
+    case 'CFG_ADDR_IN':
+    case 'CFG_ADDR_OUT':
+    case 'CFG_STRIDE':
+    case 'CFG_QUANT':
+    case 'CFG_CONV_IN':
+    case 'CFG_CONV_OUT':
+    case 'CFG_CONV_KERNEL':
+    case 'CFG_POOL':
+    case 'CFG_LOAD':
+    case 'CFG_STORE':
+    case 'FENCE':
+    case 'GRANULE_END':
+    case 'END':
       return { reads: [], writes: [] };
+    default:
+      return unreachable(ins, 'opcode');
   }
 }
 

@@ -50,7 +50,7 @@ export class RateSolver {
   dramLatency: number;
 
   constructor(private readonly def: BoardDefinition) {
-    const most = def.tiles * 3;
+    const most = def.tiles * 4; // three queue slots and a traffic generator per tile
     this.pmax = new Float64Array(most);
     this.demand = new Float64Array(most);
     this.share = new Float64Array(most);
@@ -111,22 +111,39 @@ export class RateSolver {
         n++;
       }
     }
+    // Traffic generators (TRAFFIC_GEN): one constant-demand stream per enabled tile port,
+    // outside the throttle engine and unaffected by latency (as many requests in flight as
+    // it needs). Saturating = both ports at full rate, more than any program's single stream
+    // can ask for, so it takes at least what any co-runner would — in bandwidth, in load on
+    // the channels and in bank conflicts.
+    const bus = this.def.tileBusBytesPerCycle;
+    let gens = 0;
+    let genTotal = 0;
+    for (let ti = 0; ti < tiles.length; ti++) {
+      const g = tiles[ti]!.trafficGen;
+      if (g === 0) continue;
+      const d = g === 0xffff ? 2 * bus : g / 256;
+      this.demand[n + gens] = d;
+      genTotal += d;
+      gens++;
+    }
+    streams += gens;
     // Loaded latency: the fixed point L = latency(ρ(L)); ρ falls as L rises (Little's law),
     // so bisection on [base, latency at RHO_MAX] finds it.
     const cap = this.def.dramBytesPerCycle;
     let lo = loadedDramLatency(this.def, streams, 0);
     let hi = loadedDramLatency(this.def, streams, RHO_MAX);
-    if (streams === 0 || this.caps(n, lo) <= 0) hi = lo;
+    if (streams === 0 || this.caps(n, lo) + genTotal <= 0) hi = lo;
     for (let k = 0; k < LATENCY_STEPS && hi - lo > 0.05; k++) {
       const mid = (lo + hi) / 2;
-      const rho = Math.min(this.caps(n, mid), cap) / cap;
+      const rho = Math.min(this.caps(n, mid) + genTotal, cap) / cap;
       if (loadedDramLatency(this.def, streams, rho) > mid) lo = mid;
       else hi = mid;
     }
     const L = hi;
     this.dramLatency = L;
     this.caps(n, L);
-    maxMinShare(this.demand, cap, this.share, n);
+    maxMinShare(this.demand, cap, this.share, n + gens);
     for (let i = 0; i < n; i++) {
       const j = jobs[i]!;
       const s = j.segment;

@@ -5,7 +5,7 @@
 import { DeviceFault } from '../../boards/errors.ts';
 import { FAULT_DMA_OUT_OF_REGION, type BoardEvent } from '../../boards/events.ts';
 import { encodeProgram, instr } from '../../boards/isa/index.ts';
-import { STATUS_FAULT } from '../../boards/registers.ts';
+import { STATUS_FAULT, encodeBoardId } from '../../boards/registers.ts';
 import type { Device } from '../device.ts';
 
 export class HilFailure extends Error {}
@@ -34,16 +34,6 @@ function pattern(n: number, seed: number): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
-}
-
-function asciiLe(code: string): number {
-  return (
-    (code.charCodeAt(0) |
-      (code.charCodeAt(1) << 8) |
-      (code.charCodeAt(2) << 16) |
-      (code.charCodeAt(3) << 24)) >>>
-    0
-  );
 }
 
 /** Advances until an event of `kind` on `tile` arrives (at most `rounds` advances). */
@@ -100,7 +90,7 @@ export const HIL_CASES: readonly HilCase[] = [
         await d.writeRegister('SCRATCH', v);
         equal(await d.readRegister('SCRATCH'), v, `SCRATCH after writing 0x${v.toString(16)}`);
       }
-      equal(await d.readRegister('BOARD_ID'), asciiLe(d.board.boardIdCode), 'BOARD_ID');
+      equal(await d.readRegister('BOARD_ID'), encodeBoardId(d.board.boardIdCode), 'BOARD_ID');
       const tiles = (await d.hello()).tiles;
       equal(await d.readRegister('TILE_COUNT'), tiles, 'TILE_COUNT');
       const last = tiles - 1;
@@ -155,7 +145,7 @@ export const HIL_CASES: readonly HilCase[] = [
         d,
         0,
         d.board.dram.base + 0x10_0000,
-        encodeProgram([instr('GRANULE_END', { b: 11 }), instr('GRANULE_END', { b: 12 }), instr('END')]),
+        encodeProgram([instr('GRANULE_END', { tag: 11 }), instr('GRANULE_END', { tag: 12 }), instr('END')]),
       );
       const { events } = await runUntil(d, 'done', 0);
       equal(
@@ -190,8 +180,8 @@ export const HIL_CASES: readonly HilCase[] = [
         0,
         regionBase,
         encodeProgram([
-          instr('CFG_LOAD', { b: 16 }),
-          instr('MVIN', { a: 1, b: target, c: 0, d: 16 }),
+          instr('CFG_LOAD', { stride: 16 }),
+          instr('MVIN', { rows: 1, dram: target, localRow: 0, cols: 16 }),
           instr('END'),
         ]),
       );
@@ -222,7 +212,7 @@ export const HIL_CASES: readonly HilCase[] = [
         d,
         1 % (await d.hello()).tiles,
         d.board.dram.base + 0x10_0000,
-        encodeProgram([instr('GRANULE_END', { b: 3 }), instr('END')]),
+        encodeProgram([instr('GRANULE_END', { tag: 3 }), instr('END')]),
       );
       const { events } = await runUntil(d, 'done', 1 % (await d.hello()).tiles);
       equal(

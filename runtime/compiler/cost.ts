@@ -5,6 +5,7 @@ import { poolRecompute } from '../../boards/emulator/footprint.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { LoopOp } from './types.ts';
 import { convRows, opMacs, poolRows } from './ops.ts';
+import { unreachable } from '../../boards/unreachable.ts';
 
 export interface Tiles {
   readonly tI: number;
@@ -104,8 +105,12 @@ export function tilesFor(op: LoopOp, board: BoardDefinition, what: string): Tile
       if (op.depthwise) return chooseTiles(outPix, op.outC, op.k * op.k, board, what);
       return chooseTiles(outPix, op.outC, op.k * op.k * op.inC, board, what);
     }
-    default:
+    case 'resadd':
+    case 'pool':
+    case 'vec':
       return null;
+    default:
+      return unreachable(op, 'loop op kind');
   }
 }
 

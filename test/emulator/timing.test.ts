@@ -108,8 +108,8 @@ test('contention: two streaming layers on two tiles take longer together than al
 test('latency under load: a short load takes longer while other tiles stream', (t) => {
   // 64 rows of 16 B: latency-bound (16 requests in flight), so its time follows the latency.
   const load = [
-    instr('CFG_LOAD', { b: 16 }),
-    instr('MVIN', { a: 64, b: DRAM + 900 * MiB, c: 0, d: 16 }),
+    instr('CFG_LOAD', { stride: 16 }),
+    instr('MVIN', { rows: 64, dram: DRAM + 900 * MiB, localRow: 0, cols: 16 }),
     instr('END'),
   ];
   const timeWith = (streamers: number[]): number => {
@@ -201,12 +201,12 @@ test('determinism: same programs → same cycles, events and counters (two tiles
 
 test('decoupled queues: a load overlaps compute unless it overwrites rows the compute reads', (t) => {
   const ops = (dest: number) => [
-    instr('CFG_LOAD', { b: 16 }),
-    instr('MVIN', { a: 64, b: DRAM + MiB, c: 0, d: 16 }),
-    instr('MVIN', { a: 16, b: DRAM + 2 * MiB, c: 1000, d: 16 }),
-    instr('PRELOAD', { b: 1000, c: 0 }),
-    instr('COMPUTE', { a: 64, b: 0 }),
-    instr('MVIN', { a: 64, b: DRAM + 3 * MiB, c: dest, d: 16 }),
+    instr('CFG_LOAD', { stride: 16 }),
+    instr('MVIN', { rows: 64, dram: DRAM + MiB, localRow: 0, cols: 16 }),
+    instr('MVIN', { rows: 16, dram: DRAM + 2 * MiB, localRow: 1000, cols: 16 }),
+    instr('PRELOAD', { spadRow: 1000, accRow: 0 }),
+    instr('COMPUTE', { rows: 64, spadRow: 0 }),
+    instr('MVIN', { rows: 64, dram: DRAM + 3 * MiB, localRow: dest, cols: 16 }),
     instr('END'),
   ];
   const time = (dest: number) => {
