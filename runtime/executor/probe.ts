@@ -6,6 +6,8 @@
 // gets the least bandwidth exactly when every other tile asks for as much as it can;
 // saturating hogs on all other tiles are therefore the worst co-runners, whatever the
 // co-runners' models or throttles. docs/scheduler.md gives the argument in full.
+import { DeviceFault } from '../../boards/errors.ts';
+import { describeFault } from '../../boards/events.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { Device } from '../../drivers/device.ts';
 import { encodeProgram, instr } from '../../boards/isa/index.ts';
@@ -71,7 +73,9 @@ export async function measureSteps(
   }
   const costs: number[] = [];
   let stopping = false;
+  let stepIndex = -1;
   for (let s = 0; s < v.compiled.steps.length; s++) {
+    stepIndex = s;
     const t0 = await boardCycle(device);
     const pending = new Set(
       await shadow.launch(
@@ -101,8 +105,15 @@ export async function measureSteps(
   async function drain(pending: Set<number>): Promise<number> {
     const res = await device.advance(FOREVER);
     for (const ev of res.events) {
-      if (ev.kind === 'fault')
-        throw new Error(`probe: tile ${ev.tile} faulted at 0x${ev.address.toString(16)} (code ${ev.code})`);
+      if (ev.kind === 'fault') {
+        const what = hogSet.has(ev.tile)
+          ? 'the DRAM hog co-runner'
+          : `step ${stepIndex} of the variant on tiles ${tiles.join(',')} (its region 0x${v.region.base.toString(16)}..0x${v.region.limit.toString(16)})`;
+        throw new DeviceFault(
+          `measuring step costs: tile ${ev.tile} faulted: ${describeFault(ev.code)} at address 0x${ev.address.toString(16)}, cycle ${ev.cycle}, running ${what}`,
+          { tile: ev.tile, address: ev.address, faultCode: ev.code },
+        );
+      }
       if (ev.kind !== 'done') continue;
       if (hogSet.has(ev.tile)) {
         hogsQueued--;

@@ -13,7 +13,12 @@ import {
 } from '../metrics/metrics.ts';
 import { createRandom } from '../random.ts';
 import { generateArrivals, minimumGap, type Arrival } from '../scenario/arrivals.ts';
-import { resolveTenants, type LoadedScenario, type ResolvedTenant } from '../scenario/resolve.ts';
+import {
+  checkFitsBoard,
+  resolveTenants,
+  type LoadedScenario,
+  type ResolvedTenant,
+} from '../scenario/resolve.ts';
 import type { PolicyName } from '../scenario/schema.ts';
 import { toCycles } from '../scenario/duration.ts';
 import { createPolicy } from '../scheduler/index.ts';
@@ -122,6 +127,7 @@ export interface Prepared {
 
 async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
   const def = opts.device.board;
+  checkFitsBoard(loaded, def);
   const s = loaded.scenario;
   const models = s.tenants.map((t) => t.model);
   const store = new VariantStore(

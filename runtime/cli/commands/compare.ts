@@ -13,7 +13,7 @@ import {
 } from '../../executor/compare.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
-import { openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 interface CompareOpts {
@@ -45,10 +45,7 @@ export function registerCompare(program: Command): void {
     )
     .argument('<scenario>', 'scenario JSON file')
     .option('--policies <list>', `comma-separated policies (default: all of ${POLICY_NAMES.join(',')})`)
-    .option(
-      '--board <device>',
-      'board id or device spec (overrides the scenario); opened afresh for each policy',
-    )
+    .option('--board <device>', `${DEVICE_HELP}; overrides the scenario board; opened afresh for each policy`)
     .option('--json', 'print one JSON object (rows[], vsMoca, vsBestBaseline)')
     .action(async (file: string, opts: CompareOpts) => {
       const policies = opts.policies === undefined ? [...POLICY_NAMES] : parsePolicyList(opts.policies);
