@@ -44,6 +44,8 @@ export function registerAnalyze(program: Command): void {
           device,
           compile: zooCompiler(device.board),
           layersOf: zooLayers,
+          // to stderr even without a terminal: measuring over a serial link takes a while
+          onPhase: (what) => process.stderr.write(`${what}…\n`),
         });
         if (opts.json === true) {
           process.stdout.write(

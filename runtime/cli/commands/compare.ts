@@ -51,15 +51,13 @@ export function registerCompare(program: Command): void {
       const policies = opts.policies === undefined ? [...POLICY_NAMES] : parsePolicyList(opts.policies);
       const loaded = loadScenarioFile(file);
       const spec = opts.board ?? loaded.scenario.board;
-      const tty = process.stderr.isTTY === true && opts.json !== true;
       const c = await comparePolicies(loaded, {
         open: () => openDevice(spec),
         compileFor: (d) => zooCompiler(d.board),
         layersOf: zooLayers,
         policies,
-        onPolicy: (p, i) => {
-          if (tty) process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`);
-        },
+        // to stderr even without a terminal: a run over a serial link takes a while
+        onPolicy: (p, i) => process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`),
       });
       if (opts.json === true) process.stdout.write(JSON.stringify(toJson(c), null, 2) + '\n');
       else printComparison(c, loaded.scenario.name ?? file);
