@@ -71,8 +71,9 @@ export class DeviceFault extends CotenantError {
   constructor(
     message: string,
     readonly detail: { tile?: number; address?: number; faultCode?: number } = {},
+    options?: { cause?: unknown },
   ) {
-    super('DEVICE_FAULT', message);
+    super('DEVICE_FAULT', message, options);
   }
 }
 
@@ -88,8 +89,15 @@ export class ImageError extends CotenantError {
 
 /** Flashing failed (erase/write/verify), with what to do next. */
 export class FlashError extends CotenantError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The flash controller's FLASH_STATUS when the board refused a command (named in
+   *  firmware-host/flash/protocol.ts FLASH_STATUS); undefined when the host gave up itself. */
+  readonly status: number | undefined;
+  /** FLASH_RESULT alongside that status (e.g. the boot code behind IMAGE_INVALID). */
+  readonly result: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; status?: number; result?: number }) {
     super('FLASH', message, options);
+    this.status = options?.status;
+    this.result = options?.result;
   }
 }
 

@@ -55,4 +55,8 @@ export interface BoardInfo {
   };
   readonly bootSlot: 'A' | 'B';
   readonly trial: boolean;
+  /** Key ids (hex of the 8-byte id, docs/image-format.md) the boot ROM accepts signatures
+   *  from; empty when the board has no flash controller. A host checks an image against
+   *  these before it erases anything. */
+  readonly trustedKeyIds: readonly string[];
 }

@@ -49,6 +49,9 @@ export const TILE_REGISTERS = {
   PERF_MACS_HI: 0x44,
   GRANULES: 0x48, //         ro  granule-end markers retired since reset
   LAST_TAG: 0x4c, //         ro  tag of the last granule-end marker
+  // cotenant devkit extensions (CAPS_TRAFFIC_GEN, CAPS_THROTTLE_CREDIT; docs/registers.md):
+  TRAFFIC_GEN: 0x50, //      rw  DRAM traffic generator on the tile's port: [15:0] bytes/cycle in 8.8 fixed point, 0xffff = saturate, 0 = off
+  THROTTLE_CREDIT: 0x54, //  rw  most credit (beats) the throttle engine may bank; 0xffffffff (reset) = unlimited as MoCA's engine
 } as const;
 
 export type GlobalRegisterName = keyof typeof GLOBAL_REGISTERS;
@@ -62,6 +65,22 @@ export const STATUS_THROTTLED = 1 << 2;
 export const CAPS_THROTTLE = 1 << 0;
 export const CAPS_FUNCTIONAL = 1 << 1;
 export const CAPS_FLASH = 1 << 2;
+export const CAPS_TRAFFIC_GEN = 1 << 3;
+export const CAPS_THROTTLE_CREDIT = 1 << 4;
+
+/** TRAFFIC_GEN value for a saturating generator (both tile ports at full rate). */
+export const TRAFFIC_GEN_SATURATE = 0xffff;
+
+/** TRAFFIC_GEN value for a constant demand of `bytesPerCycle` (rounded up: a generator
+ *  never asks for less than requested, so a measurement under it stays a worst case). */
+export function encodeTrafficGen(bytesPerCycle: number): number {
+  if (!(bytesPerCycle >= 0)) throw new RangeError(`traffic rate ${bytesPerCycle} is not a byte rate`);
+  if (bytesPerCycle === Number.POSITIVE_INFINITY) return TRAFFIC_GEN_SATURATE;
+  return Math.min(TRAFFIC_GEN_SATURATE - 1, Math.ceil(bytesPerCycle * 256));
+}
+
+/** THROTTLE_CREDIT reset value: the engine banks credit without limit (MoCA's behaviour). */
+export const THROTTLE_CREDIT_UNLIMITED = 0xffffffff;
 
 export function isTileRegister(name: string): name is TileRegisterName {
   return Object.prototype.hasOwnProperty.call(TILE_REGISTERS, name);
@@ -104,4 +123,41 @@ export function encodeThrottle(window: number, targetLoad: number): number {
 
 export function decodeThrottle(value: number): { window: number; targetLoad: number } {
   return { window: (value >>> 16) & 0xffff, targetLoad: value & 0xffff };
+}
+
+/** FW_VERSION: major<<16 | minor<<8 | patch (each 0–255; the build number is not reported). */
+export function encodeFwVersion(v: { major: number; minor: number; patch: number }): number {
+  for (const [name, x] of [
+    ['major', v.major],
+    ['minor', v.minor],
+    ['patch', v.patch],
+  ] as const)
+    if (!Number.isInteger(x) || x < 0 || x > 0xff) throw new RangeError(`firmware ${name} ${x} is not 0–255`);
+  return ((v.major << 16) | (v.minor << 8) | v.patch) >>> 0;
+}
+
+export function decodeFwVersion(value: number): { major: number; minor: number; patch: number } {
+  return { major: (value >>> 16) & 0xff, minor: (value >>> 8) & 0xff, patch: value & 0xff };
+}
+
+/** BOARD_ID: the board's four ASCII id characters, the first in the low byte. */
+export function encodeBoardId(code: string): number {
+  if (!/^[\x20-\x7e]{4}$/.test(code))
+    throw new RangeError(`board id code "${code}" is not four printable ASCII characters`);
+  return (
+    (code.charCodeAt(0) |
+      (code.charCodeAt(1) << 8) |
+      (code.charCodeAt(2) << 16) |
+      (code.charCodeAt(3) << 24)) >>>
+    0
+  );
+}
+
+export function decodeBoardId(value: number): string {
+  return String.fromCharCode(
+    value & 0xff,
+    (value >>> 8) & 0xff,
+    (value >>> 16) & 0xff,
+    (value >>> 24) & 0xff,
+  );
 }

@@ -34,6 +34,10 @@ export {
 
 export interface Device {
   readonly board: BoardDefinition;
+  /** Bytes a second the link carries when it is rate-limited (a serial line: baud / 10), so
+   *  long transfers can be given time in proportion; undefined when the link is not the
+   *  bottleneck. */
+  readonly linkBytesPerSecond?: number;
   hello(): Promise<HelloInfo>;
   readRegister(name: RegisterName, tile?: number): Promise<number>;
   writeRegister(name: RegisterName, value: number, tile?: number): Promise<void>;

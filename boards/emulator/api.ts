@@ -73,6 +73,8 @@ export interface FlashPeripheral {
   writeRegister(offset: number, value: number, staging: Uint8Array): void;
   /** Board cycles the last command took (erase/program time), so flashing has a cost in board time. */
   readonly busyCycles: number;
+  /** Ids of the keys the boot ROM trusts (hex), reported in hello. */
+  trustedKeyIds(): readonly string[];
 }
 
 export const DEFAULT_MANIFEST: FirmwareManifest = {

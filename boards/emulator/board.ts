@@ -8,7 +8,11 @@ import {
   CAPS_FLASH,
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
+  CAPS_THROTTLE_CREDIT,
+  CAPS_TRAFFIC_GEN,
   GLOBAL_REGISTERS as G,
+  encodeBoardId,
+  encodeFwVersion,
   STATUS_BUSY,
   STATUS_FAULT,
   STATUS_THROTTLED,
@@ -75,6 +79,7 @@ export class NpuBoard implements EmulatedBoard {
     const cost: CostContext = {
       dim: def.dim,
       scratchpadBytes: def.scratchpadBytes,
+      accumulatorBytes: def.accumulatorBytes,
       requestBytes: def.dmaRequestBytes,
       dramLatency: def.dramLatencyCycles,
       l2Latency: def.l2HitLatencyCycles,
@@ -128,6 +133,7 @@ export class NpuBoard implements EmulatedBoard {
       },
       bootSlot: this.boot.slot,
       trial: this.trial(),
+      trustedKeyIds: this.opts.flash?.trustedKeyIds() ?? [],
     };
   }
 
@@ -167,14 +173,13 @@ export class NpuBoard implements EmulatedBoard {
     const m = this.boot.manifest;
     switch (address) {
       case G.BOARD_ID:
-        return asciiLe(this.def.boardIdCode);
+        return encodeBoardId(this.def.boardIdCode);
       case G.FW_VERSION:
-        return m === undefined
-          ? 0
-          : ((m.version.major << 16) | (m.version.minor << 8) | m.version.patch) >>> 0;
+        return m === undefined ? 0 : encodeFwVersion(m.version);
       case G.CAPS:
         return (
-          (this.throttleCap() ? CAPS_THROTTLE : 0) |
+          (this.throttleCap() ? CAPS_THROTTLE | CAPS_THROTTLE_CREDIT : 0) |
+          CAPS_TRAFFIC_GEN |
           (m?.functional ? CAPS_FUNCTIONAL : 0) |
           (this.opts.flash ? CAPS_FLASH : 0)
         );
@@ -234,6 +239,10 @@ export class NpuBoard implements EmulatedBoard {
         );
       case T.THROTTLE:
         return t.throttleReg;
+      case T.TRAFFIC_GEN:
+        return t.trafficGen;
+      case T.THROTTLE_CREDIT:
+        return this.throttleCap() ? t.creditReg : 0;
       case T.REGION_BASE:
         return t.regionBase;
       case T.REGION_LIMIT:
@@ -307,6 +316,14 @@ export class NpuBoard implements EmulatedBoard {
       case T.THROTTLE:
         if (!this.throttleCap()) return;
         t.writeThrottle(v);
+        this.solver.solve(this.tiles, this.now);
+        return;
+      case T.THROTTLE_CREDIT:
+        if (!this.throttleCap()) return;
+        t.writeCredit(v);
+        return;
+      case T.TRAFFIC_GEN:
+        t.trafficGen = v & 0xffff;
         this.solver.solve(this.tiles, this.now);
         return;
       case T.REGION_BASE:
@@ -412,10 +429,4 @@ function tileOf(e: BoardEvent): number {
 function checkAligned(address: number): void {
   if (!Number.isInteger(address) || address < 0 || address % 4 !== 0)
     throw new RangeError(`register address ${address} is not a 4-byte aligned offset`);
-}
-
-function asciiLe(code: string): number {
-  let v = 0;
-  for (let i = 0; i < 4; i++) v |= (code.charCodeAt(i) & 0xff) << (8 * i);
-  return v >>> 0;
 }

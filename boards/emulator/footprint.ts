@@ -211,3 +211,29 @@ export function tilesFit(
   const tK = tileOf(cfg.tileK, d.K);
   return tI * tK + tK * tJ <= scratchpadBytes / 2 && tI * tJ * 4 <= accumulatorBytes / 2;
 }
+
+/** How many conv outputs a fused-pool conv computes per one it keeps, given accumulator
+ *  tiles of `tilePixels` conv outputs: a tile must hold whole pool windows, so windows
+ *  that overlap a tile edge (size > stride) recompute the shared rows or columns in both
+ *  tiles, as Gemmini's conv loop does with its pooled tile (porows × pocols; the conv rows
+ *  it computes are porows·stride + size − stride, gemmini.h tiled_conv). The tile is taken
+ *  as whole pooled rows when it holds at least one, else as one pooled row of as many
+ *  pooled columns as fit. 1 when windows do not overlap. */
+export function poolRecompute(
+  outW: number,
+  pooledW: number,
+  size: number,
+  stride: number,
+  tilePixels: number,
+): number {
+  const halo = size - stride;
+  if (halo <= 0 || stride <= 0 || outW <= 0 || pooledW <= 0) return 1;
+  const rowsPerTile = Math.floor(tilePixels / outW);
+  if (rowsPerTile >= size) {
+    const pr = Math.max(1, Math.floor((rowsPerTile - halo) / stride));
+    return (pr * stride + halo) / (pr * stride);
+  }
+  const colsPerTile = Math.floor(tilePixels / size);
+  const pc = Math.max(1, Math.min(pooledW, Math.floor((colsPerTile - halo) / stride)));
+  return ((stride + halo) * (pc * stride + halo)) / (stride * pc * stride);
+}

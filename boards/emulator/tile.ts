@@ -61,6 +61,9 @@ export class Tile {
   cmdAddr = 0;
   cmdLen = 0;
   throttleReg = 0;
+  /** TRAFFIC_GEN register; the solver turns it into a DRAM stream of the tile's port. */
+  trafficGen = 0;
+  creditReg = 0xffffffff;
   regionBase: number;
   regionLimit: number;
   faultAddr = 0;
@@ -137,6 +140,11 @@ export class Tile {
   writeThrottle(value: number): void {
     this.throttleReg = value >>> 0;
     this.throttle.configure(this.throttleReg >>> 16, this.throttleReg & 0xffff);
+  }
+
+  writeCredit(value: number): void {
+    this.creditReg = value >>> 0;
+    this.throttle.setCreditCap(this.creditReg === 0xffffffff ? Number.POSITIVE_INFINITY : this.creditReg);
   }
 
   /** Moves the tile's state from lastUpdate to `now` at its current rates. */

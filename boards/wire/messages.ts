@@ -116,10 +116,16 @@ const infoParser = new Parser()
   .string('boardId', { length: 'idLen', encoding: 'utf8' })
   .string('firmwareVersion', { length: 'fwLen', encoding: 'utf8' });
 
+/** Bytes of one trusted key id in the INFO reply. */
+const KEY_ID_BYTES = 8;
+
 export function encodeInfo(info: BoardInfo): Uint8Array {
   const id = utf8.encode(info.boardId).subarray(0, 255);
   const fw = utf8.encode(info.firmwareVersion).subarray(0, 255);
-  const { b, dv } = bytes(8 + id.length + fw.length);
+  const keys = info.trustedKeyIds.slice(0, 255);
+  for (const k of keys)
+    if (!/^[0-9a-f]{16}$/.test(k)) throw new RangeError(`key id "${k}" is not 8 bytes of lower-case hex`);
+  const { b, dv } = bytes(8 + id.length + fw.length + 1 + KEY_ID_BYTES * keys.length);
   const c = info.capabilities;
   dv.setUint16(0, info.tiles, true);
   dv.setUint16(
@@ -136,6 +142,9 @@ export function encodeInfo(info: BoardInfo): Uint8Array {
   dv.setUint8(7, fw.length);
   b.set(id, 8);
   b.set(fw, 8 + id.length);
+  const k = 8 + id.length + fw.length;
+  dv.setUint8(k, keys.length);
+  keys.forEach((key, i) => b.set(Buffer.from(key, 'hex'), k + 1 + KEY_ID_BYTES * i));
   return b;
 }
 export function decodeInfo(p: Uint8Array): BoardInfo {
@@ -149,8 +158,15 @@ export function decodeInfo(p: Uint8Array): BoardInfo {
     boardId: string;
     firmwareVersion: string;
   }>(infoParser, p, 'INFO reply');
-  if (8 + r.idLen + r.fwLen !== p.length)
-    throw new ProtocolError(`INFO reply: ${p.length} bytes, string lengths say ${8 + r.idLen + r.fwLen}`);
+  const k = 8 + r.idLen + r.fwLen;
+  const keyCount = p[k];
+  if (keyCount === undefined || k + 1 + KEY_ID_BYTES * keyCount !== p.length)
+    throw new ProtocolError(
+      `INFO reply: ${p.length} bytes, its string lengths and key count say ${k + 1 + KEY_ID_BYTES * (keyCount ?? 0)}`,
+    );
+  const trustedKeyIds = Array.from({ length: keyCount }, (_, i) =>
+    Buffer.from(p.subarray(k + 1 + KEY_ID_BYTES * i, k + 1 + KEY_ID_BYTES * (i + 1))).toString('hex'),
+  );
   if (r.bootSlot > 1)
     throw new ProtocolError(`INFO reply: boot slot ${r.bootSlot} is neither 0 (A) nor 1 (B)`);
   return {
@@ -165,6 +181,7 @@ export function decodeInfo(p: Uint8Array): BoardInfo {
     },
     bootSlot: r.bootSlot === 1 ? 'B' : 'A',
     trial: r.trial !== 0,
+    trustedKeyIds,
   };
 }
 

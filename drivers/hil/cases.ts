@@ -5,7 +5,7 @@
 import { DeviceFault } from '../../boards/errors.ts';
 import { FAULT_DMA_OUT_OF_REGION, type BoardEvent } from '../../boards/events.ts';
 import { encodeProgram, instr } from '../../boards/isa/index.ts';
-import { STATUS_FAULT } from '../../boards/registers.ts';
+import { STATUS_FAULT, encodeBoardId } from '../../boards/registers.ts';
 import type { Device } from '../device.ts';
 
 export class HilFailure extends Error {}
@@ -34,16 +34,6 @@ function pattern(n: number, seed: number): Uint8Array {
     out[i] = x >>> 24;
   }
   return out;
-}
-
-function asciiLe(code: string): number {
-  return (
-    (code.charCodeAt(0) |
-      (code.charCodeAt(1) << 8) |
-      (code.charCodeAt(2) << 16) |
-      (code.charCodeAt(3) << 24)) >>>
-    0
-  );
 }
 
 /** Advances until an event of `kind` on `tile` arrives (at most `rounds` advances). */
@@ -100,7 +90,7 @@ export const HIL_CASES: readonly HilCase[] = [
         await d.writeRegister('SCRATCH', v);
         equal(await d.readRegister('SCRATCH'), v, `SCRATCH after writing 0x${v.toString(16)}`);
       }
-      equal(await d.readRegister('BOARD_ID'), asciiLe(d.board.boardIdCode), 'BOARD_ID');
+      equal(await d.readRegister('BOARD_ID'), encodeBoardId(d.board.boardIdCode), 'BOARD_ID');
       const tiles = (await d.hello()).tiles;
       equal(await d.readRegister('TILE_COUNT'), tiles, 'TILE_COUNT');
       const last = tiles - 1;

@@ -39,6 +39,7 @@ export class SerialDevice implements Device {
     readonly board: BoardDefinition,
     private info: BoardInfo,
     private readonly transport: string,
+    readonly linkBytesPerSecond: number | undefined,
   ) {}
 
   /** Opens a session on `channel` (flushing stale input) and identifies the board. */
@@ -48,7 +49,8 @@ export class SerialDevice implements Device {
       await session.start();
       const info = decodeInfo(await session.request(MsgType.INFO, new Uint8Array(0)));
       const board = opts.board ?? boardFor(info.boardId);
-      return new SerialDevice(session, board, info, opts.transport ?? 'serial');
+      const rate = opts.baud === undefined ? undefined : opts.baud / 10;
+      return new SerialDevice(session, board, info, opts.transport ?? 'serial', rate);
     } catch (err) {
       await session.close().catch(() => undefined);
       throw err;

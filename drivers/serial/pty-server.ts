@@ -2,8 +2,8 @@
 // it exactly as a USB-serial devkit: `serialport` opens the PTY's slave path.
 //
 // Why it is done this way (found by probing):
-// - node-pty's open() returns master and slave streams; the slave stream would steal the
-//   host's bytes, so it is destroyed. A bare slave fd is kept open instead, so the master
+// - node-pty (optional, loaded on first use: node-pty.ts) open() returns master and slave
+//   streams; the slave stream would steal the host's bytes, so it is destroyed. A bare slave fd is kept open instead, so the master
 //   does not read EIO whenever no host has the port open (and the host's termios settings
 //   survive between connections).
 // - libuv writes to a PTY master with blocking writes, which deadlocks when host and board
@@ -11,13 +11,13 @@
 //   retrying on EAGAIN while the host drains the PTY.
 // - With `baud`, bytes in both directions are paced at the UART's rate (10 bits a byte).
 import fs from 'node:fs';
-import pty from 'node-pty';
 import type { EmulatedBoard } from '../../boards/emulator/api.ts';
 import {
   SerialFirmware,
   type SerialFirmwareOptions,
 } from '../../boards/emulator/serial-firmware/firmware.ts';
 import { LinePacer } from './line-pacer.ts';
+import { loadNodePty, type PtyPair } from './node-pty.ts';
 
 export interface PtyServerOptions extends SerialFirmwareOptions {
   /** Pace both directions at this line rate (10 bits a byte); default unpaced. */
@@ -27,18 +27,7 @@ export interface PtyServerOptions extends SerialFirmwareOptions {
 /** Output beyond this while nobody reads the PTY is dropped oldest-first, as a UART would lose it. */
 const MAX_OUT_QUEUE_BYTES = 4 << 20;
 
-interface MasterStream {
-  on(ev: 'data', l: (d: Buffer) => void): void;
-  on(ev: 'error', l: (e: Error) => void): void;
-  destroy(): void;
-}
-
-interface PtyPair {
-  master: MasterStream;
-  slave: { destroy(): void };
-  ptsName: string;
-  _fd: number;
-}
+type MasterStream = PtyPair['master'];
 
 export class PtyBoardServer {
   readonly path: string;
@@ -55,9 +44,7 @@ export class PtyBoardServer {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(board: EmulatedBoard, opts: PtyServerOptions = {}) {
-    // open() exists at run time (lib/index.js) but is missing from node-pty's typings
-    const open = (pty as unknown as { open(o: { encoding: null }): PtyPair }).open;
-    const term = open({ encoding: null });
+    const term = loadNodePty().open({ encoding: null });
     this.path = term.ptsName;
     this.master = term.master;
     this.masterFd = term._fd;

@@ -23,16 +23,21 @@ export async function openSerialChannel(path: string, baudRate: number): Promise
   let closing = false;
   let closeListener: ((err?: Error) => void) | undefined;
   let closed = false;
+  // Unix ports expose their fd: write through FdWriter (see there why); elsewhere port.write.
+  const fd = (port.port as { fd?: number | null } | undefined)?.fd;
+  let fdWriter: FdWriter | undefined;
   const fireClose = (err?: Error): void => {
     if (closed) return;
     closed = true;
+    fdWriter?.close();
     closeListener?.(closing ? undefined : (err ?? new Error('port closed')));
+    // A write failure (EIO: the far end of the PTY is gone) leaves the port open: close it so
+    // its poller stops and nothing keeps the process alive.
+    if (!closing && port.isOpen) port.close(() => undefined);
   };
   port.on('close', (err?: Error) => fireClose(err));
   port.on('error', (err: Error) => fireClose(err));
-  // Unix ports expose their fd: write through FdWriter (see there why); elsewhere port.write.
-  const fd = (port.port as { fd?: number | null } | undefined)?.fd;
-  const fdWriter = typeof fd === 'number' ? new FdWriter(fd, (err) => fireClose(err)) : undefined;
+  if (typeof fd === 'number') fdWriter = new FdWriter(fd, (err) => fireClose(err));
   return {
     name: path,
     write(data) {

@@ -8,6 +8,9 @@
 // the round trip plus the time to clock out the bytes queued ahead of it at `baud`), at
 // once when the board NAKs it, and at once when a reply to a later request shows its own
 // reply was lost (the board executes in order). Past the deadline: TimeoutError.
+//
+// Every deadline grows with the line time of the bytes it waits behind (10 bits a byte at
+// `baud`), so the same defaults hold at 115 200 baud and at 3 Mbaud.
 import { DeviceFault, DisconnectedError, ProtocolError, TimeoutError } from '../../boards/errors.ts';
 import type { BoardEvent } from '../../boards/events.ts';
 import { FrameDecoder, encodeFrame, encodedFrameBytes, type Frame } from '../../boards/wire/frame.ts';
@@ -46,14 +49,28 @@ export interface LinkOptions {
   readonly baud?: number;
   /** Ask for ADVANCE events inline in the reply (default) or as EVENT frames. */
   readonly inlineEvents?: boolean;
-  /** First retransmission timeout before the line time is added (default 20 ms). */
+  /** First retransmission timeout before the line time is added (default DEFAULT_MIN_RTO_MS). */
   readonly minRtoMs?: number;
-  /** Longest gap between retransmissions (default 500 ms). */
+  /** Longest gap between retransmissions (default DEFAULT_MAX_RTO_MS). */
   readonly maxRtoMs?: number;
-  /** Per-command deadlines, ms. */
+  /** Per-command deadlines, ms, before line time is added (defaults DEFAULT_*_TIMEOUT_MS). */
   readonly timeoutMs?: { readonly sync?: number; readonly command?: number; readonly advance?: number };
   readonly clock?: LinkClock;
 }
+
+/** SYNC deadline, plus the time to drain what an earlier session may have left on the line. */
+export const DEFAULT_SYNC_TIMEOUT_MS = 3000;
+/** Deadline of one request from when it is sent, plus the line time of the bytes ahead of it. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+/** ADVANCE runs the board until an event: a long layer takes a while even in the emulator. */
+export const DEFAULT_ADVANCE_TIMEOUT_MS = 120_000;
+/** First retransmission timeout, before the round trip estimate and line time are added. */
+export const DEFAULT_MIN_RTO_MS = 20;
+/** Longest gap between retransmissions (backoff cap). */
+export const DEFAULT_MAX_RTO_MS = 500;
+/** Bytes an earlier session (this host's or a killed one's) may still have in flight in each
+ *  direction: a full window of largest frames. A new SYNC waits behind them. */
+const DRAIN_BYTES = 2 * DEFAULT_WINDOW * encodedFrameBytes(DEFAULT_PAYLOAD_BYTES);
 
 export interface LinkStats {
   requests: number;
@@ -72,6 +89,8 @@ interface Pending {
   /** Set when first sent: time queued behind the window does not count against it. */
   deadline: number;
   readonly timeoutMs: number;
+  /** timeoutMs plus the line time of what was queued ahead when it was sent. */
+  allowedMs: number;
   readonly resolve: (payload: Uint8Array) => void;
   readonly reject: (err: Error) => void;
   frame?: Uint8Array;
@@ -103,6 +122,8 @@ export class LinkSession {
     bytesIn: 0,
   };
   private readonly clock: LinkClock;
+  private readonly minRto: number;
+  private readonly maxRto: number;
   private readonly decoder: FrameDecoder;
   private readonly waiting: Pending[] = [];
   private readonly inflight = new Map<number, Pending>();
@@ -112,7 +133,7 @@ export class LinkSession {
   private sync: SyncReply | undefined;
   private syncing: Promise<void> | undefined;
   private syncWaiter:
-    { nonce: number; resolve: (r: SyncReply) => void; reject: (e: Error) => void } | undefined;
+    { nonce: number; seq: number; resolve: (r: SyncReply) => void; reject: (e: Error) => void } | undefined;
   private closedErr: Error | undefined;
   private srtt: number | undefined;
   private lastProgress = 0;
@@ -130,6 +151,8 @@ export class LinkSession {
     private readonly opts: LinkOptions = {},
   ) {
     this.clock = opts.clock ?? realClock;
+    this.minRto = opts.minRtoMs ?? DEFAULT_MIN_RTO_MS;
+    this.maxRto = opts.maxRtoMs ?? DEFAULT_MAX_RTO_MS;
     // a nonce unique to this host session; not board state, so Math.random is fine here
     this.nonce = Math.floor(Math.random() * NONCE_MOD);
     this.decoder = new FrameDecoder(
@@ -173,7 +196,7 @@ export class LinkSession {
   /** One sequenced request; resolves with the reply payload (ERROR replies reject). */
   request(type: number, payload: Uint8Array, timeoutMs?: number): Promise<Uint8Array> {
     if (this.closedErr) return Promise.reject(this.closedErr);
-    const t = timeoutMs ?? this.opts.timeoutMs?.command ?? 5000;
+    const t = timeoutMs ?? this.opts.timeoutMs?.command ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.stats.requests++;
     return new Promise((resolve, reject) => {
       this.waiting.push({
@@ -182,6 +205,7 @@ export class LinkSession {
         payload,
         deadline: 0,
         timeoutMs: t,
+        allowedMs: t,
         resolve,
         reject,
         sentAt: 0,
@@ -195,7 +219,7 @@ export class LinkSession {
 
   /** ADVANCE: the reply plus all its events, in event-sequence order. */
   async advance(payload: Uint8Array): Promise<{ reply: AdvanceReply; events: BoardEvent[] }> {
-    const timeout = this.opts.timeoutMs?.advance ?? 120_000;
+    const timeout = this.opts.timeoutMs?.advance ?? DEFAULT_ADVANCE_TIMEOUT_MS;
     const reply = decodeAdvanceReply(await this.request(MsgType.ADVANCE, payload, timeout));
     const end = (reply.firstEventSeq + (reply.inline === undefined ? reply.eventCount : 0)) >>> 0;
     if (reply.inline === undefined) await this.waitEvents(end, timeout);
@@ -220,12 +244,15 @@ export class LinkSession {
     this.sync = undefined;
     this.nonce = (this.nonce + 1 + Math.floor(Math.random() * 0xffff)) % NONCE_MOD;
     const nonce = this.nonce;
+    // SYNC is unsequenced; its seq field carries the nonce's low half, which the board echoes,
+    // so an answer to an earlier host's SYNC (still draining from the line) is not taken as ours.
+    const syncSeq = nonce & 0xffff;
     const firstSeq = this.seq;
     const wanted = this.opts.maxPayloadBytes ?? DEFAULT_PAYLOAD_BYTES;
     const caps = (this.opts.inlineEvents ?? true) ? LinkCaps.INLINE_EVENTS : 0;
     const frame = encodeFrame(
       MsgType.SYNC,
-      0,
+      syncSeq,
       encodeSyncRequest({
         minVersion: PROTOCOL_VERSION_MIN,
         maxVersion: PROTOCOL_VERSION,
@@ -235,11 +262,13 @@ export class LinkSession {
         firstSeq,
       }),
     );
-    const timeoutMs = this.opts.timeoutMs?.sync ?? 3000;
+    const timeoutMs = Math.ceil(
+      (this.opts.timeoutMs?.sync ?? DEFAULT_SYNC_TIMEOUT_MS) + 2 * this.lineMs(DRAIN_BYTES),
+    );
     const deadline = this.clock.now() + timeoutMs;
     this.syncing = new Promise<SyncReply>((resolve, reject) => {
-      this.syncWaiter = { nonce, resolve, reject };
-      let rto = this.opts.minRtoMs ?? 20;
+      this.syncWaiter = { nonce, seq: syncSeq, resolve, reject };
+      let rto = this.minRto;
       const attempt = (): void => {
         if (this.syncWaiter?.nonce !== nonce) return;
         if (this.clock.now() >= deadline) {
@@ -254,7 +283,7 @@ export class LinkSession {
         }
         this.writeFrame(frame);
         this.clock.setTimer(attempt, rto);
-        rto = Math.min(rto * 2, this.opts.maxRtoMs ?? 500);
+        rto = Math.min(rto * 2, this.maxRto);
       };
       attempt();
     }).then(
@@ -293,8 +322,12 @@ export class LinkSession {
       const p = this.waiting.shift()!;
       const seq = this.seq;
       this.seq = nextSeq(this.seq);
-      const q: Pending = { ...p, seq, deadline: this.clock.now() + p.timeoutMs };
-      q.frame = encodeFrame(q.type, seq, q.payload);
+      const frame = encodeFrame(p.type, seq, p.payload);
+      // the reply cannot come before the bytes queued ahead, and this frame, are clocked out
+      let ahead = frame.length + this.replyBytes(p.type);
+      for (const r of this.inflight.values()) ahead += (r.frame?.length ?? 0) + this.replyBytes(r.type);
+      const allowedMs = p.timeoutMs + this.lineMs(ahead);
+      const q: Pending = { ...p, seq, frame, allowedMs, deadline: this.clock.now() + allowedMs };
       this.inflight.set(seq, q);
       this.transmit(q, false);
     }
@@ -309,8 +342,12 @@ export class LinkSession {
     const rtt = this.srtt === undefined ? 0 : this.srtt + 4 * this.rttvar;
     let ahead = 0;
     for (const q of this.inflight.values()) ahead += q.frame?.length ?? 0;
-    const replyBytes = p.type === MsgType.READ_MEM ? encodedFrameBytes(this.maxPayload) : 32;
-    return Math.max(this.opts.minRtoMs ?? 20, rtt) + 2 * this.lineMs(ahead + replyBytes);
+    return Math.max(this.minRto, rtt) + 2 * this.lineMs(ahead + this.replyBytes(p.type));
+  }
+
+  /** Wire bytes of the reply to a request of `type` (a data frame for READ_MEM). */
+  private replyBytes(type: number): number {
+    return type === MsgType.READ_MEM ? encodedFrameBytes(this.maxPayload) : 32;
   }
 
   private transmit(p: Pending, retransmit: boolean): void {
@@ -321,7 +358,7 @@ export class LinkSession {
       p.retransmitted = true;
       // same bytes but the RETRANSMIT flag (informational: the board answers by seq alone)
       this.writeFrame(encodeFrame(p.type, p.seq, p.payload, FLAG_RETRANSMIT));
-      p.rto = Math.min(p.rto * 2, (this.opts.maxRtoMs ?? 500) + this.lineMs(p.frame!.length));
+      p.rto = Math.min(p.rto * 2, this.maxRto + this.lineMs(p.frame!.length));
     } else {
       this.writeFrame(p.frame!);
       p.rto = this.baseRto(p);
@@ -352,8 +389,8 @@ export class LinkSession {
       this.stats.timeouts++;
       p.reject(
         new TimeoutError(
-          `${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq}) got no reply from ${this.channel.name} within ${p.timeoutMs} ms after ${this.stats.retransmits} retransmissions on this link; check the cable and that the board is running`,
-          p.timeoutMs,
+          `${MSG_NAMES[p.type] ?? p.type} (seq ${p.seq}) got no reply from ${this.channel.name} within ${Math.ceil(p.allowedMs)} ms after ${this.stats.retransmits} retransmissions on this link; check the cable and that the board is running`,
+          p.allowedMs,
         ),
       );
       this.pump();
@@ -396,7 +433,7 @@ export class LinkSession {
 
   private onSyncReply(f: Frame): void {
     const w = this.syncWaiter;
-    if (w === undefined) return; // a late duplicate
+    if (w === undefined || f.seq !== w.seq) return; // a late duplicate, or another host's session
     let r: SyncReply;
     try {
       r = decodeSyncReply(f.payload);
@@ -409,7 +446,7 @@ export class LinkSession {
   }
 
   private onReply(f: Frame): void {
-    if (f.type === MsgType.ERROR && this.syncWaiter !== undefined && f.seq === 0) {
+    if (f.type === MsgType.ERROR && this.syncWaiter !== undefined && f.seq === this.syncWaiter.seq) {
       // the board refused our SYNC (e.g. no common protocol version)
       let msg = 'SYNC refused';
       try {
@@ -492,8 +529,10 @@ export class LinkSession {
         ),
       );
     }
-    for (const w of this.eventWaiters)
+    for (const w of this.eventWaiters) {
+      if (w.timer !== undefined) this.clock.clearTimer(w.timer);
       w.reject(new DeviceFault('the board rebooted while events were awaited; they are lost'));
+    }
     this.eventWaiters = [];
     this.ready = [];
     this.onReboot?.();
@@ -537,7 +576,7 @@ export class LinkSession {
     if (seqDistance32(until, this.nextEvent) < 0x8000_0000) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const w: EventWaiter = { until, deadline: this.clock.now() + timeoutMs, resolve, reject };
-      let rto = Math.max(this.opts.minRtoMs ?? 20, this.srtt ?? 0);
+      let rto = Math.max(this.minRto, this.srtt ?? 0);
       const poke = (): void => {
         if (!this.eventWaiters.includes(w)) return;
         if (this.clock.now() >= w.deadline) {
@@ -552,7 +591,7 @@ export class LinkSession {
         }
         this.writeFrame(encodeFrame(MsgType.EVENT_ACK, 0, encodeEventAck(this.nextEvent, true)));
         w.timer = this.clock.setTimer(poke, rto);
-        rto = Math.min(rto * 2, this.opts.maxRtoMs ?? 500);
+        rto = Math.min(rto * 2, this.maxRto);
       };
       this.eventWaiters.push(w);
       // give frames already on the wire a moment before asking for a resend
@@ -589,7 +628,7 @@ function statusError(status: number, message: string, p: Pending): Error {
   switch (status) {
     case Status.RANGE:
     case Status.INTERNAL:
-      return new DeviceFault(message);
+      return new DeviceFault(`${what}: the board refused it (status ${status}): ${message}`);
     default:
       return new ProtocolError(`${what}: board answered status ${status}: ${message}`);
   }

@@ -10,7 +10,9 @@ import {
   FLASH_PROTOCOL_VERSION,
   INFO_FIELDS,
   INFO_MAGIC,
-  STATUS,
+  FLASH_STATUS,
+  FLASH_STATUS_MEANING,
+  flashStatusName,
   type FlashInfo,
   type SlotIndex,
 } from './protocol.ts';
@@ -39,12 +41,10 @@ export class FlashClient {
     await this.device.writeRegister('FLASH_CMD', cmd);
     const status = await this.device.readRegister('FLASH_STATUS');
     const result = await this.device.readRegister('FLASH_RESULT');
-    if (status !== 0) {
-      const s = STATUS[status];
-      throw Object.assign(
-        new FlashError(
-          `${what} refused by the board: ${s === undefined ? `status ${status}` : `${s.name} — ${s.meaning}`}`,
-        ),
+    if (status !== FLASH_STATUS.OK) {
+      const name = flashStatusName(status);
+      throw new FlashError(
+        `${what} refused by the board: ${name === undefined ? `status ${status}` : `${name} — ${FLASH_STATUS_MEANING[name]}`}`,
         { status, result },
       );
     }

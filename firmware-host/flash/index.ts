@@ -10,5 +10,12 @@ export {
   type FlashReport,
   type BootChange,
 } from './update.ts';
-export { DEFAULT_TIMEOUTS, stepTimeoutMs, type FlashTimeouts } from './timeouts.ts';
+export {
+  DEFAULT_TIMEOUTS,
+  StepTimeoutError,
+  blockBytesFor,
+  stepTimeoutMs,
+  type FlashTimeouts,
+  type StepSize,
+} from './timeouts.ts';
 export * as flashProtocol from './protocol.ts';

@@ -18,20 +18,35 @@ export const NO_SLOT = 0xff;
 export const INFO_MAGIC = 0x4c465443; // "CTFL"
 export const FLASH_PROTOCOL_VERSION = 1;
 
-/** FLASH_STATUS values with what each means to a person holding the board. */
-export const STATUS: Readonly<Record<number, { name: string; meaning: string }>> = {
-  0: { name: 'OK', meaning: 'done' },
-  1: { name: 'BAD_COMMAND', meaning: 'the flash controller does not know this command or encoding' },
-  2: { name: 'BAD_RANGE', meaning: 'the range is misaligned or not inside one firmware slot' },
-  3: {
-    name: 'SLOT_IN_USE',
-    meaning: 'the slot holds the running (or fallback) firmware and cannot be changed now',
-  },
-  4: { name: 'DECODE', meaning: 'the staged block did not decompress to the announced length' },
-  5: { name: 'PROGRAM_VERIFY', meaning: 'flash did not read back what was programmed (not erased, or worn)' },
-  6: { name: 'IMAGE_INVALID', meaning: 'the boot ROM refuses the image in that slot' },
-  7: { name: 'BAD_STATE', meaning: 'the boot state does not allow this now' },
+/** FLASH_STATUS values. */
+export const FLASH_STATUS = {
+  OK: 0,
+  BAD_COMMAND: 1,
+  BAD_RANGE: 2,
+  SLOT_IN_USE: 3,
+  DECODE: 4,
+  PROGRAM_VERIFY: 5,
+  IMAGE_INVALID: 6,
+  BAD_STATE: 7,
+} as const;
+export type FlashStatusName = keyof typeof FLASH_STATUS;
+
+/** What each FLASH_STATUS means to a person holding the board. */
+export const FLASH_STATUS_MEANING: Readonly<Record<FlashStatusName, string>> = {
+  OK: 'done',
+  BAD_COMMAND: 'the flash controller does not know this command or encoding',
+  BAD_RANGE: 'the range is misaligned or not inside one firmware slot',
+  SLOT_IN_USE: 'the slot holds the running (or fallback) firmware and cannot be changed now',
+  DECODE: 'the staged block did not decompress to the announced length',
+  PROGRAM_VERIFY: 'flash did not read back what was programmed (not erased, or worn)',
+  IMAGE_INVALID: 'the boot ROM refuses the image in that slot',
+  BAD_STATE: 'the boot state does not allow this now',
 };
+
+/** The name of a FLASH_STATUS value, or undefined for a value this tool does not know. */
+export function flashStatusName(status: number): FlashStatusName | undefined {
+  return (Object.keys(FLASH_STATUS) as FlashStatusName[]).find((k) => FLASH_STATUS[k] === status);
+}
 
 export const INFO_FIELDS = [
   'magic',

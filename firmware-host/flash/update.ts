@@ -4,16 +4,27 @@
 //   the whole slot → boot ROM verify → select as test → reboot → hello → confirm.
 // Nothing here touches the running slot or the boot state until the new image has been
 // verified on the board, so an interruption at any point leaves the old firmware booting.
+// Nothing is erased until the host knows the board would boot the image (its signer is a
+// key the board reports trusting in hello), so a refused image never costs the fallback;
+// an image already running and confirmed is reported as such and not written again.
 import { createHash, type KeyObject } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import type { Device, HelloInfo } from '../../drivers/device.ts';
 import { DisconnectedError, FlashError, ProtocolError, TimeoutError } from '../../boards/errors.ts';
+import { decodeBoardId, encodeFwVersion } from '../../boards/registers.ts';
 import { describeBootCode } from '../image/format.ts';
 import { parseImage, type ParsedImage } from '../image/parse.ts';
-import { checkBoard, checkHash, verifyImage } from '../image/sign.ts';
+import { checkBoard, checkHash, checkSignedForKeyIds, verifyImage } from '../image/sign.ts';
 import { FlashClient } from './client.ts';
-import { ENCODING, NO_SLOT, SLOT_LETTER, type FlashInfo, type SlotIndex } from './protocol.ts';
-import { withTimeout, type FlashTimeouts, DEFAULT_TIMEOUTS } from './timeouts.ts';
+import { ENCODING, FLASH_STATUS, NO_SLOT, SLOT_LETTER, type FlashInfo, type SlotIndex } from './protocol.ts';
+import {
+  blockBytesFor,
+  DEFAULT_TIMEOUTS,
+  StepTimeoutError,
+  withTimeout,
+  type FlashTimeouts,
+  type StepSize,
+} from './timeouts.ts';
 
 export type FlashPhase = 'connect' | 'write' | 'verify' | 'reboot' | 'confirm';
 
@@ -28,9 +39,11 @@ export interface FlashOptions {
   /** Confirm after a healthy hello (default true); false leaves the new slot on trial. */
   readonly confirm?: boolean;
   readonly onProgress?: (p: FlashProgress) => void;
-  /** Write unit, a multiple of the sector size; default 256 KiB. Each block is one resume check,
-   *  one erase and one program: larger blocks spend fewer round trips (measured at 921600 baud:
-   *  32 KiB blocks reach 0.85 of line rate, 256 KiB blocks 0.95), smaller ones resume finer. */
+  /** Write unit, a multiple of the sector size; default from the link's rate (blockBytesFor:
+   *  ~3 s of line time, 32 KiB at 115 200 baud, 256 KiB at 921 600 baud and on unpaced links).
+   *  Each block is one resume check, one erase and one program: larger blocks spend fewer
+   *  round trips (measured at 921600 baud: 32 KiB blocks reach 0.85 of line rate, 256 KiB
+   *  blocks 0.95), smaller ones resume finer and fit a slow line's step timeouts. */
   readonly blockBytes?: number;
   /** 'auto' deflates a block when that saves at least 5% of its bytes. */
   readonly compress?: 'auto' | 'never';
@@ -50,10 +63,11 @@ export interface FlashReport {
   readonly skippedBlocks: number;
   readonly compressedBlocks: number;
   readonly confirmed: boolean;
+  /** The board already ran this image, confirmed: nothing was written. */
+  readonly alreadyInstalled: boolean;
   readonly hello: HelloInfo;
 }
 
-const DEFAULT_BLOCK_BYTES = 256 * 1024;
 const DEFAULT_RETRIES = 3;
 const COMPRESS_MIN_SAVING = 0.05;
 
@@ -65,16 +79,23 @@ export async function flashImage(
   const parsed = parseImage(image);
   checkHash(parsed);
   if (opts.trustedKeys !== undefined) verifyImage(parsed, opts.trustedKeys);
-  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts };
+  const timeouts: FlashTimeouts = {
+    ...DEFAULT_TIMEOUTS,
+    linkBytesPerSecond: device.linkBytesPerSecond,
+    ...opts.timeouts,
+  };
   const client = new FlashClient(device);
   const progress = (phase: FlashPhase, doneBytes: number) =>
     opts.onProgress?.({ phase, doneBytes, totalBytes: image.length });
-  const step = <T>(what: string, bytes: number, fn: () => Promise<T>) =>
-    retrying(what, opts.retries ?? DEFAULT_RETRIES, () => withTimeout(fn(), timeouts, bytes, what));
+  const step: Step = (what, size, fn) =>
+    retrying(what, opts.retries ?? DEFAULT_RETRIES, () => withTimeout(fn(), timeouts, size, what));
+  const hashSize = (bytes: number): StepSize => ({ boardBytes: bytes });
 
   progress('connect', 0);
-  const info = await step('sync', 0, () => client.sync());
-  checkBoard(parsed, await step('board id', 0, () => readBoardCode(device)));
+  const info = await step('sync', {}, () => client.sync());
+  checkBoard(parsed, decodeBoardId(await step('board id', {}, () => device.readRegister('BOARD_ID'))));
+  const before = await step('hello', {}, () => device.hello());
+  checkSignedForKeyIds(parsed, before.trustedKeyIds);
   if (info.trial === 1) {
     // Resume after an interruption between reboot and confirm: the trial slot already runs this image.
     const running =
@@ -83,13 +104,34 @@ export async function flashImage(
       running !== undefined &&
       image.length <= (info.bootedSlot === 0 ? info.slotABytes : info.slotBBytes)
     ) {
-      const onBoard = await step('hash', image.length, () => client.hash(running, image.length));
+      const onBoard = await step('hash', hashSize(image.length), () => client.hash(running, image.length));
       if (Buffer.from(onBoard).equals(sha256(image)))
         return finishTrial(device, client, parsed, info.bootedSlot as SlotIndex, image.length, opts, step);
     }
     throw new FlashError(
       `board is running slot ${letter(info.bootedSlot)} on trial; run cotenant confirm to keep it or cotenant rollback to drop it, then flash again`,
     );
+  }
+  if (info.bootedSlot === 0 || info.bootedSlot === 1) {
+    // A rerun after the update finished: the running, confirmed slot already holds the image.
+    // Writing it again would overwrite the fallback in the other slot with the same image.
+    const running = info.bootedSlot === 0 ? info.slotABase : info.slotBBase;
+    const runningBytes = info.bootedSlot === 0 ? info.slotABytes : info.slotBBytes;
+    if (image.length <= runningBytes) {
+      const onBoard = await step('hash', hashSize(image.length), () => client.hash(running, image.length));
+      if (Buffer.from(onBoard).equals(sha256(image)))
+        return {
+          slot: SLOT_LETTER[info.bootedSlot],
+          imageBytes: image.length,
+          stagedBytes: 0,
+          blocks: 0,
+          skippedBlocks: 0,
+          compressedBlocks: 0,
+          confirmed: true,
+          alreadyInstalled: true,
+          hello: before,
+        };
+    }
   }
   const target: SlotIndex = info.bootedSlot === 0 ? 1 : 0;
   const base = target === 0 ? info.slotABase : info.slotBBase;
@@ -98,7 +140,9 @@ export async function flashImage(
     throw new FlashError(
       `image is ${image.length} bytes; slot ${SLOT_LETTER[target]} holds ${slotBytes}. Build a smaller image.`,
     );
-  const blockBytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;
+  const blockBytes =
+    opts.blockBytes ??
+    Math.min(blockBytesFor(timeouts.linkBytesPerSecond, info.sectorBytes), info.stagingBytes);
   if (blockBytes % info.sectorBytes !== 0 || blockBytes <= 0 || blockBytes > info.stagingBytes) {
     throw new FlashError(
       `block size ${blockBytes} must be a positive multiple of the ${info.sectorBytes}-byte sector and at most the ${info.stagingBytes}-byte staging window`,
@@ -109,7 +153,7 @@ export async function flashImage(
   let skipped = 0;
   let compressed = 0;
   const blocks = Math.ceil(image.length / blockBytes);
-  const whole = await step('hash', image.length, () => client.hash(base, image.length));
+  const whole = await step('hash', hashSize(image.length), () => client.hash(base, image.length));
   const alreadyThere = Buffer.from(whole).equals(sha256(image));
   for (let i = 0; i < blocks; i++) {
     const off = i * blockBytes;
@@ -117,20 +161,20 @@ export async function flashImage(
     progress('write', off);
     if (
       alreadyThere ||
-      Buffer.from(await step('hash', data.length, () => client.hash(base + off, data.length))).equals(
-        sha256(data),
-      )
+      Buffer.from(
+        await step('hash', hashSize(data.length), () => client.hash(base + off, data.length)),
+      ).equals(sha256(data))
     ) {
       skipped++;
       continue;
     }
     const eraseLen = Math.ceil(data.length / info.sectorBytes) * info.sectorBytes;
-    await step('erase', eraseLen, () => client.erase(base + off, eraseLen));
+    await step('erase', { boardBytes: eraseLen }, () => client.erase(base + off, eraseLen));
     const packed = encode(data, opts.compress ?? 'auto', (info.encodings & (1 << ENCODING.ZLIB)) !== 0);
     if (packed.encoding === ENCODING.ZLIB) compressed++;
     staged += packed.bytes.length;
     const perStagedByte = data.length / packed.bytes.length;
-    await step('write', packed.bytes.length, () =>
+    await step('write', { linkBytes: packed.bytes.length, boardBytes: data.length }, () =>
       client.program(base + off, data.length, packed.bytes, packed.encoding, (staged) =>
         progress('write', off + Math.floor(staged * perStagedByte)),
       ),
@@ -139,21 +183,21 @@ export async function flashImage(
   progress('write', image.length);
 
   progress('verify', image.length);
-  const onBoard = await step('hash', image.length, () => client.hash(base, image.length));
+  const onBoard = await step('hash', hashSize(image.length), () => client.hash(base, image.length));
   if (!Buffer.from(onBoard).equals(sha256(image)))
     throw new FlashError(
       `slot ${SLOT_LETTER[target]} does not read back as the image (SHA-256 differs); flash again`,
     );
-  const code = await step('verify', image.length, () => client.verifySlot(target));
+  const code = await step('verify', hashSize(image.length), () => client.verifySlot(target));
   if (code !== 0)
     throw new FlashError(
       `the board's boot ROM refuses the written image: ${describeBootCode(code)}. The running firmware is untouched.`,
     );
 
-  await step('select', 0, () => client.selectTest(target));
+  await step('select', {}, () => client.selectTest(target));
   progress('reboot', image.length);
   // Not retried: a second reset would end the trial (the boot ROM reverts an attempted trial).
-  await withTimeout(device.reset(), timeouts, 0, 'reboot');
+  await withTimeout(device.reset(), timeouts, {}, 'reboot');
   const done = await finishTrial(device, client, parsed, target, image.length, opts, step);
   return { ...done, stagedBytes: staged, blocks, skippedBlocks: skipped, compressedBlocks: compressed };
 }
@@ -176,14 +220,15 @@ async function finishTrial(
     blocks: 0,
     skippedBlocks: 0,
     compressedBlocks: 0,
+    alreadyInstalled: false,
   };
   if (opts.confirm === false) return { ...base, confirmed: false, hello };
   opts.onProgress?.({ phase: 'confirm', doneBytes: imageBytes, totalBytes: imageBytes });
-  await step('confirm', 0, () => confirmOnce(client, target));
-  return { ...base, confirmed: true, hello: await step('hello', 0, () => device.hello()) };
+  await step('confirm', {}, () => confirmOnce(client, target));
+  return { ...base, confirmed: true, hello: await step('hello', {}, () => device.hello()) };
 }
 
-type Step = <T>(what: string, bytes: number, fn: () => Promise<T>) => Promise<T>;
+type Step = <T>(what: string, size: StepSize, fn: () => Promise<T>) => Promise<T>;
 
 /** Checks the board came up running the test slot on trial, with the image's version. */
 async function checkTrial(
@@ -193,8 +238,8 @@ async function checkTrial(
   target: SlotIndex,
   step: Step,
 ): Promise<HelloInfo> {
-  const hello = await step('hello', 0, () => device.hello());
-  const info = await step('flash info', 0, () => client.info());
+  const hello = await step('hello', {}, () => device.hello());
+  const info = await step('flash info', {}, () => client.info());
   if (info.bootedSlot !== target || info.trial !== 1) {
     const code = target === 0 ? info.slotACode : info.slotBCode;
     throw new FlashError(
@@ -202,8 +247,8 @@ async function checkTrial(
     );
   }
   const v = parsed.header.version;
-  const fw = await step('version', 0, () => device.readRegister('FW_VERSION'));
-  if (fw !== ((v.major << 16) | (v.minor << 8) | v.patch)) {
+  const fw = await step('version', {}, () => device.readRegister('FW_VERSION'));
+  if (fw !== encodeFwVersion(v)) {
     throw new FlashError(
       `new firmware reports version 0x${fw.toString(16)}, image says ${v.major}.${v.minor}.${v.patch}; not confirming (the next reboot reverts)`,
     );
@@ -252,9 +297,10 @@ export async function rollbackBoot(device: Device): Promise<BootChange> {
   try {
     await client.rollback();
   } catch (err) {
-    if (err instanceof FlashError && (err as FlashError & { status?: number }).status === 6) {
+    if (err instanceof FlashError && err.status === FLASH_STATUS.IMAGE_INVALID) {
       throw new FlashError(
-        `cannot roll back: the other slot holds no bootable image (${describeBootCode((err as FlashError & { result?: number }).result ?? 0)})`,
+        `cannot roll back: the other slot holds no bootable image (${describeBootCode(err.result ?? 0)})`,
+        { cause: err, status: err.status, ...(err.result === undefined ? {} : { result: err.result }) },
       );
     }
     throw err;
@@ -262,11 +308,6 @@ export async function rollbackBoot(device: Device): Promise<BootChange> {
   await device.reset();
   const after = await client.info();
   return { slot: letter(after.bootedSlot), trial: after.trial === 1, hello: await device.hello() };
-}
-
-async function readBoardCode(device: Device): Promise<string> {
-  const v = await device.readRegister('BOARD_ID');
-  return String.fromCharCode(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
 }
 
 function encode(
@@ -287,8 +328,7 @@ async function retrying<T>(what: string, retries: number, fn: () => Promise<T>):
       return await fn();
     } catch (err) {
       const transient =
-        err instanceof ProtocolError ||
-        (err instanceof TimeoutError && !(err as TimeoutError & { flasher?: boolean }).flasher);
+        err instanceof ProtocolError || (err instanceof TimeoutError && !(err instanceof StepTimeoutError));
       if (!transient || attempt >= retries) {
         if (err instanceof DisconnectedError || err instanceof TimeoutError) {
           throw new FlashError(

@@ -62,6 +62,25 @@ export function verifyImage(
   return { image: parsed, sha256: Buffer.from(digest).toString('hex'), keyId: good.keyId };
 }
 
+/**
+ * Checks that a board trusting the keys with these ids would accept the image's signer
+ * (without the public keys the signature itself cannot be checked here; the board's boot
+ * ROM still verifies it before the image is ever selected). Throws ImageError unsigned or
+ * unknown-key.
+ */
+export function checkSignedForKeyIds(parsed: ParsedImage, trustedKeyIds: readonly string[]): void {
+  if (parsed.signatures.length === 0)
+    throw new ImageError(
+      'image is not signed, so the board would refuse to boot it; sign it with cotenant image sign --key <key.pem|dev>',
+      'unsigned',
+    );
+  if (!parsed.signatures.some((s) => trustedKeyIds.includes(s.keyId)))
+    throw new ImageError(
+      `image is signed by key ${parsed.signatures.map((s) => s.keyId).join(', ')}; the board trusts only ${trustedKeyIds.join(', ') || 'no key'} (cotenant hello lists them), so it would refuse to boot it. Sign it with a key the board trusts`,
+      'unknown-key',
+    );
+}
+
 export function checkBoard(parsed: ParsedImage, board: string): void {
   if (!parsed.header.boards.includes(board)) {
     throw new ImageError(

@@ -1,9 +1,11 @@
 // An emulated board's flash kept in a file, so its firmware survives between commands
 // (`cotenant flash --flash-file`) or between runs of a served board (`cotenant emu
-// --flash-file`). A missing file starts from factory flash.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// --flash-file`). A missing file starts from factory flash. Every save replaces the file
+// atomically, so a process killed mid-save leaves the previous contents, never a torn file.
+import { existsSync, readFileSync } from 'node:fs';
 import { createFlashPeripheral, type EmulatedFlash } from '../../boards/emulator/flash/index.ts';
 import { ConfigError } from '../../boards/errors.ts';
+import { writeFileAtomicSync } from './atomic-file.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import { ensureParentDir, fsReason } from './output-file.ts';
 
@@ -29,7 +31,7 @@ export function flashFromFile(def: BoardDefinition, file: string, autosave = fal
       );
   }
   // onChange only fires on later commands and boots, after `flash` is initialised
-  const save = (): void => writeFileSync(file, flash.flashBytes());
+  const save = (): void => writeFileAtomicSync(file, flash.flashBytes());
   const flash: EmulatedFlash = createFlashPeripheral(def, {
     ...(initial === undefined ? {} : { flash: initial }),
     ...(autosave ? { onChange: save } : {}),

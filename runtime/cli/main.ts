@@ -7,6 +7,8 @@ import { fsReason } from './output-file.ts';
 import { buildProgram } from './program.ts';
 
 const EXIT_USAGE = 2;
+/** How long a finished command may take to let go of its handles before it exits anyway. */
+const EXIT_GRACE_MS = 2000;
 const EXIT_FAILURE = 1;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -42,5 +44,15 @@ function isSystemError(err: unknown): err is NodeJS.ErrnoException {
   return e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string';
 }
 
+// A reader that goes away early (`cotenant models | head -3`) is not an error: stop quietly.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+
 const code = await main(process.argv.slice(2));
 process.exitCode = code;
+// The command is over. Normally nothing is left and the process ends now; if a native
+// handle lingers (a serial port whose far end vanished), do not hang on it.
+setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();

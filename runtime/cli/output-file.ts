@@ -1,10 +1,11 @@
 // Files the CLI writes for the user (--trace, --report, --junit, -o, key files): the
 // parent folder is created when missing, the bytes replace the target atomically (a
-// temporary file next to it, then rename(2)), and a path the user cannot write to is a
+// temporary file next to it, fsync, rename(2): atomic-file.ts), and a path the user cannot write to is a
 // ConfigError naming the option and the reason, never a stack trace.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from '../../boards/errors.ts';
+import { writeFileAtomicSync } from './atomic-file.ts';
 
 /** Plain words for the errno codes a user's path typically runs into. */
 const REASONS: Record<string, string> = {
@@ -42,19 +43,11 @@ export function writeOutputFile(
   opts: { mode?: number } = {},
 ): void {
   ensureParentDir(file, what);
-  const tmp = `${file}.tmp`;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   try {
-    const fd = openSync(tmp, 'w', opts.mode ?? 0o644);
-    try {
-      for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    writeFileAtomicSync(file, bytes, opts.mode);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    rmSync(`${file}.tmp`, { force: true });
     throw new ConfigError(`cannot write ${what} ${file}: ${fsReason(err)}`, { cause: err });
   }
 }

@@ -55,6 +55,11 @@ export const ADMISSION_METRICS: readonly MetricDefinition[] = [
     meaning: 'deadline - bound: how much later the worst case could be and still meet the deadline',
   },
   {
+    term: 'DRAM budget',
+    meaning:
+      "when no plain layout passes, best-effort lanes' tiles are throttled to a fixed DRAM rate (bytes/cycle per tile) so that guaranteed lanes keep their bound; shown only when the plan uses one",
+  },
+  {
     term: 'verdict',
     meaning:
       'guaranteed (bound <= deadline, proved), rejected (a guaranteed tenant whose bound exceeds its deadline: the run is refused) or best-effort (served when the guaranteed work leaves room)',

@@ -73,16 +73,19 @@ function definitions(ms: readonly MetricDefinition[]): string {
 export function admissionSection(a: AdmissionResult | undefined): string {
   if (a === undefined)
     return '<h2>Admission</h2><p class="note">This policy runs without admission control (only the cotenant policy proves deadlines).</p>';
+  // Budget column only when the plan throttles some lane to a memory budget.
+  const budgets = a.laneBudgets.some((b) => Number.isFinite(b));
   const rows = a.tenants
     .map((t) => {
       const g = t.variant.granule;
+      const budget = budgets ? `<td>${Number.isFinite(t.budget) ? num(t.budget, 2) : '-'}</td>` : '';
       const granule =
         g.kind === 'layer' ? 'layer' : g.kind === 'block' ? `block:${g.layers}` : `≤${g.max} cyc`;
-      return `<tr><td>${esc(t.name)}</td><td>${t.priority}</td><td>${t.guaranteed ? 'yes' : 'no'}</td><td>${t.lane} (${t.variant.tiles} tiles)</td><td>${granule}</td><td>${kcyc(t.wcet)}</td><td>${kcyc(t.bound)}</td><td>${kcyc(t.deadline)}</td><td>${Number.isFinite(t.slack) ? kcyc(t.slack) : '-'}</td><td class="${t.verdict}">${t.verdict}</td></tr>`;
+      return `<tr><td>${esc(t.name)}</td><td>${t.priority}</td><td>${t.guaranteed ? 'yes' : 'no'}</td><td>${t.lane} (${t.variant.tiles} tiles)</td><td>${granule}</td><td>${kcyc(t.wcet)}</td><td>${kcyc(t.bound)}</td><td>${kcyc(t.deadline)}</td><td>${Number.isFinite(t.slack) ? kcyc(t.slack) : '-'}</td>${budget}<td class="${t.verdict}">${t.verdict}</td></tr>`;
     })
     .join('');
   return `<h2>Admission</h2><p>${a.feasible ? 'every guaranteed tenant admitted' : '<span class="rejected">infeasible: a guaranteed tenant is rejected (run with --no-admission)</span>'} · lanes ${a.lanes.map((l) => `[${l.join(',')}]`).join(' ')}</p>
-<table><tr><th>tenant</th><th>prio</th><th>guaranteed</th><th>lane</th><th>granule</th><th>wcet (k cyc)</th><th>bound (k cyc)</th><th>deadline (k cyc)</th><th>slack (k cyc)</th><th>verdict</th></tr>${rows}</table>`;
+<table><tr><th>tenant</th><th>prio</th><th>guaranteed</th><th>lane</th><th>granule</th><th>wcet (k cyc)</th><th>bound (k cyc)</th><th>deadline (k cyc)</th><th>slack (k cyc)</th>${budgets ? '<th>DRAM budget (B/cycle/tile)</th>' : ''}<th>verdict</th></tr>${rows}</table>`;
 }
 
 function timeline(

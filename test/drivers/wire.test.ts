@@ -220,6 +220,8 @@ test('events and info round-trip through their payload encodings', (t) => {
     capabilities: { throttle: true, functional: false, flash: true, lockstep: true },
     bootSlot: 'B' as const,
     trial: true,
+    trustedKeyIds: ['0123456789abcdef', 'fedcba9876543210'],
   };
   t.deepEqual(decodeInfo(encodeInfo(info)), info);
+  t.deepEqual(decodeInfo(encodeInfo({ ...info, trustedKeyIds: [] })).trustedKeyIds, []);
 });

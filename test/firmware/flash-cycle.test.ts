@@ -127,18 +127,51 @@ test('an image for another board is refused before anything is written', async (
   t.is(r.hello.tiles, 8);
 });
 
-test('an image the boot ROM does not trust is written but never selected: the old firmware keeps running', async (t) => {
-  const { dev } = board();
-  const foreign = makeImage({ key: generateKeyPair().privateKey, version: v2 });
+test('an image the board does not trust is refused before anything is erased: the fallback survives', async (t) => {
+  const { dev, flash } = board();
+  t.deepEqual((await dev.hello()).trustedKeyIds, [flash.trustedKeyIds()[0]]);
+  t.regex(flash.trustedKeyIds()[0]!, /^[0-9a-f]{16}$/);
+  await flashImage(dev, makeImage({ version: v2 })); // runs B now; A (factory) is the fallback
+  const fallback = flash
+    .flashBytes()
+    .subarray(EMU.flash.slotA.base, EMU.flash.slotA.base + 4096)
+    .slice();
+  const sent = dev.calls.writeMemoryBytes;
+  const foreign = makeImage({ key: generateKeyPair().privateKey, version: { ...v2, patch: 9 } });
   await t.throwsAsync(flashImage(dev, foreign), {
-    instanceOf: FlashError,
-    message: /boot ROM refuses.*UNKNOWN_KEY/,
+    instanceOf: ImageError,
+    message: /signed by key [0-9a-f]{16}; the board trusts only [0-9a-f]{16}.*would refuse to boot it/,
   });
-  t.is(dev.calls.reset, 0);
-  const h = await dev.hello();
-  t.deepEqual([h.bootSlot, h.firmwareVersion], ['A', '1.0.0+0']);
-  const unsigned = makeImage({ key: null });
-  await t.throwsAsync(flashImage(dev, unsigned), { instanceOf: FlashError, message: /UNSIGNED/ });
+  await t.throwsAsync(flashImage(dev, makeImage({ key: null, version: { ...v2, patch: 8 } })), {
+    instanceOf: ImageError,
+    message: /not signed, so the board would refuse to boot it/,
+  });
+  t.is(dev.calls.writeMemoryBytes, sent, 'nothing staged');
+  t.deepEqual(
+    flash.flashBytes().subarray(EMU.flash.slotA.base, EMU.flash.slotA.base + 4096),
+    fallback,
+    'slot A untouched',
+  );
+  const back = await rollbackBoot(dev);
+  t.deepEqual([back.slot, back.hello.firmwareVersion], ['A', '1.0.0+0'], 'rollback still has its fallback');
+});
+
+test('a rerun of a finished flash says "already installed" and leaves the other slot alone', async (t) => {
+  const { dev, flash } = board();
+  const img = makeImage({ version: v2, bodyBytes: 20_000 });
+  const first = await flashImage(dev, img);
+  t.deepEqual([first.slot, first.alreadyInstalled], ['B', false]);
+  const fallback = flash
+    .flashBytes()
+    .subarray(EMU.flash.slotA.base, EMU.flash.slotA.base + 8192)
+    .slice();
+  const sent = dev.calls.writeMemoryBytes;
+  const again = await flashImage(dev, img);
+  t.like(again, { slot: 'B', alreadyInstalled: true, confirmed: true, stagedBytes: 0 });
+  t.is(dev.calls.writeMemoryBytes, sent);
+  t.is(dev.calls.reset, 1, 'no second test boot');
+  t.deepEqual(flash.flashBytes().subarray(EMU.flash.slotA.base, EMU.flash.slotA.base + 8192), fallback);
+  t.is((await rollbackBoot(dev)).hello.firmwareVersion, '1.0.0+0');
 });
 
 test('compressible images are sent deflated; incompressible ones raw', async (t) => {

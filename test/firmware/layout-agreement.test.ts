@@ -59,7 +59,7 @@ test('boot codes and flash protocol numbers agree', (t) => {
   t.is(proto.INFO_MAGIC, rom.INFO_MAGIC);
   t.is(proto.NO_SLOT, rom.NO_SLOT);
   t.is(proto.FLASH_PROTOCOL_VERSION, rom.FLASH_PROTOCOL_VERSION);
-  for (const [name, code] of Object.entries(rom.FLASH_STATUS)) t.is(proto.STATUS[code]?.name, name);
+  t.deepEqual(proto.FLASH_STATUS, rom.FLASH_STATUS);
 });
 
 test('the development key is the same on both sides', (t) => {

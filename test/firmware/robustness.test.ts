@@ -51,13 +51,16 @@ test('replies lost after the board acted: retried steps still produce a confirme
 });
 
 test('a board that stops answering ends the step at its size-scaled timeout with a resume hint', async (t) => {
-  t.is(stepTimeoutMs({ baseMs: 5000, msPerMiB: 30_000 }, 512 * 1024), 20_000);
+  const t0 = { baseMs: 5000, boardMsPerMiB: 30_000, linkBytesPerSecond: undefined };
+  t.is(stepTimeoutMs(t0, { boardBytes: 512 * 1024 }), 20_000);
+  // 115 200 baud: 64 KiB over the line is 5.7 s; twice that on top
+  t.is(stepTimeoutMs({ ...t0, linkBytesPerSecond: 11_520 }, { linkBytes: 65_536 }), 5000 + 11_378);
   const dev = new FlashOnlyDevice(EMU, createFlashPeripheral(EMU));
   const stuck: Device = Object.assign(Object.create(dev) as FlashOnlyDevice, {
     writeMemory: () => new Promise<void>(() => {}),
   });
   await t.throwsAsync(
-    flashImage(stuck, makeImage({ bodyBytes: 10_000 }), { timeouts: { baseMs: 30, msPerMiB: 0 } }),
+    flashImage(stuck, makeImage({ bodyBytes: 10_000 }), { timeouts: { baseMs: 30, boardMsPerMiB: 0 } }),
     { instanceOf: FlashError, message: /took longer than 30 ms.*run the same flash command again to resume/ },
   );
   t.is((await dev.hello()).firmwareVersion, '1.0.0+0');

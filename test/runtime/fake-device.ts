@@ -29,6 +29,7 @@ export class FakeDevice implements Device {
       capabilities: { throttle: true, functional: false, flash: false, lockstep: true },
       bootSlot: 'A',
       trial: false,
+      trustedKeyIds: [],
       protocolVersion: 1,
       transport: 'fake',
     };

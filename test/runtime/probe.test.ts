@@ -32,6 +32,7 @@ test('a faulting step while probing is a DeviceFault with tile, address, code an
     layout: { regionBase: region.base, regionBytes: 0x10000 },
   };
   const v: PreparedVariant = {
+    label: 'probe-test t1/layer',
     info: variantInfo({ tiles: 1, granule: { kind: 'layer' } }, compiled),
     compiled,
     region,
@@ -44,7 +45,7 @@ test('a faulting step while probing is a DeviceFault with tile, address, code an
     t.regex(
       err.message,
       new RegExp(
-        `tile 0 faulted: DMA outside the tile region \\(code 1\\) at address 0x${outside.toString(16)}, cycle \\d+, running step 0 of the variant on tiles 0`,
+        `^measuring probe-test t1/layer: tile 0 faulted: DMA outside the tile region \\(code 1\\) at address 0x${outside.toString(16)}, cycle \\d+, step 0 on tiles 0 \\(region 0x${region.base.toString(16)}\\.\\.0x${region.limit.toString(16)}\\)$`,
       ),
     );
   } finally {

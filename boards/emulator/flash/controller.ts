@@ -70,6 +70,10 @@ export class EmulatedFlash implements FlashPeripheral {
     return this.last;
   }
 
+  trustedKeyIds(): readonly string[] {
+    return this.keys.map((k) => k.id);
+  }
+
   bootState(): BootState {
     return this.store.read();
   }

@@ -1,5 +1,7 @@
 // `cotenant emu --pty`: serve an emulated board over a real pseudo-terminal, as a devkit on a
-// USB-serial cable would be; prints the PTY path, serves until killed.
+// USB-serial cable would be; prints the PTY path, serves until stopped. It stops cleanly on
+// SIGINT, SIGTERM and SIGHUP, and when its parent process goes away (started through `npx`
+// or a script that is then killed, it would otherwise serve on as an orphan).
 import type { Command } from 'commander';
 import { boardIds, findBoard } from '../../../boards/definitions.ts';
 import { createEmulatedBoard } from '../../../boards/emulator/index.ts';
@@ -8,6 +10,9 @@ import { ConfigError } from '../../../boards/errors.ts';
 import { PtyBoardServer } from '../../../drivers/serial/pty-server.ts';
 import { flashFromFile } from '../flash-file.ts';
 import { DEFAULT_SERIAL_BAUD } from '../open-device.ts';
+
+/** How often the server checks that its parent is still there. */
+const PARENT_POLL_MS = 500;
 
 export function registerEmu(program: Command): void {
   program
@@ -48,18 +53,27 @@ export function registerEmu(program: Command): void {
               : flashFromFile(def, opts.flashFile, true).flash,
         });
         const server = new PtyBoardServer(board, baud === undefined ? {} : { baud });
+        const parent = process.ppid;
+        const stopped = new Promise<void>((resolve) => {
+          const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+          const stop = (): void => {
+            clearInterval(watch);
+            for (const s of signals) process.removeListener(s, stop);
+            server.close();
+            resolve();
+          };
+          for (const s of signals) process.once(s, stop);
+          // re-parented (to init or a subreaper): whoever started us is gone
+          const watch = setInterval(() => {
+            if (process.ppid !== parent) stop();
+          }, PARENT_POLL_MS);
+        });
+        // only now announce the path: a script that reads it and signals at once finds the handlers
         process.stdout.write(`${server.path}\n`);
         process.stderr.write(
           `serving ${def.id} on ${server.path}${baud ? ` at ${baud} baud` : ' (unpaced)'}; connect with --board serial:${server.path}${baud ? `@${baud}` : ''}; Ctrl-C to stop\n`,
         );
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            server.close();
-            resolve();
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
+        await stopped;
       },
     );
 }

@@ -105,8 +105,7 @@ export function registerFlash(program: Command): void {
     .option('--flash-file <file>', 'emulated board: load/save its flash contents from/to this file')
     .option(
       '--block-kib <n>',
-      'write block size in KiB (multiple of the 4 KiB sector); smaller resumes finer, larger is faster',
-      '256',
+      'write block size in KiB (multiple of the 4 KiB sector; default from the baud: ~3 s of line time, at most 256); smaller resumes finer, larger is faster',
     )
     .option('--no-compress', 'send blocks raw even where deflate would pay')
     .option(
@@ -123,7 +122,7 @@ export function registerFlash(program: Command): void {
           board: string;
           confirm: boolean;
           flashFile?: string;
-          blockKib: string;
+          blockKib?: string;
           compress: boolean;
           key: string[];
           json?: boolean;
@@ -135,15 +134,15 @@ export function registerFlash(program: Command): void {
         } catch (err) {
           throw new ConfigError(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
         }
-        const blockKib = Number(o.blockKib);
-        if (!Number.isInteger(blockKib) || blockKib < 4 || blockKib % 4 !== 0)
+        const blockKib = o.blockKib === undefined ? undefined : Number(o.blockKib);
+        if (blockKib !== undefined && (!Number.isInteger(blockKib) || blockKib < 4 || blockKib % 4 !== 0))
           throw new ConfigError(`--block-kib ${o.blockKib} must be a multiple of 4`);
         const target = await openFlashTarget(o.board, o.flashFile);
         const progress = o.json === true ? { onProgress: () => {}, stop: () => {} } : progressReporter();
         try {
           const r = await flashImage(target.device, image, {
             confirm: o.confirm,
-            blockBytes: blockKib * 1024,
+            ...(blockKib === undefined ? {} : { blockBytes: blockKib * 1024 }),
             compress: o.compress ? 'auto' : 'never',
             onProgress: progress.onProgress,
             ...(o.key.length > 0 ? { trustedKeys: loadPublicKeys(o.key) } : {}),
@@ -151,6 +150,12 @@ export function registerFlash(program: Command): void {
           progress.stop();
           if (o.json === true) {
             process.stdout.write(JSON.stringify({ ...r, hello: r.hello }) + '\n');
+            return;
+          }
+          if (r.alreadyInstalled) {
+            process.stdout.write(
+              `already installed: the board runs ${r.hello.firmwareVersion} from slot ${r.slot}, confirmed, and that slot holds this image; nothing written\n`,
+            );
             return;
           }
           const state = r.confirmed

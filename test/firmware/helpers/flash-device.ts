@@ -6,7 +6,13 @@ import type { BoardDefinition } from '../../../boards/types.ts';
 import type { AdvanceResult } from '../../../boards/events.ts';
 import type { BootResult } from '../../../boards/emulator/api.ts';
 import { DisconnectedError } from '../../../boards/errors.ts';
-import { GLOBAL_REGISTERS as G, registerAddress, type RegisterName } from '../../../boards/registers.ts';
+import {
+  GLOBAL_REGISTERS as G,
+  encodeBoardId,
+  encodeFwVersion,
+  registerAddress,
+  type RegisterName,
+} from '../../../boards/registers.ts';
 import type { EmulatedFlash } from '../../../boards/emulator/flash/index.ts';
 
 export class FlashOnlyDevice implements Device {
@@ -31,6 +37,7 @@ export class FlashOnlyDevice implements Device {
 
   async hello(): Promise<HelloInfo> {
     this.live();
+    const trustedKeyIds = this.flash.trustedKeyIds();
     const m = this.boot.manifest;
     return {
       boardId: this.board.boardIdCode,
@@ -47,6 +54,7 @@ export class FlashOnlyDevice implements Device {
       },
       bootSlot: this.boot.slot,
       trial: this.boot.trial,
+      trustedKeyIds,
       protocolVersion: 1,
       transport: 'flash-only-test',
     };
@@ -58,9 +66,9 @@ export class FlashOnlyDevice implements Device {
     const m = this.boot.manifest;
     switch (a) {
       case G.BOARD_ID:
-        return Buffer.from(this.board.boardIdCode, 'ascii').readUInt32LE(0);
+        return encodeBoardId(this.board.boardIdCode);
       case G.FW_VERSION:
-        return m === undefined ? 0 : (m.version.major << 16) | (m.version.minor << 8) | m.version.patch;
+        return m === undefined ? 0 : encodeFwVersion(m.version);
       case G.TILE_COUNT:
         return m === undefined ? 0 : Math.min(m.tiles, this.board.tiles);
       case G.BOOT_STATUS:
