@@ -58,7 +58,7 @@ export function htmlReport(
 ${admissionSection(r.admission)}
 <h2>What the numbers mean</h2>${definitions(RUN_METRICS)}${r.admission === undefined ? '' : definitions(ADMISSION_METRICS)}
 <h2>Timeline</h2><p>${legend}</p>${timeline(r.exec.trace, names, board.tiles, x, ms)}
-<p class="note">Each bar is one granule (step) of a request on a tile; red lines mark requests that missed their deadline, were dropped or rejected.</p>
+<p class="note">Each bar is one granule (step) of a request on a tile; dashed black lines mark requests that missed their deadline, were dropped or rejected (hover for which).</p>
 <h2>DRAM traffic and throttling</h2>${dramPlot(r.exec.trace, board, x, ms)}${throttlePlot(r.exec.trace, names, board.tiles, x, ms)}
 <p class="note">DRAM traffic is estimated from the trace: each step's bytes spread evenly over its span, so overlapping steps whose bursts did not coincide can add up above the peak. A throttled step's tile may issue at most the given read beats per window (docs/emulator.md).</p>
 <h2>Latency relative to deadline</h2>${latencyChart(r.exec.records, names, x, ms)}
@@ -106,7 +106,7 @@ function timeline(
         );
     } else if (t.k === 'end' && t.outcome !== 'completed') {
       parts.push(
-        `<line x1="${x(t.t).toFixed(2)}" x2="${x(t.t).toFixed(2)}" y1="0" y2="${h}" stroke="#d00" stroke-width="1"><title>${t.outcome}: ${esc(names[t.tenant]!)} #${t.req}</title></line>`,
+        `<line x1="${x(t.t).toFixed(2)}" x2="${x(t.t).toFixed(2)}" y1="0" y2="${h}" stroke="#000" stroke-width="1.5" stroke-dasharray="3,2"><title>${t.outcome}: ${esc(names[t.tenant]!)} #${t.req}</title></line>`,
       );
     }
   }
