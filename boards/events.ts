@@ -7,6 +7,18 @@ export const FAULT_ILLEGAL_INSTRUCTION = 2;
 export const FAULT_SCRATCHPAD_RANGE = 3;
 export const FAULT_QUEUE_FULL = 4;
 
+const FAULT_NAMES: Readonly<Record<number, string>> = {
+  [FAULT_DMA_OUT_OF_REGION]: 'DMA outside the tile region',
+  [FAULT_ILLEGAL_INSTRUCTION]: 'illegal instruction',
+  [FAULT_SCRATCHPAD_RANGE]: 'scratchpad/accumulator range',
+  [FAULT_QUEUE_FULL]: 'command queue full',
+};
+
+/** "DMA outside the tile region (code 1)" for a fault code. */
+export function describeFault(code: number): string {
+  return `${FAULT_NAMES[code] ?? 'unknown fault'} (code ${code})`;
+}
+
 export type BoardEvent =
   /** A GRANULE_END marker retired: the tile reached a preemption point. */
   | { readonly kind: 'granule'; readonly tile: number; readonly cycle: number; readonly tag: number }

@@ -3,7 +3,7 @@
 // advance the board until every program of the step is done, then the next step. Reports
 // latency and the board's own counters. Library code: never prints.
 import { DeviceFault, TimeoutError } from '../boards/errors.ts';
-import type { BoardEvent } from '../boards/events.ts';
+import { describeFault, type BoardEvent } from '../boards/events.ts';
 import type { RegisterName } from '../boards/registers.ts';
 import type { Device } from '../drivers/device.ts';
 import { compileModel } from './compiler/compile.ts';
@@ -144,7 +144,7 @@ export async function runCompiled(
         events.push(ev);
         if (ev.kind === 'fault' && pending.has(ev.tile)) {
           throw new DeviceFault(
-            `tile ${ev.tile} faulted (code ${ev.code}) at address 0x${ev.address.toString(16)} in step ${step.index} (layers ${step.layers.first}..${step.layers.last}) of ${compiled.model}`,
+            `tile ${ev.tile} faulted: ${describeFault(ev.code)} at address 0x${ev.address.toString(16)} in step ${step.index} (layers ${step.layers.first}..${step.layers.last}) of ${compiled.model}`,
             { tile: ev.tile, address: ev.address, faultCode: ev.code },
           );
         }

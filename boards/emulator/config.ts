@@ -1,6 +1,6 @@
 // A tile's configuration registers, set by the CFG_* instructions (docs/isa.md) and read by
 // the loop macro-ops and MVIN/MVOUT. They persist across programs until reset.
-import { FLAG_RELU, type Instruction } from '../isa/index.ts';
+import { FLAG_RELU, type UnitInstruction } from '../isa/index.ts';
 import { unreachable } from '../unreachable.ts';
 import { affineOf, type AffineConfig } from './affine.ts';
 
@@ -82,84 +82,71 @@ export function resetConfig(): TileConfig {
   };
 }
 
-/** Applies a CFG_* instruction; returns false for any other opcode. */
-export function applyConfig(cfg: TileConfig, ins: Instruction): boolean {
+/** Applies a CFG_* instruction to the tile's configuration registers. */
+export function applyConfig(cfg: TileConfig, ins: UnitInstruction<'config'>): void {
   switch (ins.op) {
     case 'CFG_GEMM':
       cfg.I = ins.I;
       cfg.J = ins.J;
       cfg.K = ins.K;
-      return true;
+      return;
     case 'CFG_TILE':
       cfg.tileI = ins.tileI;
       cfg.tileJ = ins.tileJ;
       cfg.tileK = ins.tileK;
-      return true;
+      return;
     case 'CFG_ADDR_IN':
       cfg.addrA = ins.addrA;
       cfg.addrB = ins.addrB;
       cfg.addrBias = ins.addrBias;
-      return true;
+      return;
     case 'CFG_ADDR_OUT':
       cfg.addrC = ins.addrC;
-      return true;
+      return;
     case 'CFG_STRIDE':
       cfg.strideA = ins.strideA;
       cfg.strideB = ins.strideB;
       cfg.strideC = ins.strideC;
-      return true;
+      return;
     case 'CFG_QUANT':
       cfg.relu = (ins.flags & FLAG_RELU) !== 0;
       cfg.multiplier = ins.multiplier;
       cfg.shift = ins.shift;
       cfg.affine = null; // back to M/S requantization until the next CFG_QPARAM
-      return true;
+      return;
     case 'CFG_CONV_IN':
       cfg.inH = ins.inH;
       cfg.inW = ins.inW;
       cfg.inC = ins.inC;
-      return true;
+      return;
     case 'CFG_CONV_OUT':
       cfg.outH = ins.outH;
       cfg.outW = ins.outW;
       cfg.outC = ins.outC;
-      return true;
+      return;
     case 'CFG_CONV_KERNEL':
       cfg.kernel = ins.kernel;
       cfg.convStride = ins.stride;
       cfg.padding = ins.padding;
       cfg.firstRow = ins.firstRow;
-      return true;
+      return;
     case 'CFG_POOL':
       cfg.poolSize = ins.size;
       cfg.poolStride = ins.stride;
       cfg.poolPadding = ins.padding;
       cfg.pooledH = ins.pooledHW >>> 16;
       cfg.pooledW = ins.pooledHW & 0xffff;
-      return true;
+      return;
     case 'CFG_LOAD':
       cfg.loadStride = ins.stride;
-      return true;
+      return;
     case 'CFG_STORE':
       cfg.storeStride = ins.stride;
-      return true;
+      return;
     case 'CFG_QPARAM':
       cfg.affine = affineOf(ins);
-      return true;
-    case 'LOOP_MATMUL':
-    case 'LOOP_CONV':
-    case 'LOOP_RESADD':
-    case 'LOOP_POOL':
-    case 'LOOP_VEC':
-    case 'MVIN':
-    case 'MVOUT':
-    case 'PRELOAD':
-    case 'COMPUTE':
-    case 'FENCE':
-    case 'GRANULE_END':
-    case 'END':
-      return false;
+      return;
     default:
-      return unreachable(ins, 'opcode');
+      return unreachable(ins, 'configuration opcode');
   }
 }

@@ -316,7 +316,8 @@ export class Tile {
       this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
       return true;
     }
-    if (applyConfig(this.cfg, ins)) {
+    if (inUnit(ins, 'config')) {
+      applyConfig(this.cfg, ins);
       prog.pc += WORD_BYTES;
       return true;
     }
@@ -339,9 +340,19 @@ export class Tile {
         return true;
       case 'END':
         return this.finishProgram(now);
-      default:
+      case 'LOOP_MATMUL':
+      case 'LOOP_CONV':
+      case 'LOOP_RESADD':
+      case 'LOOP_POOL':
+      case 'LOOP_VEC':
+      case 'MVIN':
+      case 'MVOUT':
+      case 'PRELOAD':
+      case 'COMPUTE':
         this.issueOp(ins, at, now, fine);
         return true;
+      default:
+        return unreachable(ins, 'opcode');
     }
   }
 

@@ -7,9 +7,10 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-export function writeFileAtomicSync(file: string, data: Uint8Array): void {
+/** `mode`: permissions of a newly created file (0o600 for a private key). */
+export function writeFileAtomicSync(file: string, data: Uint8Array, mode = 0o644): void {
   const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o644);
+  const fd = openSync(tmp, 'w', mode);
   try {
     for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
     fsyncSync(fd);

@@ -7,6 +7,7 @@ import { createFlashPeripheral, type EmulatedFlash } from '../../boards/emulator
 import { ConfigError } from '../../boards/errors.ts';
 import { writeFileAtomicSync } from './atomic-file.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
+import { ensureParentDir, fsReason } from './output-file.ts';
 
 export interface PersistentFlash {
   readonly flash: EmulatedFlash;
@@ -16,9 +17,14 @@ export interface PersistentFlash {
 
 /** `autosave`: write the file after every command or boot that changed flash. */
 export function flashFromFile(def: BoardDefinition, file: string, autosave = false): PersistentFlash {
+  ensureParentDir(file, '--flash-file');
   let initial: Uint8Array | undefined;
   if (existsSync(file)) {
-    initial = readFileSync(file);
+    try {
+      initial = readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`cannot read --flash-file ${file}: ${fsReason(err)}`, { cause: err });
+    }
     if (initial.length !== def.flash.bytes)
       throw new ConfigError(
         `${file} is ${initial.length} bytes; board ${def.id} has ${def.flash.bytes} bytes of flash (delete it to start from factory flash)`,

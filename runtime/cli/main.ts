@@ -3,6 +3,7 @@
 // file under commands/ and registers itself on the program (program.ts).
 import { CommanderError } from 'commander';
 import { CotenantError } from '../../boards/errors.ts';
+import { fsReason } from './output-file.ts';
 import { buildProgram } from './program.ts';
 
 const EXIT_USAGE = 2;
@@ -24,11 +25,23 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       return err.code === 'CONFIG' ? EXIT_USAGE : EXIT_FAILURE;
     }
+    if (isSystemError(err)) {
+      // A file or device the user named is missing, unreadable or busy: their fix, not a bug.
+      const where = err.path === undefined ? '' : ` ${err.path}`;
+      process.stderr.write(`error: cannot ${err.syscall ?? 'use'}${where}: ${fsReason(err)}\n`);
+      return EXIT_FAILURE;
+    }
     process.stderr.write(
-      `internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      `internal error (a bug in cotenant; please report it with this trace): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
     return EXIT_FAILURE;
   }
+}
+
+/** An error from a system call (fs, serial port open…): it has an errno code and a syscall. */
+function isSystemError(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string';
 }
 
 // A reader that goes away early (`cotenant models | head -3`) is not an error: stop quietly.

@@ -28,7 +28,10 @@ async function openEmulated(boardId: string, opts: OpenDeviceOptions): Promise<D
 }
 
 /** Default line rate for `serial:PATH` without @baud: the devkits' 3 Mbaud. */
-const DEFAULT_SERIAL_BAUD = 3_000_000;
+export const DEFAULT_SERIAL_BAUD = 3_000_000;
+
+/** `--board` help of every command that opens a device: each way to name one, and the default baud. */
+export const DEVICE_HELP = `board id (${boardIds().join(', ')}: the in-process emulator), serial:PATH[@baud] (default ${DEFAULT_SERIAL_BAUD} baud), pcie:/dev/xdmaN or shm:<board>`;
 
 /** `serial:PATH[@baud]` — a devkit on a USB-serial cable, or `cotenant emu --pty`. */
 async function openSerial(rest: string): Promise<Device> {

@@ -2,6 +2,7 @@
 // CLI reference (docs/cli.md) can be generated from the same definitions the CLI runs.
 import { Command } from 'commander';
 import { registerAll } from './commands/index.ts';
+import { DEFAULT_SERIAL_BAUD } from './open-device.ts';
 
 export const CLI_VERSION = '0.1.0';
 
@@ -24,7 +25,7 @@ export function cliReference(): string {
     '',
     'Generated from the command definitions by `npm run docs:cli`; a test keeps it in step with the code.',
     '',
-    'Board addressing (`--board`): a board id (`emu`, `moca-8t`, … — in-process emulator), `serial:/dev/ttyUSB0[@baud]`, `pcie:/dev/xdma0`, `shm:<board>`.',
+    `Board addressing (\`--board\`): a board id (\`emu\`, \`moca-8t\`, … — in-process emulator), \`serial:/dev/ttyUSB0[@baud]\` (default ${DEFAULT_SERIAL_BAUD} baud), \`pcie:/dev/xdma0\`, \`shm:<board>\`.`,
     'Exit codes: 0 success, 1 failure (board, image, admission…), 2 usage or configuration error.',
     '',
   ];

@@ -5,6 +5,7 @@
 // completed (in time), missed (finished late), dropped (late, `late: drop`) or rejected
 // (queue full at arrival). Board time is the only clock.
 import { DeviceFault } from '../../boards/errors.ts';
+import { describeFault } from '../../boards/events.ts';
 import type { Device } from '../../drivers/device.ts';
 import type { Arrival } from '../scenario/arrivals.ts';
 import type { Outcome, RequestRecord } from '../metrics/metrics.ts';
@@ -198,7 +199,7 @@ export async function execute(
     for (const ev of res.events) {
       if (ev.kind === 'fault') {
         throw new DeviceFault(
-          `tile ${ev.tile} faulted (code ${ev.code}) at address 0x${ev.address.toString(16)}, cycle ${ev.cycle}, running ${describe(byTile[ev.tile])}`,
+          `tile ${ev.tile} faulted: ${describeFault(ev.code)} at address 0x${ev.address.toString(16)}, cycle ${ev.cycle}, running ${describe(byTile[ev.tile])}`,
           { tile: ev.tile, address: ev.address, faultCode: ev.code },
         );
       }

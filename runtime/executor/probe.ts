@@ -11,6 +11,7 @@
 // for at any instant (docs/scheduler.md, "Why the measured granule costs are worst cases"),
 // so the cost measured under it bounds every co-runner behaviour by construction.
 import { DeviceFault } from '../../boards/errors.ts';
+import { describeFault } from '../../boards/events.ts';
 import {
   CAPS_TRAFFIC_GEN,
   THROTTLE_COUNT_STORES,
@@ -84,7 +85,7 @@ export async function measureSteps(
         for (const ev of res.events) {
           if (ev.kind === 'fault')
             throw new DeviceFault(
-              `measuring ${v.label}: tile ${ev.tile} faulted at 0x${ev.address.toString(16)} (code ${ev.code}), cycle ${ev.cycle}, step ${s}`,
+              `measuring ${v.label}: tile ${ev.tile} faulted: ${describeFault(ev.code)} at address 0x${ev.address.toString(16)}, cycle ${ev.cycle}, step ${s} on tiles ${tiles.join(',')} (region 0x${v.region.base.toString(16)}..0x${v.region.limit.toString(16)})`,
               { tile: ev.tile, address: ev.address, faultCode: ev.code },
             );
           if (ev.kind === 'done') pending.delete(ev.tile);

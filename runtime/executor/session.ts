@@ -25,7 +25,12 @@ import {
 } from '../metrics/metrics.ts';
 import { createRandom } from '../random.ts';
 import { generateArrivals, minimumGap, type Arrival } from '../scenario/arrivals.ts';
-import { resolveTenants, type LoadedScenario, type ResolvedTenant } from '../scenario/resolve.ts';
+import {
+  checkFitsBoard,
+  resolveTenants,
+  type LoadedScenario,
+  type ResolvedTenant,
+} from '../scenario/resolve.ts';
 import type { PolicyName } from '../scenario/schema.ts';
 import { toCycles } from '../scenario/duration.ts';
 import { createPolicy } from '../scheduler/index.ts';
@@ -203,6 +208,7 @@ export async function prepareScenario(loaded: LoadedScenario, opts: SessionOptio
 
 async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
   const def = opts.device.board;
+  checkFitsBoard(loaded, def);
   const s = loaded.scenario;
   const models = loaded.models;
   const store = new VariantStore(

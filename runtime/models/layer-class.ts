@@ -1,5 +1,6 @@
 // Layer classes for per-layer reports (`cotenant profile --layers`, `npm run bench:fidelity`):
 // the groups whose costs come from different hardware mechanisms (docs/emulator.md).
+import { unreachable } from '../../boards/unreachable.ts';
 import type { Layer } from './types.ts';
 
 export type LayerClass =
@@ -22,9 +23,7 @@ export function layerClass(layer: Layer): LayerClass {
     case 'softmax':
     case 'layernorm':
       return 'vector';
-    default: {
-      const never: never = layer;
-      return never;
-    }
+    default:
+      return unreachable(layer, 'layer kind');
   }
 }

@@ -4,6 +4,7 @@
 // Timestamps are microseconds at the board clock.
 import type { TraceRecord } from '../executor/trace.ts';
 import { decodeThrottle } from '../../boards/registers.ts';
+import { dramLevels } from './dram.ts';
 
 const COLOURS = [
   'thread_state_running',
@@ -33,8 +34,6 @@ export function chromeTrace(
   for (let t = 0; t < tiles; t++)
     ev.push({ ph: 'M', pid, tid: t + 1, name: 'thread_name', args: { name: `tile ${t}` } });
   ev.push({ ph: 'M', pid, tid: 0, name: 'thread_name', args: { name: 'requests' } });
-  // DRAM bandwidth estimate: each finished step spreads its bytes evenly over its span.
-  const deltas: [number, number][] = [];
   for (const r of trace) {
     if (r.k === 'start') {
       r.tiles.forEach((tile, i) => {
@@ -61,9 +60,6 @@ export function chromeTrace(
           args: { tenant: tenants[r.tenant]!.name, request: r.req, step: r.step },
         });
       }
-      const span = Math.max(1, r.t - r.started);
-      const rate = (r.readBytes + r.writeBytes) / span;
-      deltas.push([r.started, rate], [r.t, -rate]);
     } else if (r.k === 'arrive') {
       ev.push({
         ph: 'i',
@@ -93,17 +89,9 @@ export function chromeTrace(
       });
     }
   }
-  deltas.sort((a, b) => a[0] - b[0]);
-  let level = 0;
-  for (const [t, d] of deltas) {
-    level += d;
-    ev.push({
-      ph: 'C',
-      pid,
-      ts: us(t),
-      name: 'DRAM bytes/cycle (est.)',
-      args: { bytesPerCycle: Math.max(0, Math.round(level * 100) / 100) },
-    });
+  // DRAM bandwidth estimate: each finished step spreads its bytes evenly over its span.
+  for (const [t, level] of dramLevels(trace)) {
+    ev.push({ ph: 'C', pid, ts: us(t), name: 'DRAM bytes/cycle (est.)', args: { bytesPerCycle: level } });
   }
   return { traceEvents: ev, displayTimeUnit: 'ns' };
 }

@@ -119,6 +119,16 @@ export function boardOf(s: Scenario, override?: string): BoardDefinition {
   return def;
 }
 
+/** Checks what only the board can tell: a tenant's `tiles` override must fit on it. */
+export function checkFitsBoard(loaded: LoadedScenario, def: BoardDefinition): void {
+  loaded.scenario.tenants.forEach((t, i) => {
+    if (t.tiles !== undefined && t.tiles > def.tiles)
+      throw new ConfigError(
+        `${loaded.source}: tenants[${i}].tiles: ${t.tiles} is more than the ${def.tiles} tiles of board ${def.id}; use 1..${def.tiles} or leave it out to let the planner choose`,
+      );
+  });
+}
+
 export interface ResolvedTenant {
   readonly spec: TenantSpec;
   readonly model: string;

@@ -3,7 +3,7 @@
 // (e.g. `tenants[1].arrival.minGap`) so a person can fix the file without reading code.
 import { z } from 'zod';
 import { ConfigError } from '../../boards/errors.ts';
-import { durationSchema } from './duration.ts';
+import { durationSchema, type Duration } from './duration.ts';
 
 export const POLICY_NAMES = ['cotenant', 'fcfs', 'prema', 'static-partition', 'planaria', 'moca'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
@@ -36,7 +36,13 @@ const granuleSchema = z.union([
 
 const tenantSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, "_", "." or "-"'),
+    // Letters and digits of any script (\p{M}: combining accents, as in decomposed "é").
+    name: z
+      .string()
+      .regex(
+        /^[\p{L}\p{M}\p{N}_.-]+$/u,
+        'must be one or more letters or digits (any script), "_", "." or "-": no spaces or other symbols',
+      ),
     model: z.string().min(1),
     priority: z.number().int('must be an integer (larger = more important)').min(0).max(1000),
     deadline: durationSchema,
@@ -54,10 +60,32 @@ const tenantSchema = z
   })
   .strict();
 
-const runSchema = z.union([
-  z.object({ requests: z.number().int().positive('must be a positive request count') }).strict(),
-  z.object({ duration: durationSchema }).strict(),
-]);
+const RUN_SHAPE = '{ "requests": N } (the N earliest arrivals) or { "duration": "50ms" }';
+
+/** Exactly one of requests / duration. One object schema rather than a union, so a wrong
+ *  field gets its own message instead of zod's bare "Invalid input". */
+const runSchema = z
+  .object(
+    {
+      requests: z.number().int().positive('must be a positive request count').optional(),
+      duration: durationSchema.optional(),
+    },
+    {
+      error: (iss) =>
+        iss.code !== 'invalid_type'
+          ? undefined // e.g. an unknown key: zod's own message names it
+          : iss.input === undefined
+            ? `required: ${RUN_SHAPE}`
+            : `must be ${RUN_SHAPE}`,
+    },
+  )
+  .strict()
+  .refine((r) => (r.requests === undefined) !== (r.duration === undefined), {
+    error: `give exactly one of "requests" and "duration": ${RUN_SHAPE}`,
+  })
+  .transform((r): { readonly requests: number } | { readonly duration: Duration } =>
+    r.requests !== undefined ? { requests: r.requests } : { duration: r.duration! },
+  );
 
 export const scenarioSchema = z
   .object({

@@ -16,6 +16,8 @@ interface AnalyzedTenant {
 test('analyze: an admitted scenario → exit 0, guaranteed tenants bounded within their deadlines', async (t) => {
   const r = await cli('analyze', join(FIXTURES, 'transports.json'), '--json');
   t.is(r.status, 0, r.stderr);
+  // stderr is a pipe: the phases still show, so a slow serial board does not look hung
+  t.regex(r.stderr, /measuring isolated latencies…\n.*analysing/s);
   const o = JSON.parse(r.stdout) as { feasible: boolean; tenants: AnalyzedTenant[] };
   t.true(o.feasible);
   const cam = o.tenants.find((x) => x.name === 'cam')!;
@@ -75,6 +77,8 @@ test('compare: one row per policy on the same arrivals; rows are the runs `run -
     cli('run', file, '--json', '--policy', 'moca'),
   ]);
   t.is(cmp.status, 0, cmp.stderr);
+  for (const [i, p] of POLICY_NAMES.entries())
+    t.true(cmp.stderr.includes(`running ${p} (${i + 1}/${POLICY_NAMES.length})…`), p);
   const o = JSON.parse(cmp.stdout) as {
     rows: Row[];
     vsMoca: Record<string, Ratio>;

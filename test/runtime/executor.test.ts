@@ -46,13 +46,19 @@ function tenantsFor(def: BoardDefinition, ts: readonly T[], policy: Policy): Exe
   });
 }
 
-async function run(def: BoardDefinition, ts: readonly T[], arrivals: readonly Arrival[], policy: Policy) {
+async function run(
+  def: BoardDefinition,
+  ts: readonly T[],
+  arrivals: readonly Arrival[],
+  policy: Policy,
+  bounds?: readonly (number | undefined)[],
+) {
   const dev = new FakeDevice(def);
   const tenants = tenantsFor(def, ts, policy);
   for (const t of tenants)
     for (const v of t.prepared.values())
       for (const s of v.compiled.steps) for (const p of s.programs) await dev.writeMemory(p.address, p.bytes);
-  return execute(dev, tenants, arrivals, policy);
+  return execute(dev, tenants, arrivals, policy, bounds === undefined ? {} : { bounds });
 }
 
 const ONE_TILE: BoardDefinition = { ...EMU, tiles: 1 };
@@ -264,4 +270,31 @@ test('every request ends exactly once, for every policy, and replays to the same
       `${name}: makes progress`,
     );
   }
+});
+
+test('the admission certificate: a guaranteed response above its bound is a violation, traced and counted', async (t) => {
+  // As in the granule-boundary test: H arrives at 1 and completes at 7 (response 6). With a
+  // bound of 6 nothing is reported; with a bound of 5 (a certificate the board broke) H's
+  // request is a violation although it met its deadline; L is not guaranteed, never checked.
+  const ts: T[] = [
+    { name: 'L', model: 'L:4,4', priority: 1, deadline: 100 },
+    { name: 'H', model: 'L:3', priority: 5, deadline: 6, guaranteed: true },
+  ];
+  const plan = {
+    lanes: [[0]],
+    assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })),
+  };
+  const arrivals: Arrival[] = [
+    { id: 0, tenant: 0, seq: 0, cycle: 0 },
+    { id: 1, tenant: 1, seq: 0, cycle: 1 },
+  ];
+  const ok = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16), [undefined, 6]);
+  t.deepEqual(ok.violations, []);
+  t.false(ok.trace.some((e) => e.k === 'violation'));
+  const broken = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16), [undefined, 5]);
+  t.deepEqual(broken.violations, [{ request: 1, tenant: 1, outcome: 'completed', response: 6, bound: 5 }]);
+  t.deepEqual(
+    broken.trace.filter((e) => e.k === 'violation').map((e) => [e.t, e.req]),
+    [[7, 1]],
+  );
 });

@@ -122,3 +122,29 @@ test('trace files: text or JSON, ordered, with clear errors', (t) => {
   t.throws(() => parseTraceText('1\nabc\n', 'f'), { instanceOf: ConfigError, message: /entry 2/ });
   t.is(minimumGap({ kind: 'trace', times: [0, 100, 130, 300] }), 30);
 });
+
+test('tenant names: letters and digits of any script; other characters get a message that says so', (t) => {
+  const named = (name: string) => ({ ...base, tenants: [{ ...base.tenants[0], name }] });
+  for (const ok of ['カメラ', 'café', 'e\u0301te\u0301', 'cam_1.v-2', 'Ωmega'])
+    t.is(parseScenario(named(ok)).tenants[0]!.name, ok);
+  for (const bad of ['cam era', 'cam/1', '', 'a"b']) {
+    const err = t.throws(() => parseScenario(named(bad)), { instanceOf: ConfigError });
+    t.regex(err.message, /tenants\[0\]\.name: must be one or more letters or digits \(any script\)/, bad);
+  }
+});
+
+test('run: exactly one of requests / duration, with the expected shape in every message', (t) => {
+  const withRun = (run: unknown) => ({ ...base, run });
+  t.deepEqual(parseScenario(withRun({ duration: '5ms' })).run, { duration: { seconds: 0.005 } });
+  t.deepEqual(parseScenario(withRun({ requests: 3 })).run, { requests: 3 });
+  const shape = '{ "requests": N } (the N earliest arrivals) or { "duration": "50ms" }';
+  const msg = (run: unknown) =>
+    t.throws(() => parseScenario(withRun(run)), { instanceOf: ConfigError }).message;
+  t.true(msg({}).includes(`run: give exactly one of "requests" and "duration": ${shape}`));
+  t.true(msg({ requests: 2, duration: '1ms' }).includes('give exactly one'));
+  t.true(msg('60').includes(`run: must be ${shape}`));
+  t.true(msg(undefined).includes(`run: required: ${shape}`));
+  t.regex(msg({ requests: 0 }), /run\.requests: must be a positive request count/);
+  t.regex(msg({ reqests: 3 }), /run: Unrecognized key: "reqests"/);
+  for (const run of [{}, '60', undefined, { requests: 0 }]) t.false(msg(run).includes('Invalid input'));
+});

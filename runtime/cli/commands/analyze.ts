@@ -6,7 +6,7 @@ import { scenarioModels } from '../../executor/model-source.ts';
 import { analyzeLoaded } from '../../executor/session.ts';
 import type { AdmissionResult } from '../../admission/plan.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
-import { openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 export function admissionRows(a: AdmissionResult): Record<string, string | number>[] {
@@ -47,10 +47,7 @@ export function registerAnalyze(program: Command): void {
       'Admission analysis of a scenario: worst-case response bounds, verdicts, and what would make rejected tenants fit',
     )
     .argument('<scenario>', 'scenario JSON file')
-    .option(
-      '--board <device>',
-      'board id or device spec to measure granule costs on (default: the scenario board)',
-    )
+    .option('--board <device>', `${DEVICE_HELP}, to measure granule costs on (default: the scenario board)`)
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { board?: string; json?: boolean }) => {
       const loaded = loadScenarioFile(file);
@@ -61,6 +58,8 @@ export function registerAnalyze(program: Command): void {
           device,
           compile: models.compileFor(device.board),
           layersOf: models.layersOf,
+          // to stderr even without a terminal: measuring over a serial link takes a while
+          onPhase: (what) => process.stderr.write(`${what}…\n`),
         });
         if (opts.json === true) {
           process.stdout.write(

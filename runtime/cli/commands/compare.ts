@@ -13,7 +13,7 @@ import {
 } from '../../executor/compare.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
-import { openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 interface CompareOpts {
@@ -45,25 +45,20 @@ export function registerCompare(program: Command): void {
     )
     .argument('<scenario>', 'scenario JSON file')
     .option('--policies <list>', `comma-separated policies (default: all of ${POLICY_NAMES.join(',')})`)
-    .option(
-      '--board <device>',
-      'board id or device spec (overrides the scenario); opened afresh for each policy',
-    )
+    .option('--board <device>', `${DEVICE_HELP}; overrides the scenario board; opened afresh for each policy`)
     .option('--json', 'print one JSON object (rows[], vsMoca, vsBestBaseline)')
     .action(async (file: string, opts: CompareOpts) => {
       const policies = opts.policies === undefined ? [...POLICY_NAMES] : parsePolicyList(opts.policies);
       const loaded = loadScenarioFile(file);
       const spec = opts.board ?? loaded.scenario.board;
       const models = await scenarioModels(loaded);
-      const tty = process.stderr.isTTY === true && opts.json !== true;
       const c = await comparePolicies(loaded, {
         open: () => openDevice(spec),
         compileFor: (d) => models.compileFor(d.board),
         layersOf: models.layersOf,
         policies,
-        onPolicy: (p, i) => {
-          if (tty) process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`);
-        },
+        // to stderr even without a terminal: a run over a serial link takes a while
+        onPolicy: (p, i) => process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`),
       });
       if (opts.json === true) process.stdout.write(JSON.stringify(toJson(c), null, 2) + '\n');
       else printComparison(c, loaded.scenario.name ?? file);

@@ -9,6 +9,7 @@ import { createFlashPeripheral } from '../../../boards/emulator/flash/index.ts';
 import { ConfigError } from '../../../boards/errors.ts';
 import { PtyBoardServer } from '../../../drivers/serial/pty-server.ts';
 import { flashFromFile } from '../flash-file.ts';
+import { DEFAULT_SERIAL_BAUD } from '../open-device.ts';
 
 /** How often the server checks that its parent is still there. */
 const PARENT_POLL_MS = 500;
@@ -19,7 +20,10 @@ export function registerEmu(program: Command): void {
     .description('Serve an emulated board over a pseudo-terminal (connect with --board serial:<path>)')
     .option('--pty', 'serve on a new pseudo-terminal (the only way to serve for now)')
     .option('--board <board>', `board to emulate (${boardIds().join(', ')})`, 'emu')
-    .option('--baud <n>', 'pace both directions at this UART rate, 10 bits a byte (default: unpaced)')
+    .option(
+      '--baud <n>',
+      `pace both directions at this UART rate, 10 bits a byte (default: unpaced; serial:PATH without @baud opens at ${DEFAULT_SERIAL_BAUD})`,
+    )
     .option('--functional', 'functional mode (real arithmetic) instead of timing mode')
     .option(
       '--flash-file <file>',

@@ -9,7 +9,7 @@ import { ConfigError } from '../../../boards/errors.ts';
 import type { Device } from '../../../drivers/device.ts';
 import { InProcessDevice } from '../../../drivers/inprocess.ts';
 import { flashImage, type FlashProgress } from '../../../firmware-host/flash/index.ts';
-import { openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
 import { collect, loadPublicKeys } from './keys-option.ts';
 import { flashFromFile } from '../flash-file.ts';
 
@@ -97,11 +97,7 @@ export function registerFlash(program: Command): void {
     .description(
       'Flash a signed image into the inactive slot, verify, test-boot it, and confirm after a healthy hello',
     )
-    .option(
-      '--board <device>',
-      'board id (in-process emulator) or transport spec, e.g. serial:/dev/pts/3@921600',
-      'emu',
-    )
+    .option('--board <device>', DEVICE_HELP, 'emu')
     .option(
       '--no-confirm',
       'leave the new firmware on trial: the next reboot reverts unless you run cotenant confirm',

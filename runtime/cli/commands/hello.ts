@@ -1,15 +1,18 @@
 // `cotenant hello --board …`: what the board reports about itself over the chosen transport.
 import type { Command } from 'commander';
-import { openDevice } from '../open-device.ts';
+import { DEVICE_HELP } from '../open-device.ts';
+import { openFlashTarget } from './flash.ts';
 
 export function registerHello(program: Command): void {
   program
     .command('hello')
     .description('Print what a board reports: id, firmware, protocol, capabilities, boot slot')
-    .option('--board <spec>', 'emu | moca-8t | serial:PATH[@baud] | pcie:/dev/xdmaN | shm:<board>', 'emu')
+    .option('--board <spec>', DEVICE_HELP, 'emu')
+    .option('--flash-file <file>', 'emulated board: boot from (and save back) the flash kept in this file')
     .option('--json', 'print one JSON object')
-    .action(async (opts: { board: string; json?: boolean }) => {
-      const device = await openDevice(opts.board);
+    .action(async (opts: { board: string; flashFile?: string; json?: boolean }) => {
+      const target = await openFlashTarget(opts.board, opts.flashFile);
+      const device = target.device;
       try {
         const h = await device.hello();
         if (opts.json) {
@@ -31,7 +34,7 @@ export function registerHello(program: Command): void {
           ].join('\n') + '\n',
         );
       } finally {
-        await device.close();
+        await target.close();
       }
     });
 }

@@ -1,19 +1,20 @@
 // `cotenant hil --board …`: the HIL contract suite (drivers/hil/cases.ts) against any board,
 // for devkit owners; optional JUnit XML for CI dashboards.
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import { HIL_CASES, runHil } from '../../../drivers/hil/cases.ts';
 import { junitXml } from '../../../drivers/hil/junit.ts';
-import { openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { ensureParentDir, writeOutputFile } from '../output-file.ts';
 
 export function registerHil(program: Command): void {
   program
     .command('hil')
     .description('Run the hardware-in-the-loop contract suite against a board (note: it resets the board)')
-    .option('--board <spec>', 'emu | serial:PATH[@baud] | pcie:/dev/xdmaN | shm:<board>', 'emu')
+    .option('--board <spec>', DEVICE_HELP, 'emu')
     .option('--junit <file>', 'also write JUnit XML to this file')
     .option('--json', 'print one JSON object')
     .action(async (opts: { board: string; junit?: string; json?: boolean }) => {
+      if (opts.junit !== undefined) ensureParentDir(opts.junit, '--junit'); // fail before the suite, not after
       const device = await openDevice(opts.board);
       let results;
       try {
@@ -27,7 +28,7 @@ export function registerHil(program: Command): void {
         await device.close();
       }
       const failed = results.filter((r) => !r.ok).length;
-      if (opts.junit) fs.writeFileSync(opts.junit, junitXml(`cotenant-hil ${opts.board}`, results));
+      if (opts.junit) writeOutputFile(opts.junit, junitXml(`cotenant-hil ${opts.board}`, results), '--junit');
       if (opts.json)
         process.stdout.write(
           JSON.stringify({ board: opts.board, passed: results.length - failed, failed, results }, null, 2) +

@@ -1,7 +1,7 @@
 // cotenant image build | inspect | sign | verify (docs/image-format.md).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { findBoard } from '../../../boards/definitions.ts';
+import { boardIds, findBoard } from '../../../boards/definitions.ts';
 import { ConfigError } from '../../../boards/errors.ts';
 import {
   buildImage,
@@ -13,6 +13,7 @@ import {
   type ParsedImage,
 } from '../../../firmware-host/image/index.ts';
 import { printTable } from '../output.ts';
+import { writeOutputFile } from '../output-file.ts';
 import { collect, loadPrivateKey, loadPublicKeys } from './keys-option.ts';
 
 function readFile(path: string): Uint8Array {
@@ -30,6 +31,22 @@ export function boardCodes(list: string): string[] {
     .map((s) => s.trim())
     .filter((s) => s !== '')
     .map((s) => findBoard(s)?.boardIdCode ?? s);
+}
+
+/** The firmware cannot enable more tiles than a board it is built for has: refuse here,
+ *  not at the board's boot (raw codes of unknown boards cannot be checked). */
+function checkTiles(tiles: number, codes: readonly string[]): void {
+  if (!Number.isInteger(tiles) || tiles < 1)
+    throw new ConfigError(`--tiles ${tiles} must be a positive integer`);
+  for (const code of codes) {
+    const def = boardIds()
+      .map((id) => findBoard(id)!)
+      .find((d) => d.boardIdCode === code);
+    if (def !== undefined && tiles > def.tiles)
+      throw new ConfigError(
+        `--tiles ${tiles}: board ${def.id} has ${def.tiles} tiles, so this firmware would not boot there; use 1..${def.tiles}`,
+      );
+  }
 }
 
 function parseVersion(text: string): { major: number; minor: number; patch: number; build: number } {
@@ -96,6 +113,7 @@ export function registerImage(program: Command): void {
         const tiles = o.tiles === undefined ? first?.tiles : Number(o.tiles);
         if (tiles === undefined)
           throw new ConfigError('--tiles is required when --board names raw board codes');
+        checkTiles(tiles, boards);
         const bytes = buildImage({
           boards,
           version: parseVersion(o.fwVersion),
@@ -104,7 +122,7 @@ export function registerImage(program: Command): void {
           development: o.dev === true,
           ...(o.body === undefined ? {} : { body: readFile(o.body) }),
         });
-        writeFileSync(o.out, bytes);
+        writeOutputFile(o.out, bytes, '-o');
         process.stdout.write(
           `${o.out}: ${bytes.length} bytes, unsigned (sign with: cotenant image sign ${o.out} --key <key.pem>)\n`,
         );
@@ -139,7 +157,7 @@ export function registerImage(program: Command): void {
     .action((file: string, o: { key: string; out?: string }) => {
       const signed = signImage(readFile(file), loadPrivateKey(o.key));
       const out = o.out ?? file;
-      writeFileSync(out, signed);
+      writeOutputFile(out, signed, o.out === undefined ? 'the signed image' : '-o');
       const p = parseImage(signed);
       process.stdout.write(
         `${out}: signed by ${p.signatures.at(-1)!.keyId} (${p.signatures.length} signature(s))\n`,

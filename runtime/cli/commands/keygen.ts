@@ -1,5 +1,5 @@
 // cotenant keygen: a new Ed25519 signing key pair for firmware images.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../../boards/errors.ts';
@@ -10,6 +10,7 @@ import {
   publicKeyToPem,
   rawPublicKey,
 } from '../../../firmware-host/image/index.ts';
+import { writeOutputFile } from '../output-file.ts';
 
 export function registerKeygen(program: Command): void {
   program
@@ -26,10 +27,9 @@ export function registerKeygen(program: Command): void {
       for (const f of [priv, pub])
         if (existsSync(f) && opts.force !== true)
           throw new ConfigError(`${f} exists; pick another --name or --out, or pass --force to replace it`);
-      mkdirSync(opts.out, { recursive: true });
       const { privateKey, publicKey } = generateKeyPair();
-      writeFileSync(priv, privateKeyToPem(privateKey), { mode: 0o600 });
-      writeFileSync(pub, publicKeyToPem(publicKey));
+      writeOutputFile(priv, privateKeyToPem(privateKey), 'the private key', { mode: 0o600 });
+      writeOutputFile(pub, publicKeyToPem(publicKey), 'the public key');
       process.stdout.write(
         `private key: ${priv} (keep it secret)\npublic key:  ${pub}\nkey id:      ${keyId(publicKey)}\nraw public:  ${Buffer.from(rawPublicKey(publicKey)).toString('hex')}\n`,
       );

@@ -1,5 +1,4 @@
 // `cotenant run <scenario>`: the main job — run a multi-tenant scenario on a board.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
@@ -11,9 +10,11 @@ import { runLoaded, type SessionResult } from '../../executor/session.ts';
 import { chromeTrace } from '../../report/chrome.ts';
 import { htmlReport } from '../../report/html.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
-import { POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
-import { openDevice } from '../open-device.ts';
+import { POLICY_NAMES, type PolicyName, type Scenario } from '../../scenario/schema.ts';
+import { ADMISSION_METRICS, RUN_METRICS, type MetricDefinition } from '../../metrics/definitions.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
+import { ensureParentDir, writeOutputFile } from '../output-file.ts';
 import { admissionRows } from './analyze.ts';
 
 interface RunOpts {
@@ -24,6 +25,7 @@ interface RunOpts {
   report?: string;
   admission?: boolean;
   outputs?: string;
+  explain?: boolean;
   strict?: boolean;
 }
 
@@ -34,15 +36,13 @@ export function registerRun(program: Command): void {
       'Run a multi-tenant scenario (default: examples/quickstart.json) and report SLA, STP, ANTT, fairness, utilization',
     )
     .argument('[scenario]', 'scenario JSON file', 'examples/quickstart.json')
-    .option(
-      '--board <device>',
-      'board id or device spec (overrides the scenario), e.g. emu, moca-8t, serial:/dev/ttyUSB0',
-    )
+    .option('--board <device>', `${DEVICE_HELP}; overrides the scenario board`)
     .option('--policy <name>', `scheduling policy: ${POLICY_NAMES.join(', ')}`)
     .option('--json', 'print one JSON object (tenants[], overall, traceDigest)')
     .option('--trace <file>', 'write a Chrome/Perfetto trace (JSON)')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--no-admission', 'run even if admission control rejects the scenario')
+    .option('--explain', 'also say what each figure means and which commands to try next')
     .option(
       '--outputs <dir>',
       'tenants with model packages and inputs: write each output as <dir>/<tenant>/<n>.npy',
@@ -56,6 +56,9 @@ export function registerRun(program: Command): void {
         throw new ConfigError(`unknown policy "${opts.policy}"; valid policies: ${POLICY_NAMES.join(', ')}`);
       }
       const loaded = loadScenarioFile(file);
+      // a bad output path fails now, not after the run
+      if (opts.trace !== undefined) ensureParentDir(opts.trace, '--trace');
+      if (opts.report !== undefined) ensureParentDir(opts.report, '--report');
       const models = await scenarioModels(loaded);
       const functional = loaded.inputs.some((f) => f !== undefined);
       const device = await openDevice(
@@ -79,11 +82,17 @@ export function registerRun(program: Command): void {
           ...(fn ? { data: fn.data } : {}),
           ...(opts.policy !== undefined ? { policy: opts.policy as PolicyName } : {}),
           admission: opts.admission !== false,
+          // Phases go to stderr even when it is not a terminal: over a serial link the
+          // measurements before the run take tens of seconds, and silence looks like a hang.
           onPhase: (what) => {
-            if (tty && !started) process.stderr.write(`${what}…\n`);
+            if (!started) process.stderr.write(`${what}…\n`);
           },
           onProgress: (n, total) => {
-            if (bar === undefined) return;
+            if (bar === undefined) {
+              if (n === total || Math.floor((4 * n) / total) > Math.floor((4 * (n - 1)) / total))
+                process.stderr.write(`running: ${n}/${total} requests\n`);
+              return;
+            }
             if (!started) {
               bar.start(total, 0);
               started = true;
@@ -93,14 +102,16 @@ export function registerRun(program: Command): void {
         });
         bar?.stop();
         if (opts.trace !== undefined)
-          writeFileSync(
+          writeOutputFile(
             opts.trace,
             JSON.stringify(chromeTrace(r.exec.trace, r.tenants, device.board.tiles, device.board.clockHz)),
+            '--trace',
           );
         if (opts.report !== undefined)
-          writeFileSync(
+          writeOutputFile(
             opts.report,
-            htmlReport(r, loaded.scenario.name ?? file, device.board.tiles, device.board.clockHz),
+            htmlReport(r, loaded.scenario.name ?? file, device.board, loaded.scenario.description),
+            '--report',
           );
         if (fn && opts.outputs !== undefined) writeOutputs(opts.outputs, r, fn.outputs);
         const outputs = fn?.outputs.map((o) => o.length);
@@ -109,11 +120,13 @@ export function registerRun(program: Command): void {
             JSON.stringify({ ...toJson(r), ...(outputs ? { outputs } : {}) }, null, 2) + '\n',
           );
         else {
+          process.stdout.write(scenarioHeader(loaded.scenario, file));
           printSummary(r);
           if (fn)
             process.stdout.write(
               `real outputs: ${r.tenants.map((t, i) => `${t.name} ${fn.outputs[i]!.length}`).join(', ')}${opts.outputs !== undefined ? ` (written to ${opts.outputs})` : ''}\n`,
             );
+          if (opts.explain === true) process.stdout.write(explanation(file));
         }
         reportViolations(r, opts.strict === true);
       } finally {
@@ -127,13 +140,34 @@ function writeOutputs(dir: string, r: SessionResult, outputs: readonly (readonly
   outputs.forEach((list, i) => {
     if (list.length === 0) return;
     const sub = join(dir, r.tenants[i]!.name);
-    mkdirSync(sub, { recursive: true });
-    for (const o of list) {
-      const path = join(sub, `${o.seq}.npy`);
-      writeFileSync(`${path}.tmp`, formatNpy(o.output.quantized, o.output.shape));
-      renameSync(`${path}.tmp`, path);
-    }
+    for (const o of list)
+      writeOutputFile(join(sub, `${o.seq}.npy`), formatNpy(o.output.quantized, o.output.shape), '--outputs');
   });
+}
+
+function scenarioHeader(s: Scenario, file: string): string {
+  const title = `scenario ${s.name ?? file} (${s.tenants.length} tenants, board ${s.board}, policy ${s.policy})`;
+  return s.description === undefined ? `${title}\n\n` : `${title}:\n  ${s.description}\n\n`;
+}
+
+/** What the figures mean and what to try next (`--explain`, `npm run demo`). */
+export function explanation(file: string): string {
+  const width = Math.max(...[...RUN_METRICS, ...ADMISSION_METRICS].map((m) => m.term.length));
+  const lines = (ms: readonly MetricDefinition[]) => ms.map((m) => `  ${m.term.padEnd(width)}  ${m.meaning}`);
+  return [
+    '',
+    'What the numbers mean (docs/scenario.md):',
+    ...lines(RUN_METRICS),
+    ...lines(ADMISSION_METRICS),
+    '',
+    'Next:',
+    `  npx cotenant analyze ${file}   # the admission table alone, and what would make a rejected tenant fit`,
+    `  npx cotenant run ${file} --report out/report.html --trace out/trace.json   # HTML report; trace for ui.perfetto.dev`,
+    `  npx cotenant compare ${file}   # every policy on the same arrivals`,
+    `  npx cotenant run ${file} --policy fcfs   # one baseline policy`,
+    '  npx cotenant models; npx cotenant boards   # what a scenario can name',
+    '',
+  ].join('\n');
 }
 
 function toJson(r: SessionResult): object {
