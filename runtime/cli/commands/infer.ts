@@ -1,4 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../../boards/errors.ts';
@@ -7,6 +7,7 @@ import { compilePackage, inferCompiled, inputFromFile, outputTensor } from '../.
 import { readModelPackage } from '../../models/package-io.ts';
 import { formatNpy } from '../../tensor-file.ts';
 import { openDevice } from '../open-device.ts';
+import { writeOutputFile } from '../output-file.ts';
 
 export function registerInfer(program: Command): void {
   program
@@ -56,11 +57,8 @@ export function registerInfer(program: Command): void {
           const compiled = compilePackage(pkg, device.board, { tiles, granule: parseGranule(opts.granule) });
           const r = await inferCompiled(device, compiled, pkg, input);
           const out = outputTensor(pkg, r.raw);
-          if (opts.out !== undefined) {
-            const tmp = `${opts.out}.tmp-${process.pid}`;
-            await writeFile(tmp, formatNpy(opts.float ? out.float : out.quantized, out.shape));
-            await rename(tmp, opts.out);
-          }
+          if (opts.out !== undefined)
+            writeOutputFile(opts.out, formatNpy(opts.float ? out.float : out.quantized, out.shape), '--out');
           let best = 0;
           out.float.forEach((v, i) => {
             if (v > out.float[best]!) best = i;
