@@ -79,7 +79,7 @@ export function encodeProgram(program: readonly Instruction[]): Uint8Array {
   return out;
 }
 
-/** Decodes the word at `offset`; `baseOffset` is added to error positions (program address). */
+/** Decodes the word at byte `offset`; errors report that offset (the program address). */
 export function decodeWord(bytes: Uint8Array, offset = 0): Instruction {
   if (offset < 0 || offset + WORD_BYTES > bytes.length) {
     throw new IsaError(
