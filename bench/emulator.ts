@@ -76,14 +76,14 @@ function functionalConv(): { macs: number; seconds: number } {
   b.writeMemory(input, fill(H * W * C, 1));
   b.writeMemory(weights, fill(9 * C * K, 2));
   const prog = encodeProgram([
-    instr('CFG_CONV_IN', { b: H, c: W, d: C }),
-    instr('CFG_CONV_OUT', { b: H, c: W, d: K }),
-    instr('CFG_CONV_KERNEL', { a: 3, b: 1, c: 1 }),
-    instr('CFG_TILE', { b: 64, c: 64, d: 288 }),
-    instr('CFG_ADDR_IN', { b: input, c: weights }),
-    instr('CFG_ADDR_OUT', { b: out }),
-    instr('CFG_STRIDE', { b: C, c: K, d: K }),
-    instr('CFG_QUANT', { flags: 1, b: 1, c: 12 }),
+    instr('CFG_CONV_IN', { inH: H, inW: W, inC: C }),
+    instr('CFG_CONV_OUT', { outH: H, outW: W, outC: K }),
+    instr('CFG_CONV_KERNEL', { kernel: 3, stride: 1, padding: 1 }),
+    instr('CFG_TILE', { tileI: 64, tileJ: 64, tileK: 288 }),
+    instr('CFG_ADDR_IN', { addrA: input, addrB: weights }),
+    instr('CFG_ADDR_OUT', { addrC: out }),
+    instr('CFG_STRIDE', { strideA: C, strideB: K, strideC: K }),
+    instr('CFG_QUANT', { flags: 1, multiplier: 1, shift: 12 }),
     instr('LOOP_CONV'),
     instr('END'),
   ]);

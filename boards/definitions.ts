@@ -1,5 +1,5 @@
-// The board catalogue. Parameters for `emu` and `moca-8t` are those of DESIGN.md / the MoCA
-// evaluation SoC; latencies are typical DDR3 / L2 figures at 1 GHz (see docs/emulator.md).
+// The board catalogue. Parameters for `emu` and `moca-8t` are those of the MoCA evaluation SoC
+// (docs/emulator.md, "The boards"); latencies are DDR3 / L2 figures at 1 GHz (same place).
 import type { BoardDefinition, BoardId, FlashLayout } from './types.ts';
 
 const KiB = 1024;
@@ -24,7 +24,10 @@ const COMMON = {
   l2BankBytesPerCycle: 16,
   dramBytesPerCycle: 16,
   dramChannels: 2,
+  dramBanksPerChannel: 8,
   dramLatencyCycles: 100,
+  // DDR3-1600 (JEDEC speed bin 11-11-11): tRP = tRCD = 13.75 ns → 27.5 ns at 1 GHz
+  dramRowMissCycles: 28,
   l2HitLatencyCycles: 20,
   tileBusBytesPerCycle: 16,
   dmaMaxInflight: 16,

@@ -49,6 +49,9 @@ export const TILE_REGISTERS = {
   PERF_MACS_HI: 0x44,
   GRANULES: 0x48, //         ro  granule-end markers retired since reset
   LAST_TAG: 0x4c, //         ro  tag of the last granule-end marker
+  // cotenant devkit extensions (CAPS_TRAFFIC_GEN, CAPS_THROTTLE_CREDIT; docs/registers.md):
+  TRAFFIC_GEN: 0x50, //      rw  DRAM traffic generator on the tile's port: [15:0] bytes/cycle in 8.8 fixed point, 0xffff = saturate, 0 = off
+  THROTTLE_CREDIT: 0x54, //  rw  most credit (beats) the throttle engine may bank; 0xffffffff (reset) = unlimited as MoCA's engine
 } as const;
 
 export type GlobalRegisterName = keyof typeof GLOBAL_REGISTERS;
@@ -62,6 +65,22 @@ export const STATUS_THROTTLED = 1 << 2;
 export const CAPS_THROTTLE = 1 << 0;
 export const CAPS_FUNCTIONAL = 1 << 1;
 export const CAPS_FLASH = 1 << 2;
+export const CAPS_TRAFFIC_GEN = 1 << 3;
+export const CAPS_THROTTLE_CREDIT = 1 << 4;
+
+/** TRAFFIC_GEN value for a saturating generator (both tile ports at full rate). */
+export const TRAFFIC_GEN_SATURATE = 0xffff;
+
+/** TRAFFIC_GEN value for a constant demand of `bytesPerCycle` (rounded up: a generator
+ *  never asks for less than requested, so a measurement under it stays a worst case). */
+export function encodeTrafficGen(bytesPerCycle: number): number {
+  if (!(bytesPerCycle >= 0)) throw new RangeError(`traffic rate ${bytesPerCycle} is not a byte rate`);
+  if (bytesPerCycle === Number.POSITIVE_INFINITY) return TRAFFIC_GEN_SATURATE;
+  return Math.min(TRAFFIC_GEN_SATURATE - 1, Math.ceil(bytesPerCycle * 256));
+}
+
+/** THROTTLE_CREDIT reset value: the engine banks credit without limit (MoCA's behaviour). */
+export const THROTTLE_CREDIT_UNLIMITED = 0xffffffff;
 
 export function isTileRegister(name: string): name is TileRegisterName {
   return Object.prototype.hasOwnProperty.call(TILE_REGISTERS, name);

@@ -44,8 +44,13 @@ export interface BoardDefinition {
   /** Peak DRAM bandwidth of all channels together, bytes per cycle. */
   readonly dramBytesPerCycle: number;
   readonly dramChannels: number;
-  /** Load-to-use latency of a DRAM access (row miss, FR-FCFS queue empty), cycles. */
+  /** Banks per DRAM channel (a DDR3 device has 8). */
+  readonly dramBanksPerChannel: number;
+  /** Load-to-use latency of a DRAM access with the controller's queues empty and the row
+   *  open (a lone sequential stream), cycles. Queueing and row conflicts add to it. */
   readonly dramLatencyCycles: number;
+  /** Extra latency of a row conflict: precharge + activate (DDR3 tRP + tRCD), cycles. */
+  readonly dramRowMissCycles: number;
   readonly l2HitLatencyCycles: number;
   /** Width of a tile's DMA port, bytes per cycle. */
   readonly tileBusBytesPerCycle: number;

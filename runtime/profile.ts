@@ -10,6 +10,7 @@ import { compileModel } from './compiler/compile.ts';
 import type { CompiledModel, GranuleSpec } from './compiler/types.ts';
 import { dataImage, makeWeights, type ModelData } from './compiler/weights.ts';
 import { loadModel } from './models/index.ts';
+import { layerClass, type LayerClass } from './models/layer-class.ts';
 
 export interface RunOptions {
   /** Physical tile that runs the group's tile 0 (default 0). */
@@ -18,6 +19,21 @@ export interface RunOptions {
   readonly data?: ModelData;
   /** Give up (TimeoutError) when a step has not finished after this many board cycles. */
   readonly maxStepCycles?: number;
+  /** Read the board's counters after every step (RunResult.perStep). */
+  readonly perStep?: boolean;
+}
+
+/** One step's share of the board counters (its tiles' MACs and throttle stalls; the
+ *  board-wide DRAM bytes, which are the step's own when the model runs alone). */
+export interface StepCounters {
+  readonly step: number;
+  readonly layers: { readonly first: number; readonly last: number };
+  readonly cycles: number;
+  readonly macs: number;
+  readonly dramBytesRead: number;
+  readonly dramBytesWritten: number;
+  readonly stallCycles: number;
+  readonly estCycles: number;
 }
 
 export interface TileCounters {
@@ -40,6 +56,8 @@ export interface RunResult {
   readonly stallCycles: number;
   readonly utilization: number;
   readonly perTile: TileCounters[];
+  /** Present when RunOptions.perStep was set. */
+  readonly perStep?: StepCounters[];
 }
 
 const DEFAULT_MAX_STEP_CYCLES = 1e12;
@@ -96,6 +114,13 @@ export async function runCompiled(
   let now = startCycle;
   const events: BoardEvent[] = [];
   const stepCycles: number[] = [];
+  const perStep: StepCounters[] = [];
+  const snapshot = async () => ({
+    rd: await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI'),
+    wr: await read64(device, 'DRAM_WR_LO', 'DRAM_WR_HI'),
+    tiles: await Promise.all(phys.map((t) => tileCounters(device, t))),
+  });
+  let last = opts.perStep ? { rd: rd0, wr: wr0, tiles: before } : undefined;
 
   for (const step of compiled.steps) {
     const stepStart = now;
@@ -138,6 +163,22 @@ export async function runCompiled(
     );
     now = Math.max(stepStart, doneAt);
     stepCycles.push(now - stepStart);
+    if (last !== undefined) {
+      const cur = await snapshot();
+      const sum = (k: 'macs' | 'stallCycles') =>
+        cur.tiles.reduce((s, c, i) => s + c[k] - last!.tiles[i]![k], 0);
+      perStep.push({
+        step: step.index,
+        layers: step.layers,
+        cycles: now - stepStart,
+        macs: sum('macs'),
+        dramBytesRead: cur.rd - last.rd,
+        dramBytesWritten: cur.wr - last.wr,
+        stallCycles: sum('stallCycles'),
+        estCycles: step.estCycles,
+      });
+      last = cur;
+    }
   }
 
   const after = await Promise.all(phys.map((t) => tileCounters(device, t)));
@@ -166,6 +207,7 @@ export async function runCompiled(
     stallCycles: perTile.reduce((s, t) => s + t.stallCycles, 0),
     utilization: cycles > 0 ? macs / (dim * dim * compiled.tiles * cycles) : 0,
     perTile,
+    ...(opts.perStep ? { perStep } : {}),
   };
 }
 
@@ -174,6 +216,16 @@ export interface ProfileOptions {
   readonly granule: GranuleSpec;
   /** Run with seeded random weights in functional mode (default: timing mode). */
   readonly functionalSeed?: number;
+  /** Report every step's counters with its layers (ProfileResult.layers). */
+  readonly layers?: boolean;
+}
+
+/** One step of a profiled run with the layers it ran (one layer with granule `layer`). */
+export interface LayerProfile extends StepCounters {
+  readonly names: readonly string[];
+  readonly classes: readonly LayerClass[];
+  /** MACs / (DIM² · tiles · cycles). */
+  readonly utilization: number;
 }
 
 export interface ProfileResult extends RunResult {
@@ -183,6 +235,7 @@ export interface ProfileResult extends RunResult {
   readonly steps: number;
   readonly estCycles: number;
   readonly ms: number;
+  readonly layers?: LayerProfile[];
 }
 
 export async function profileModel(
@@ -198,9 +251,20 @@ export async function profileModel(
     functional: opts.functionalSeed !== undefined,
   });
   const data = opts.functionalSeed !== undefined ? makeWeights(model, opts.functionalSeed) : undefined;
-  const r = await runCompiled(device, compiled, data ? { data } : {});
+  const r = await runCompiled(device, compiled, { ...(data ? { data } : {}), perStep: opts.layers === true });
+  const dim = device.board.dim;
+  const layers = r.perStep?.map((s) => {
+    const ls = model.layers.slice(s.layers.first, s.layers.last + 1);
+    return {
+      ...s,
+      names: ls.map((l) => l.name),
+      classes: ls.map(layerClass),
+      utilization: s.cycles > 0 ? s.macs / (dim * dim * opts.tiles * s.cycles) : 0,
+    };
+  });
   return {
     ...r,
+    ...(layers ? { layers } : {}),
     model: model.name,
     board: device.board.id,
     tiles: opts.tiles,

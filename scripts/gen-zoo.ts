@@ -1,5 +1,5 @@
-// Converts the shared MoCA layer tables (../shared/models/*.json, read only here) into the
-// repo's own compact zoo under runtime/models/zoo/. Run once: `npx tsx scripts/gen-zoo.ts [dir]`.
+// Converts MoCA layer tables (JSON per model, described in docs/models.md; read only here) into
+// the repo's own compact zoo under runtime/models/zoo/. Run once: `npx tsx scripts/gen-zoo.ts <dir>`.
 // Keeps what the compiler needs (shapes, stride/padding, pool, relu, data flow, concat,
 // split); drops provenance. Checks per-layer MACs / weight bytes against the source.
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
@@ -7,7 +7,11 @@ import { join } from 'node:path';
 
 type Src = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const srcDir = process.argv[2] ?? '/work/shared/models';
+const srcDir = process.argv[2];
+if (srcDir === undefined) {
+  console.error('usage: npx tsx scripts/gen-zoo.ts <dir with the layer-table JSON files> (docs/models.md)');
+  process.exit(2);
+}
 const outDir = new URL('../runtime/models/zoo/', import.meta.url).pathname;
 
 const NAMES: Record<string, string> = {

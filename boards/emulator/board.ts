@@ -8,6 +8,8 @@ import {
   CAPS_FLASH,
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
+  CAPS_THROTTLE_CREDIT,
+  CAPS_TRAFFIC_GEN,
   GLOBAL_REGISTERS as G,
   encodeBoardId,
   encodeFwVersion,
@@ -77,6 +79,7 @@ export class NpuBoard implements EmulatedBoard {
     const cost: CostContext = {
       dim: def.dim,
       scratchpadBytes: def.scratchpadBytes,
+      accumulatorBytes: def.accumulatorBytes,
       requestBytes: def.dmaRequestBytes,
       dramLatency: def.dramLatencyCycles,
       l2Latency: def.l2HitLatencyCycles,
@@ -175,7 +178,8 @@ export class NpuBoard implements EmulatedBoard {
         return m === undefined ? 0 : encodeFwVersion(m.version);
       case G.CAPS:
         return (
-          (this.throttleCap() ? CAPS_THROTTLE : 0) |
+          (this.throttleCap() ? CAPS_THROTTLE | CAPS_THROTTLE_CREDIT : 0) |
+          CAPS_TRAFFIC_GEN |
           (m?.functional ? CAPS_FUNCTIONAL : 0) |
           (this.opts.flash ? CAPS_FLASH : 0)
         );
@@ -235,6 +239,10 @@ export class NpuBoard implements EmulatedBoard {
         );
       case T.THROTTLE:
         return t.throttleReg;
+      case T.TRAFFIC_GEN:
+        return t.trafficGen;
+      case T.THROTTLE_CREDIT:
+        return this.throttleCap() ? t.creditReg : 0;
       case T.REGION_BASE:
         return t.regionBase;
       case T.REGION_LIMIT:
@@ -308,6 +316,14 @@ export class NpuBoard implements EmulatedBoard {
       case T.THROTTLE:
         if (!this.throttleCap()) return;
         t.writeThrottle(v);
+        this.solver.solve(this.tiles, this.now);
+        return;
+      case T.THROTTLE_CREDIT:
+        if (!this.throttleCap()) return;
+        t.writeCredit(v);
+        return;
+      case T.TRAFFIC_GEN:
+        t.trafficGen = v & 0xffff;
         this.solver.solve(this.tiles, this.now);
         return;
       case T.REGION_BASE:

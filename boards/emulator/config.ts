@@ -1,6 +1,7 @@
 // A tile's configuration registers, set by the CFG_* instructions (docs/isa.md) and read by
 // the loop macro-ops and MVIN/MVOUT. They persist across programs until reset.
-import type { Instruction } from '../isa/index.ts';
+import { FLAG_RELU, type Instruction } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 
 export interface TileConfig {
   I: number;
@@ -81,63 +82,76 @@ export function resetConfig(): TileConfig {
 export function applyConfig(cfg: TileConfig, ins: Instruction): boolean {
   switch (ins.op) {
     case 'CFG_GEMM':
-      cfg.I = ins.b;
-      cfg.J = ins.c;
-      cfg.K = ins.d;
+      cfg.I = ins.I;
+      cfg.J = ins.J;
+      cfg.K = ins.K;
       return true;
     case 'CFG_TILE':
-      cfg.tileI = ins.b;
-      cfg.tileJ = ins.c;
-      cfg.tileK = ins.d;
+      cfg.tileI = ins.tileI;
+      cfg.tileJ = ins.tileJ;
+      cfg.tileK = ins.tileK;
       return true;
     case 'CFG_ADDR_IN':
-      cfg.addrA = ins.b;
-      cfg.addrB = ins.c;
-      cfg.addrBias = ins.d;
+      cfg.addrA = ins.addrA;
+      cfg.addrB = ins.addrB;
+      cfg.addrBias = ins.addrBias;
       return true;
     case 'CFG_ADDR_OUT':
-      cfg.addrC = ins.b;
+      cfg.addrC = ins.addrC;
       return true;
     case 'CFG_STRIDE':
-      cfg.strideA = ins.b;
-      cfg.strideB = ins.c;
-      cfg.strideC = ins.d;
+      cfg.strideA = ins.strideA;
+      cfg.strideB = ins.strideB;
+      cfg.strideC = ins.strideC;
       return true;
     case 'CFG_QUANT':
-      cfg.relu = (ins.flags & 1) !== 0;
-      cfg.multiplier = ins.b;
-      cfg.shift = ins.c;
+      cfg.relu = (ins.flags & FLAG_RELU) !== 0;
+      cfg.multiplier = ins.multiplier;
+      cfg.shift = ins.shift;
       return true;
     case 'CFG_CONV_IN':
-      cfg.inH = ins.b;
-      cfg.inW = ins.c;
-      cfg.inC = ins.d;
+      cfg.inH = ins.inH;
+      cfg.inW = ins.inW;
+      cfg.inC = ins.inC;
       return true;
     case 'CFG_CONV_OUT':
-      cfg.outH = ins.b;
-      cfg.outW = ins.c;
-      cfg.outC = ins.d;
+      cfg.outH = ins.outH;
+      cfg.outW = ins.outW;
+      cfg.outC = ins.outC;
       return true;
     case 'CFG_CONV_KERNEL':
-      cfg.kernel = ins.a;
-      cfg.convStride = ins.b;
-      cfg.padding = ins.c;
-      cfg.firstRow = ins.d;
+      cfg.kernel = ins.kernel;
+      cfg.convStride = ins.stride;
+      cfg.padding = ins.padding;
+      cfg.firstRow = ins.firstRow;
       return true;
     case 'CFG_POOL':
-      cfg.poolSize = ins.a;
-      cfg.poolStride = ins.b;
-      cfg.poolPadding = ins.c;
-      cfg.pooledH = ins.d >>> 16;
-      cfg.pooledW = ins.d & 0xffff;
+      cfg.poolSize = ins.size;
+      cfg.poolStride = ins.stride;
+      cfg.poolPadding = ins.padding;
+      cfg.pooledH = ins.pooledHW >>> 16;
+      cfg.pooledW = ins.pooledHW & 0xffff;
       return true;
     case 'CFG_LOAD':
-      cfg.loadStride = ins.b;
+      cfg.loadStride = ins.stride;
       return true;
     case 'CFG_STORE':
-      cfg.storeStride = ins.b;
+      cfg.storeStride = ins.stride;
       return true;
-    default:
+    case 'LOOP_MATMUL':
+    case 'LOOP_CONV':
+    case 'LOOP_RESADD':
+    case 'LOOP_POOL':
+    case 'LOOP_VEC':
+    case 'MVIN':
+    case 'MVOUT':
+    case 'PRELOAD':
+    case 'COMPUTE':
+    case 'FENCE':
+    case 'GRANULE_END':
+    case 'END':
       return false;
+    default:
+      return unreachable(ins, 'opcode');
   }
 }

@@ -18,13 +18,15 @@
 // footprint fits this tile's share, else they go to DRAM again.
 import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import type { TileConfig } from './config.ts';
-import { convDims, convRowWindow, poolRowWindow, tileOf } from './footprint.ts';
+import { convDims, convRowWindow, poolRecompute, poolRowWindow, tileOf } from './footprint.ts';
 import { segment, type MemoryTiming, type Segment } from './segment.ts';
 
 export interface CostContext extends MemoryTiming {
   readonly dim: number;
   readonly scratchpadBytes: number;
+  readonly accumulatorBytes: number;
   readonly requestBytes: number;
   /** This tile's share of the L2 capacity. */
   readonly l2Share: number;
@@ -67,8 +69,17 @@ function split(whole: number, tile: number): Split {
 
 // Σ over the tiles of a split of a per-tile quantity (plain functions, no closures: this
 // runs for every loop the tiles issue).
+//
+// Array cycles to stream a tile of r rows through one weight block: the tile is issued as
+// ⌈r/DIM⌉ COMPUTE commands and each takes DIM cycles whatever its row count, because
+// Gemmini's ExecuteController counts the rows it feeds with a counter that wraps at
+// block_size (rows past the command's own are fed as zeros; docs/emulator.md).
+function rowsCycles(r: number, dim: number): number {
+  return Math.ceil(r / dim) * dim;
+}
+
 function sumRows(s: Split, dim: number): number {
-  return s.n === 0 ? 0 : (s.n - 1) * Math.max(s.first, dim) + Math.max(s.last, dim);
+  return s.n === 0 ? 0 : (s.n - 1) * rowsCycles(s.first, dim) + rowsCycles(s.last, dim);
 }
 
 function sumBlocks(s: Split, dim: number): number {
@@ -85,12 +96,15 @@ interface LoopTraffic {
   readonly lastStore: number;
   /** Effective read request size (harmonic mean over the loop's streams). */
   readonly requestBytes: number;
+  /** Write request size (one output row per request, ≤ dmaRequestBytes). */
+  readonly writeRequestBytes: number;
   readonly macs: number;
 }
 
 function loopCost(ctx: CostContext, t: LoopTraffic): OpCost {
   const first = Math.min(t.firstLoad, t.dramRead);
   const fillDrain = t.compute > 0 ? 2 * ctx.dim : 0;
+  const w = t.writeRequestBytes;
   const segments = [
     ...firstAccess(ctx, first),
     segment(ctx, first, 0, 0, 0, t.requestBytes),
@@ -101,9 +115,10 @@ function loopCost(ctx: CostContext, t: LoopTraffic): OpCost {
       t.write - t.lastStore,
       t.compute - t.lastCompute,
       t.requestBytes,
+      w,
     ),
     segment(ctx, 0, 0, 0, t.lastCompute + fillDrain, t.requestBytes),
-    segment(ctx, 0, 0, t.lastStore, 0, t.requestBytes),
+    segment(ctx, 0, 0, t.lastStore, 0, t.requestBytes, w),
   ];
   return {
     segments,
@@ -154,18 +169,31 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   const bias = (ins.flags & FLAG_BIAS) !== 0 && cfg.addrBias !== 0;
   const rows = sumRows(si, dim);
   const colBlocks = sumBlocks(sj, dim);
-  const kBlocks = sumBlocks(sk, dim);
+  // Gemmini's conv loop (LoopConv, gemmini_loop_conv_ws) preloads one weight block per
+  // kernel position and block of ≤ DIM input channels: a conv uses k²·⌈inC/DIM⌉ weight
+  // blocks along K, so an RGB first layer puts 3 channels on the array's 16 rows.
+  const kBlocks =
+    conv && !d.depthwise ? cfg.kernel * cfg.kernel * Math.ceil(cfg.inC / dim) : sumBlocks(sk, dim);
+  const lastKBlocks =
+    conv && !d.depthwise ? Math.max(1, Math.ceil((kBlocks * sk.last) / d.K)) : Math.ceil(sk.last / dim);
+  // A fused pool recomputes the conv outputs its windows share across accumulator tiles.
+  const recompute =
+    conv && (ins.flags & FLAG_FUSED_POOL) !== 0
+      ? poolRecompute(cfg.outW, cfg.pooledW, cfg.poolSize, cfg.poolStride, si.first)
+      : 1;
   let compute: number;
   let lastCompute: number;
   if (d.depthwise) {
     // Each channel's k² weights fill one array column; the other columns idle because
     // every channel needs its own input rows.
     compute = d.J * Math.ceil(d.K / dim) * rows;
-    lastCompute = sj.last * Math.ceil(d.K / dim) * Math.max(si.last, dim);
+    lastCompute = sj.last * Math.ceil(d.K / dim) * rowsCycles(si.last, dim);
   } else {
     compute = rows * colBlocks * kBlocks;
-    lastCompute = Math.max(si.last, dim) * Math.ceil(sj.last / dim) * Math.ceil(sk.last / dim);
+    lastCompute = rowsCycles(si.last, dim) * Math.ceil(sj.last / dim) * lastKBlocks;
   }
+  compute = Math.ceil(compute * recompute);
+  lastCompute = Math.ceil(lastCompute * recompute);
   const macs = d.I * d.J * d.K;
   // A-side stream (matrix A or conv input) and B-side stream (weights).
   let aTotal: number;
@@ -187,7 +215,9 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     aTotal = d.depthwise ? perJ : perJ * sj.n;
     aFirst = Math.min(perJ, inRows * cfg.inW * channels);
     aBlock = convInputBlock(cfg, inRows, si.first, channels);
-    aRow = cfg.strideA === cfg.inC ? cfg.inW * cfg.inC : cfg.inC;
+    // The conv loop moves the input in one scratchpad row per pixel (its channels), and the
+    // DMA issues each row as its own request: an RGB input is read 3 bytes per request.
+    aRow = cfg.inC;
   }
   const bTotal = d.K * d.J * si.n;
   const bFirst = d.K * d.J;
@@ -221,6 +251,7 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     lastCompute,
     lastStore,
     requestBytes,
+    writeRequestBytes: req(ctx, sj.first),
     macs,
   });
 }
@@ -244,8 +275,35 @@ function streamCost(
     lastCompute: Math.ceil(compute / chunks),
     lastStore: Math.ceil(write / chunks),
     requestBytes: req(ctx, rowBytes),
+    writeRequestBytes: req(ctx, rowBytes),
     macs: 0,
   });
+}
+
+/** A residual add or pooling pass as Gemmini's software runs it (docs/emulator.md): the
+ *  operands are moved into the accumulator, then the result is moved out of it, one
+ *  accumulator-sized tile at a time. Every tile reuses the same accumulator rows, so a tile's
+ *  loads wait for the previous tile's store (write-after-read) and its store waits for its
+ *  loads (read-after-write): reads and writes never overlap, and each tile pays one DRAM
+ *  latency for its first load and one for its last store's acknowledgement. */
+function phasedCost(
+  ctx: CostContext,
+  tiles: number,
+  read: number,
+  readRow: number,
+  loadCycles: number,
+  write: number,
+  writeRow: number,
+  storeCycles: number,
+): OpCost {
+  if (read <= 0 && write <= 0)
+    return { segments: [], leadLatency: false, dramRead: 0, l2Read: 0, write: 0, macs: 0 };
+  const segments: Segment[] = [
+    segment(ctx, 0, 0, 0, 2 * tiles * ctx.dramLatency, ctx.requestBytes),
+    segment(ctx, read, 0, 0, loadCycles, req(ctx, readRow)),
+    segment(ctx, 0, 0, write, storeCycles, ctx.requestBytes, req(ctx, writeRow)),
+  ];
+  return { segments, leadLatency: false, dramRead: read, l2Read: 0, write, macs: 0 };
 }
 
 function single(ctx: CostContext, s: Segment, dramRead: number, write: number, macs: number): OpCost {
@@ -268,34 +326,89 @@ export function opCost(ctx: CostContext, ins: Instruction, cfg: TileConfig): OpC
       return matmulLike(ctx, ins, cfg, false);
     case 'LOOP_CONV':
       return matmulLike(ctx, ins, cfg, true);
-    case 'LOOP_RESADD':
-      return streamCost(ctx, 2 * cfg.I * cfg.J, cfg.I * cfg.J, Math.ceil((cfg.I * cfg.J) / dim), cfg.J);
+    case 'LOOP_RESADD': {
+      // tiled_resadd: mvin A, mvin B accumulating onto it, mvout C; a tile fills the whole
+      // accumulator (accumulatorBytes / 4 int32 elements).
+      const elems = cfg.I * cfg.J;
+      const tiles = Math.ceil(elems / (ctx.accumulatorBytes / 4));
+      const rows = Math.ceil(elems / dim);
+      return phasedCost(ctx, tiles, 2 * elems, cfg.J, 2 * rows, elems, cfg.J, rows);
+    }
     case 'LOOP_POOL': {
       if ((ins.flags & FLAG_GLOBAL_AVG) !== 0) {
+        // tiled_global_average: one mvin (one pixel's channels) per pixel, accumulating.
         const input = cfg.inH * cfg.inW * cfg.inC;
-        return streamCost(ctx, input, cfg.inC, Math.ceil(input / dim), cfg.inC);
+        return phasedCost(ctx, 1, input, cfg.inC, Math.ceil(input / dim), cfg.inC, cfg.inC, 1);
       }
+      // tiled_pool: the input is moved into half of the accumulator in rows of at most
+      // MAX_BLOCK_LEN_ACC·DIM = DIM channels (16-byte requests), then the pooling store reads
+      // window² accumulator rows per pooled row, plus one (MoCA's own per-tile estimate in
+      // tiled_pool_bubble_calculate), and writes each pooled pixel's DIM channels as one
+      // row. Tiles fill half the accumulator so the next tile's loads overlap this tile's
+      // store (double buffering), as for the conv and matmul loops.
       const win = poolRowWindow(cfg);
       const input = (win.iy1 - win.iy0) * cfg.inW * cfg.inC;
       const out = cfg.pooledH * cfg.pooledW * cfg.inC;
-      return streamCost(ctx, input, out, Math.ceil((out * cfg.poolSize * cfg.poolSize) / dim), cfg.inC);
+      const tiles = Math.max(1, Math.ceil(input / (ctx.accumulatorBytes / 8)));
+      const store = Math.ceil(out / dim) * (cfg.poolSize * cfg.poolSize + 1);
+      const row = Math.min(dim, cfg.inC);
+      return loopCost(ctx, {
+        firstLoad: Math.ceil(input / tiles),
+        dramRead: input,
+        l2Read: 0,
+        write: out,
+        compute: store,
+        lastCompute: Math.ceil(store / tiles),
+        lastStore: Math.ceil(out / tiles),
+        requestBytes: req(ctx, row),
+        writeRequestBytes: req(ctx, row),
+        macs: 0,
+      });
     }
     case 'LOOP_VEC':
       // Three passes over each row (max/mean, exp-sum/variance, normalise).
       return streamCost(ctx, cfg.I * cfg.J, cfg.I * cfg.J, Math.ceil((3 * cfg.I * cfg.J) / dim), cfg.J);
     case 'MVIN': {
-      const rowBytes = ins.d * ((ins.flags & FLAG_TO_ACC) !== 0 ? 4 : 1);
-      const bytes = ins.a * rowBytes;
+      const rowBytes = ins.cols * ((ins.flags & FLAG_TO_ACC) !== 0 ? 4 : 1);
+      const bytes = ins.rows * rowBytes;
       return single(ctx, segment(ctx, bytes, 0, 0, 0, req(ctx, rowBytes)), bytes, 0, 0);
     }
     case 'MVOUT':
-      return single(ctx, segment(ctx, 0, 0, ins.a * ins.d, 0, ctx.requestBytes), 0, ins.a * ins.d, 0);
+      return single(
+        ctx,
+        segment(ctx, 0, 0, ins.rows * ins.cols, 0, ctx.requestBytes),
+        0,
+        ins.rows * ins.cols,
+        0,
+      );
     case 'PRELOAD':
       return single(ctx, segment(ctx, 0, 0, 0, dim, ctx.requestBytes), 0, 0, 0);
     case 'COMPUTE':
-      return single(ctx, segment(ctx, 0, 0, 0, ins.a + 2 * dim, ctx.requestBytes), 0, 0, ins.a * dim * dim);
-    default:
+      return single(
+        ctx,
+        segment(ctx, 0, 0, 0, ins.rows + 2 * dim, ctx.requestBytes),
+        0,
+        0,
+        ins.rows * dim * dim,
+      );
+    case 'CFG_GEMM':
+    case 'CFG_TILE':
+    case 'CFG_ADDR_IN':
+    case 'CFG_ADDR_OUT':
+    case 'CFG_STRIDE':
+    case 'CFG_QUANT':
+    case 'CFG_CONV_IN':
+    case 'CFG_CONV_OUT':
+    case 'CFG_CONV_KERNEL':
+    case 'CFG_POOL':
+    case 'CFG_LOAD':
+    case 'CFG_STORE':
+    case 'FENCE':
+    case 'GRANULE_END':
+    case 'END':
       return undefined;
+    default:
+      return unreachable(ins, 'opcode');
   }
 }
 

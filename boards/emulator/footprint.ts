@@ -3,6 +3,7 @@
 // touch is checked against the tile's region first; nothing is read or written on a fault).
 import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_DEPTHWISE, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import type { TileConfig } from './config.ts';
 
 export interface Access {
@@ -135,12 +136,30 @@ export function accessesOf(ins: Instruction, cfg: TileConfig): { reads: Access[]
       };
     case 'MVIN': {
       const elem = (f & FLAG_TO_ACC) !== 0 ? 4 : 1;
-      return { reads: rowsAccess(ins.b, ins.a, ins.d * elem, cfg.loadStride), writes: [] };
+      return { reads: rowsAccess(ins.dram, ins.rows, ins.cols * elem, cfg.loadStride), writes: [] };
     }
     case 'MVOUT':
-      return { reads: [], writes: rowsAccess(ins.b, ins.a, ins.d, cfg.storeStride) };
-    default:
+      return { reads: [], writes: rowsAccess(ins.dram, ins.rows, ins.cols, cfg.storeStride) };
+    case 'PRELOAD':
+    case 'COMPUTE':
+    case 'CFG_GEMM':
+    case 'CFG_TILE':
+    case 'CFG_ADDR_IN':
+    case 'CFG_ADDR_OUT':
+    case 'CFG_STRIDE':
+    case 'CFG_QUANT':
+    case 'CFG_CONV_IN':
+    case 'CFG_CONV_OUT':
+    case 'CFG_CONV_KERNEL':
+    case 'CFG_POOL':
+    case 'CFG_LOAD':
+    case 'CFG_STORE':
+    case 'FENCE':
+    case 'GRANULE_END':
+    case 'END':
       return { reads: [], writes: [] };
+    default:
+      return unreachable(ins, 'opcode');
   }
 }
 
@@ -191,4 +210,30 @@ export function tilesFit(
   const tJ = tileOf(cfg.tileJ, d.J);
   const tK = tileOf(cfg.tileK, d.K);
   return tI * tK + tK * tJ <= scratchpadBytes / 2 && tI * tJ * 4 <= accumulatorBytes / 2;
+}
+
+/** How many conv outputs a fused-pool conv computes per one it keeps, given accumulator
+ *  tiles of `tilePixels` conv outputs: a tile must hold whole pool windows, so windows
+ *  that overlap a tile edge (size > stride) recompute the shared rows or columns in both
+ *  tiles, as Gemmini's conv loop does with its pooled tile (porows × pocols; the conv rows
+ *  it computes are porows·stride + size − stride, gemmini.h tiled_conv). The tile is taken
+ *  as whole pooled rows when it holds at least one, else as one pooled row of as many
+ *  pooled columns as fit. 1 when windows do not overlap. */
+export function poolRecompute(
+  outW: number,
+  pooledW: number,
+  size: number,
+  stride: number,
+  tilePixels: number,
+): number {
+  const halo = size - stride;
+  if (halo <= 0 || stride <= 0 || outW <= 0 || pooledW <= 0) return 1;
+  const rowsPerTile = Math.floor(tilePixels / outW);
+  if (rowsPerTile >= size) {
+    const pr = Math.max(1, Math.floor((rowsPerTile - halo) / stride));
+    return (pr * stride + halo) / (pr * stride);
+  }
+  const colsPerTile = Math.floor(tilePixels / size);
+  const pc = Math.max(1, Math.min(pooledW, Math.floor((colsPerTile - halo) / stride)));
+  return ((stride + halo) * (pc * stride + halo)) / (stride * pc * stride);
 }

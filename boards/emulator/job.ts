@@ -6,8 +6,8 @@
 // local rows conflict (read-after-write, write-after-read, write-after-write on the same
 // scratchpad or accumulator rows), as Gemmini's reorder buffer does. DRAM is not tracked:
 // a program that reads back what it stored uses FENCE (docs/isa.md).
-import type { Instruction } from '../isa/index.ts';
-import { FLAG_TO_ACC } from '../isa/index.ts';
+import { FLAG_TO_ACC, type Instruction, type UnitInstruction } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import type { TileConfig } from './config.ts';
 import type { OpCost } from './costs.ts';
 import type { Segment } from './segment.ts';
@@ -27,26 +27,37 @@ export interface LocalFootprint {
 
 const NONE: readonly [number, number] = [0, 0];
 
-export function footprintOf(ins: Instruction, dim: number, preloadAccRow: number): LocalFootprint {
+export function footprintOf(
+  ins: UnitInstruction<'fine'>,
+  dim: number,
+  preloadAccRow: number,
+): LocalFootprint {
   switch (ins.op) {
-    case 'MVIN':
+    case 'MVIN': {
+      const rows: readonly [number, number] = [ins.localRow, ins.localRow + ins.rows];
       return (ins.flags & FLAG_TO_ACC) !== 0
-        ? { spadRead: NONE, spadWrite: NONE, accRead: NONE, accWrite: [ins.c, ins.c + ins.a] }
-        : { spadRead: NONE, spadWrite: [ins.c, ins.c + ins.a], accRead: NONE, accWrite: NONE };
+        ? { spadRead: NONE, spadWrite: NONE, accRead: NONE, accWrite: rows }
+        : { spadRead: NONE, spadWrite: rows, accRead: NONE, accWrite: NONE };
+    }
     case 'PRELOAD':
-      return { spadRead: [ins.b, ins.b + dim], spadWrite: NONE, accRead: NONE, accWrite: NONE };
+      return { spadRead: [ins.spadRow, ins.spadRow + dim], spadWrite: NONE, accRead: NONE, accWrite: NONE };
     case 'COMPUTE':
       // Accumulating reads the rows it writes; overwriting only writes them.
       return {
-        spadRead: [ins.b, ins.b + ins.a],
+        spadRead: [ins.spadRow, ins.spadRow + ins.rows],
         spadWrite: NONE,
-        accRead: [preloadAccRow, preloadAccRow + ins.a],
-        accWrite: [preloadAccRow, preloadAccRow + ins.a],
+        accRead: [preloadAccRow, preloadAccRow + ins.rows],
+        accWrite: [preloadAccRow, preloadAccRow + ins.rows],
       };
     case 'MVOUT':
-      return { spadRead: NONE, spadWrite: NONE, accRead: [ins.c, ins.c + ins.a], accWrite: NONE };
+      return {
+        spadRead: NONE,
+        spadWrite: NONE,
+        accRead: [ins.accRow, ins.accRow + ins.rows],
+        accWrite: NONE,
+      };
     default:
-      return { spadRead: NONE, spadWrite: NONE, accRead: NONE, accWrite: NONE };
+      return unreachable(ins, 'fine-grained opcode');
   }
 }
 

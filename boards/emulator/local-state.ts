@@ -1,8 +1,14 @@
 // Functional mode's tile-local state for the fine-grained ops (MVIN, PRELOAD, COMPUTE,
 // MVOUT): scratchpad rows of DIM int8, accumulator rows of DIM int32, and the array's
 // DIM×DIM weight block. Allocated only when a functional fine-grained op first runs.
-import type { Instruction } from '../isa/index.ts';
-import { FLAG_ACCUMULATE, FLAG_TO_ACC } from '../isa/index.ts';
+import {
+  FLAG_ACCUMULATE,
+  FLAG_TO_ACC,
+  inUnit,
+  type Instruction,
+  type UnitInstruction,
+} from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import type { TileConfig } from './config.ts';
 import { requantRow } from './requant.ts';
 import type { SparseMemory } from './sparse-memory.ts';
@@ -24,18 +30,18 @@ export class LocalState {
   }
 
   /** Executes a fine-grained op whose ranges were already checked. */
-  run(mem: SparseMemory, ins: Instruction, cfg: TileConfig): void {
+  run(mem: SparseMemory, ins: UnitInstruction<'fine'>, cfg: TileConfig): void {
     const dim = this.dim;
     switch (ins.op) {
       case 'MVIN': {
         const toAcc = (ins.flags & FLAG_TO_ACC) !== 0;
-        const rowBytes = ins.d * (toAcc ? 4 : 1);
-        const data = mem.readRows(ins.b, ins.a, rowBytes, cfg.loadStride);
+        const rowBytes = ins.cols * (toAcc ? 4 : 1);
+        const data = mem.readRows(ins.dram, ins.rows, rowBytes, cfg.loadStride);
         const view = new DataView(data.buffer, data.byteOffset, data.length);
-        for (let r = 0; r < ins.a; r++) {
-          const row = (ins.c + r) * dim;
+        for (let r = 0; r < ins.rows; r++) {
+          const row = (ins.localRow + r) * dim;
           for (let j = 0; j < dim; j++) {
-            const inside = j < ins.d;
+            const inside = j < ins.cols;
             if (toAcc) this.acc[row + j] = inside ? view.getInt32(r * rowBytes + 4 * j, true) : 0;
             else this.spad[row + j] = inside ? view.getInt8(r * rowBytes + j) : 0;
           }
@@ -43,22 +49,22 @@ export class LocalState {
         return;
       }
       case 'MVOUT': {
-        const out = new Int8Array(ins.a * ins.d);
+        const out = new Int8Array(ins.rows * ins.cols);
         const q = { multiplier: cfg.multiplier, shift: cfg.shift, relu: cfg.relu };
-        for (let r = 0; r < ins.a; r++)
-          requantRow(this.acc.subarray((ins.c + r) * dim), ins.d, q, out, r * ins.d);
-        mem.writeRows(ins.b, new Uint8Array(out.buffer), ins.a, ins.d, cfg.storeStride);
+        for (let r = 0; r < ins.rows; r++)
+          requantRow(this.acc.subarray((ins.accRow + r) * dim), ins.cols, q, out, r * ins.cols);
+        mem.writeRows(ins.dram, new Uint8Array(out.buffer), ins.rows, ins.cols, cfg.storeStride);
         return;
       }
       case 'PRELOAD':
-        this.weights.set(this.spad.subarray(ins.b * dim, (ins.b + dim) * dim));
-        this.preloadAccRow = ins.c;
+        this.weights.set(this.spad.subarray(ins.spadRow * dim, (ins.spadRow + dim) * dim));
+        this.preloadAccRow = ins.accRow;
         return;
       case 'COMPUTE': {
         const accumulate = (ins.flags & FLAG_ACCUMULATE) !== 0;
         const w = this.weights;
-        for (let r = 0; r < ins.a; r++) {
-          const aRow = (ins.b + r) * dim;
+        for (let r = 0; r < ins.rows; r++) {
+          const aRow = (ins.spadRow + r) * dim;
           const cRow = (this.preloadAccRow + r) * dim;
           for (let j = 0; j < dim; j++) {
             let s = accumulate ? this.acc[cRow + j]! : 0;
@@ -69,7 +75,7 @@ export class LocalState {
         return;
       }
       default:
-        return;
+        return unreachable(ins, 'fine-grained opcode');
     }
   }
 }
@@ -86,28 +92,32 @@ export function localRangeProblem(
   accRows: number,
   preloadAccRow: number,
 ): { code: 'range' | 'illegal'; why: string } | undefined {
+  if (!inUnit(ins, 'fine')) return undefined;
   switch (ins.op) {
     case 'MVIN': {
-      if (ins.d > dim) return { code: 'illegal', why: `MVIN of ${ins.d} columns exceeds DIM ${dim}` };
+      if (ins.cols > dim) return { code: 'illegal', why: `MVIN of ${ins.cols} columns exceeds DIM ${dim}` };
       const rows = (ins.flags & FLAG_TO_ACC) !== 0 ? accRows : spadRows;
-      return inside(ins.c, ins.a, rows)
+      return inside(ins.localRow, ins.rows, rows)
         ? undefined
-        : { code: 'range', why: `MVIN rows ${ins.c}..${ins.c + ins.a - 1} outside ${rows} local rows` };
+        : {
+            code: 'range',
+            why: `MVIN rows ${ins.localRow}..${ins.localRow + ins.rows - 1} outside ${rows} local rows`,
+          };
     }
     case 'MVOUT':
-      if (ins.d > dim) return { code: 'illegal', why: `MVOUT of ${ins.d} columns exceeds DIM ${dim}` };
-      return inside(ins.c, ins.a, accRows)
+      if (ins.cols > dim) return { code: 'illegal', why: `MVOUT of ${ins.cols} columns exceeds DIM ${dim}` };
+      return inside(ins.accRow, ins.rows, accRows)
         ? undefined
         : { code: 'range', why: `MVOUT rows outside ${accRows} accumulator rows` };
     case 'PRELOAD':
-      return inside(ins.b, dim, spadRows) && ins.c < accRows
+      return inside(ins.spadRow, dim, spadRows) && ins.accRow < accRows
         ? undefined
         : { code: 'range', why: 'PRELOAD rows outside the scratchpad/accumulator' };
     case 'COMPUTE':
-      return inside(ins.b, ins.a, spadRows) && inside(preloadAccRow, ins.a, accRows)
+      return inside(ins.spadRow, ins.rows, spadRows) && inside(preloadAccRow, ins.rows, accRows)
         ? undefined
         : { code: 'range', why: 'COMPUTE rows outside the scratchpad/accumulator' };
     default:
-      return undefined;
+      return unreachable(ins, 'fine-grained opcode');
   }
 }

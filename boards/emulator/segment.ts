@@ -9,13 +9,25 @@ export interface Segment {
   readonly l2Read: number;
   readonly write: number;
   readonly compute: number;
-  /** Σ over read requests of their load-to-use latency (request-cycles): with at most
-   *  dmaMaxInflight requests outstanding, reads take ≥ readLatency / inflight cycles
-   *  (Little's law). */
-  readonly readLatency: number;
+  /** Read requests to DRAM and to the L2, and write requests: with at most dmaMaxInflight
+   *  requests outstanding per direction, reads take ≥ Σ requests × latency / inflight
+   *  cycles (Little's law); the DRAM latency is the loaded one the solver computes. */
+  readonly dramRequests: number;
+  readonly l2Requests: number;
+  /** Gemmini's DMA writer also holds at most dmaMaxInflight writes until DRAM acknowledges
+   *  them (one DRAM latency each). */
+  readonly writeRequests: number;
 }
 
-export const EMPTY_SEGMENT: Segment = { dramRead: 0, l2Read: 0, write: 0, compute: 0, readLatency: 0 };
+export const EMPTY_SEGMENT: Segment = {
+  dramRead: 0,
+  l2Read: 0,
+  write: 0,
+  compute: 0,
+  dramRequests: 0,
+  l2Requests: 0,
+  writeRequests: 0,
+};
 
 export function isEmpty(s: Segment): boolean {
   return s.dramRead <= 0 && s.l2Read <= 0 && s.write <= 0 && s.compute <= 0;
@@ -26,22 +38,26 @@ export interface MemoryTiming {
   readonly l2Latency: number;
 }
 
-/** A segment of reads (split DRAM / L2) in requests of `requestBytes`, writes and compute. */
+/** A segment of reads (split DRAM / L2) in requests of `requestBytes`, writes in requests
+ *  of `writeRequestBytes` (default: the same), and compute. */
 export function segment(
-  mem: MemoryTiming,
+  _mem: MemoryTiming,
   dramRead: number,
   l2Read: number,
   write: number,
   compute: number,
   requestBytes: number,
+  writeRequestBytes = requestBytes,
 ): Segment {
   const req = Math.max(1, requestBytes);
-  const readLatency = (Math.max(0, dramRead) * mem.dramLatency + Math.max(0, l2Read) * mem.l2Latency) / req;
+  const wreq = Math.max(1, writeRequestBytes);
   return {
     dramRead: Math.max(0, dramRead),
     l2Read: Math.max(0, l2Read),
     write: Math.max(0, write),
     compute: Math.max(0, compute),
-    readLatency,
+    dramRequests: Math.max(0, dramRead) / req,
+    l2Requests: Math.max(0, l2Read) / req,
+    writeRequests: Math.max(0, write) / wreq,
   };
 }

@@ -1,4 +1,5 @@
-// The MoCA throttle engine on a tile's read DMA (/work/shared/REFERENCE.md), in closed form.
+// The MoCA throttle engine on a tile's read DMA (docs/emulator.md, "The MoCA throttle
+// engine"), in closed form.
 //
 // Rules: every read request adds its size in 16-byte beats to `inner`; a window counter
 // counts cycles modulo `window`; at each window end `outer += inner − target_load` and
@@ -37,6 +38,8 @@ export class ThrottleEngine {
   private inner = 0;
   private elapsed = 0;
   private bubbleLeft = 0;
+  /** Most credit (−outer) the engine banks; Infinity = MoCA's engine (THROTTLE_CREDIT). */
+  private creditCap = Number.POSITIVE_INFINITY;
   /** Bubbles started since the last configure(), for observability. */
   bubbles = 0;
 
@@ -68,6 +71,13 @@ export class ThrottleEngine {
     this.elapsed = 0;
     this.bubbleLeft = 0;
     this.bubbles = 0;
+  }
+
+  /** THROTTLE_CREDIT write: caps the banked credit from the next window end on. Unlike a
+   *  THROTTLE write it keeps the counters, so it never forgives debt. */
+  setCreditCap(beats: number): void {
+    this.creditCap = beats;
+    if (this.outer < -beats) this.outer = -beats;
   }
 
   /** Cycles from now until the engine next enters or leaves a bubble if the DMA keeps
@@ -116,7 +126,7 @@ export class ThrottleEngine {
         this.startBubble();
         continue;
       }
-      this.outer += full * d;
+      this.outer = Math.max(-this.creditCap, this.outer + full * d);
       dt -= full * this.window;
       this.inner = rate * dt;
       this.elapsed = dt;
@@ -125,7 +135,7 @@ export class ThrottleEngine {
   }
 
   private windowEndOuter(rate: number, toEnd: number): number {
-    return this.outer + (this.inner + rate * toEnd) - this.target;
+    return Math.max(-this.creditCap, this.outer + (this.inner + rate * toEnd) - this.target);
   }
 
   private triggers(outer: number): boolean {

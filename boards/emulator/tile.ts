@@ -12,7 +12,8 @@ import {
   FAULT_QUEUE_FULL,
   FAULT_SCRATCHPAD_RANGE,
 } from '../events.ts';
-import { WORD_BYTES, type Instruction } from '../isa/index.ts';
+import { WORD_BYTES, inUnit, type Instruction, type OpsOf } from '../isa/index.ts';
+import { unreachable } from '../unreachable.ts';
 import { applyConfig, resetConfig, type TileConfig } from './config.ts';
 import { beats, fetchCost, opCost, type CostContext, type OpCost } from './costs.ts';
 import { decodeAt } from './decode.ts';
@@ -48,7 +49,7 @@ interface Program {
   pc: number;
 }
 
-const FINE_QUEUE: Partial<Record<Instruction['op'], QueueIndex>> = {
+const FINE_QUEUE: Record<OpsOf<'fine'>, QueueIndex> = {
   MVIN: LOAD_QUEUE,
   PRELOAD: EXEC_QUEUE,
   COMPUTE: EXEC_QUEUE,
@@ -60,6 +61,9 @@ export class Tile {
   cmdAddr = 0;
   cmdLen = 0;
   throttleReg = 0;
+  /** TRAFFIC_GEN register; the solver turns it into a DRAM stream of the tile's port. */
+  trafficGen = 0;
+  creditReg = 0xffffffff;
   regionBase: number;
   regionLimit: number;
   faultAddr = 0;
@@ -136,6 +140,11 @@ export class Tile {
   writeThrottle(value: number): void {
     this.throttleReg = value >>> 0;
     this.throttle.configure(this.throttleReg >>> 16, this.throttleReg & 0xffff);
+  }
+
+  writeCredit(value: number): void {
+    this.creditReg = value >>> 0;
+    this.throttle.setCreditCap(this.creditReg === 0xffffffff ? Number.POSITIVE_INFINITY : this.creditReg);
   }
 
   /** Moves the tile's state from lastUpdate to `now` at its current rates. */
@@ -294,7 +303,7 @@ export class Tile {
       prog.pc += WORD_BYTES;
       return true;
     }
-    const fine = FINE_QUEUE[ins.op];
+    const fine = inUnit(ins, 'fine') ? FINE_QUEUE[ins.op] : undefined;
     if (fine !== undefined) {
       if (this.waiting[fine]!.length >= OP_QUEUE_DEPTH) return false;
     } else if (!this.idleQueues()) {
@@ -308,8 +317,8 @@ export class Tile {
         return true;
       case 'GRANULE_END':
         this.granules++;
-        this.lastTag = ins.b;
-        this.host.emit({ kind: 'granule', tile: this.index, cycle: now, tag: ins.b });
+        this.lastTag = ins.tag;
+        this.host.emit({ kind: 'granule', tile: this.index, cycle: now, tag: ins.tag });
         return true;
       case 'END':
         return this.finishProgram(now);
@@ -344,12 +353,12 @@ export class Tile {
     }
     const cost = opCost(h.cost, ins, this.cfg);
     if (cost === undefined) return this.fault(now, at, FAULT_ILLEGAL_INSTRUCTION);
-    if (fine === undefined) {
+    if (fine === undefined || !inUnit(ins, 'fine')) {
       this.exclusive = new Job(ins, cost, EXEC_QUEUE, true, [], undefined, this.cfg);
       return;
     }
     const fp = footprintOf(ins, h.dim, this.preloadAccRow);
-    if (ins.op === 'PRELOAD') this.preloadAccRow = ins.c;
+    if (ins.op === 'PRELOAD') this.preloadAccRow = ins.accRow;
     const deps: Job[] = [];
     for (let q = 0; q < 3; q++) {
       if (q === fine) continue; // same queue: in order anyway
@@ -384,11 +393,33 @@ export class Tile {
         return runPool(mem, ins, cfg);
       case 'LOOP_VEC':
         return runVec(mem, cfg);
-      default: {
+      case 'MVIN':
+      case 'MVOUT':
+      case 'PRELOAD':
+      case 'COMPUTE': {
         const h = this.host;
         this.local ??= new LocalState(h.dim, h.scratchpadBytes / h.dim, h.accumulatorBytes / (4 * h.dim));
         this.local.run(mem, ins, cfg);
+        return;
       }
+      case 'CFG_GEMM':
+      case 'CFG_TILE':
+      case 'CFG_ADDR_IN':
+      case 'CFG_ADDR_OUT':
+      case 'CFG_STRIDE':
+      case 'CFG_QUANT':
+      case 'CFG_CONV_IN':
+      case 'CFG_CONV_OUT':
+      case 'CFG_CONV_KERNEL':
+      case 'CFG_POOL':
+      case 'CFG_LOAD':
+      case 'CFG_STORE':
+      case 'FENCE':
+      case 'GRANULE_END':
+      case 'END':
+        return; // applied or handled at issue; never a job
+      default:
+        return unreachable(ins, 'opcode');
     }
   }
 

@@ -145,7 +145,7 @@ export const HIL_CASES: readonly HilCase[] = [
         d,
         0,
         d.board.dram.base + 0x10_0000,
-        encodeProgram([instr('GRANULE_END', { b: 11 }), instr('GRANULE_END', { b: 12 }), instr('END')]),
+        encodeProgram([instr('GRANULE_END', { tag: 11 }), instr('GRANULE_END', { tag: 12 }), instr('END')]),
       );
       const { events } = await runUntil(d, 'done', 0);
       equal(
@@ -180,8 +180,8 @@ export const HIL_CASES: readonly HilCase[] = [
         0,
         regionBase,
         encodeProgram([
-          instr('CFG_LOAD', { b: 16 }),
-          instr('MVIN', { a: 1, b: target, c: 0, d: 16 }),
+          instr('CFG_LOAD', { stride: 16 }),
+          instr('MVIN', { rows: 1, dram: target, localRow: 0, cols: 16 }),
           instr('END'),
         ]),
       );
@@ -212,7 +212,7 @@ export const HIL_CASES: readonly HilCase[] = [
         d,
         1 % (await d.hello()).tiles,
         d.board.dram.base + 0x10_0000,
-        encodeProgram([instr('GRANULE_END', { b: 3 }), instr('END')]),
+        encodeProgram([instr('GRANULE_END', { tag: 3 }), instr('END')]),
       );
       const { events } = await runUntil(d, 'done', 1 % (await d.hello()).tiles);
       equal(

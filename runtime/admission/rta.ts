@@ -87,7 +87,11 @@ export function responseTime(
         return unbounded(
           `higher-priority ${th.name} has no minimum gap between requests (Poisson), so its interference has no bound`,
         );
-      continue; // its own arrivals only lengthen its own queue; the first job is still analysable
+      // Own arrivals without a minimum gap: any number of its requests can queue behind
+      // each other, so no response bound holds for its later requests.
+      return unbounded(
+        `${th.name} has no minimum gap between requests (Poisson arrivals), so its own requests can pile up without bound; a guarantee needs periodic or sporadic arrivals with a minGap`,
+      );
     }
     util += taskCost(th) / th.period;
   }
@@ -168,13 +172,17 @@ export function blockingTolerance(tasks: readonly RtaTask[], k: number): number 
 
 /**
  * The largest blocking task i can take and still pass the full analysis (binary search
- * on B; the bound is monotone in B). -1 when even B = 0 fails.
+ * on B; the bound is monotone in B), searched up to `upTo` (a caller that only needs to
+ * know whether some granule fits bounds the search, and with it the busy periods the
+ * analysis walks). -1 when even B = 0 fails.
  */
-export function maxTolerableBlocking(tasks: readonly RtaTask[], i: number): number {
+export function maxTolerableBlocking(tasks: readonly RtaTask[], i: number, upTo?: number): number {
   const ti = tasks[i]!;
   if (!responseTime(tasks, i, 0).schedulable) return -1;
   let lo = 0;
-  let hi = ti.deadline;
+  // Deadlines beyond the analysis horizon (e.g. "1e30ms") would make the search loop on
+  // floats that no longer change; no blocking above the horizon matters.
+  let hi = Math.min(ti.deadline, HORIZON_CYCLES, upTo ?? HORIZON_CYCLES);
   while (lo < hi) {
     const mid = Math.floor((lo + hi + 1) / 2);
     if (responseTime(tasks, i, mid).schedulable) lo = mid;

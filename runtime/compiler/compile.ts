@@ -79,7 +79,7 @@ export function compileModel(model: ModelTable, board: BoardDefinition, opts: Co
     const programs = [...byTile.entries()]
       .sort((x, y) => x[0] - y[0])
       .map(([tile, words]) => {
-        const bytes = encodeProgram([...words, instr('GRANULE_END', { b: index }), instr('END')]);
+        const bytes = encodeProgram([...words, instr('GRANULE_END', { tag: index }), instr('END')]);
         const ref = { tile, address: at, bytes };
         at = alignUp(at + bytes.length);
         return ref;

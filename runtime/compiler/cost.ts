@@ -1,9 +1,11 @@
 // Tiling choice and the analytic cost model (docs/compiler.md). Pure functions of the op
 // and the board definition; no tuning constants beyond the board's own parameters.
 import { CompileError } from '../../boards/errors.ts';
+import { poolRecompute } from '../../boards/emulator/footprint.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { LoopOp } from './types.ts';
 import { convRows, opMacs, poolRows } from './ops.ts';
+import { unreachable } from '../../boards/unreachable.ts';
 
 export interface Tiles {
   readonly tI: number;
@@ -23,6 +25,14 @@ export interface OpCost {
 }
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
+
+/** Array cycles to stream n rows split in tiles of t through one weight block: each tile
+ *  is ⌈rows/DIM⌉ COMPUTE commands of DIM cycles each (the emulator's rule, docs/emulator.md). */
+function streamRows(n: number, t: number, D: number): number {
+  const full = Math.floor(n / t);
+  const rest = n - full * t;
+  return full * cdiv(t, D) * D + (rest > 0 ? cdiv(rest, D) * D : 0);
+}
 
 /** Candidate tile sizes along one dimension: DIM·2^n below `n`, and `n` itself (edge). */
 function candidates(n: number, dim: number): number[] {
@@ -95,8 +105,12 @@ export function tilesFor(op: LoopOp, board: BoardDefinition, what: string): Tile
       if (op.depthwise) return chooseTiles(outPix, op.outC, op.k * op.k, board, what);
       return chooseTiles(outPix, op.outC, op.k * op.k * op.inC, board, what);
     }
-    default:
+    case 'resadd':
+    case 'pool':
+    case 'vec':
       return null;
+    default:
+      return unreachable(op, 'loop op kind');
   }
 }
 
@@ -124,7 +138,7 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       // per DIM×DIM weight block: DIM cycles of preload + one cycle per streamed row; plus
       // fill/drain (2·DIM) once per output tile.
       compute =
-        cdiv(op.J, D) * cdiv(op.K, D) * (op.I + D * cdiv(op.I, t.tI)) +
+        cdiv(op.J, D) * cdiv(op.K, D) * (streamRows(op.I, t.tI, D) + D * cdiv(op.I, t.tI)) +
         2 * D * cdiv(op.I, t.tI) * cdiv(op.J, t.tJ);
       break;
     }
@@ -144,21 +158,48 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       compute = op.depthwise
         ? // one useful column per channel: DIM MACs per cycle at best
           cdiv(macs, D) + 2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ)
-        : cdiv(op.outC, D) * cdiv(kRows, D) * (outPix + D * cdiv(outPix, t.tI)) +
+        : // Gemmini's conv loop: one weight block per kernel position and ≤ DIM input channels
+          cdiv(op.outC, D) *
+            op.k *
+            op.k *
+            cdiv(op.inC, D) *
+            (streamRows(outPix, t.tI, D) + D * cdiv(outPix, t.tI)) +
           2 * D * cdiv(outPix, t.tI) * cdiv(op.outC, t.tJ);
+      // a fused pool recomputes the conv outputs its windows share across accumulator tiles
+      if (op.pool) compute *= poolRecompute(op.outW, op.pool.w, op.pool.size, op.pool.stride, t.tI);
       break;
     }
-    case 'resadd':
+    case 'resadd': {
+      // Loads and stores alternate per accumulator-sized tile and never overlap (the
+      // emulator's phased cost, docs/emulator.md): memory time adds up, plus two latencies
+      // per tile.
       readBytes = 2 * op.I * op.J;
       writeBytes = op.I * op.J;
-      compute = cdiv(op.I * op.J, D);
-      break;
+      const accTiles = cdiv(op.I * op.J, board.accumulatorBytes / 4);
+      const memoryCycles = (readBytes + writeBytes) / bytesPerCycle + 2 * accTiles * board.dramLatencyCycles;
+      const computeCycles = cdiv(3 * op.I * op.J, D);
+      const estCycles = Math.ceil(Math.max(memoryCycles, computeCycles));
+      return { macs, readBytes, writeBytes, computeCycles, memoryCycles, estCycles, tiles };
+    }
     case 'pool': {
       const r = poolRows(op);
       readBytes = (r.iy1 - r.iy0) * op.inW * op.C;
       writeBytes = op.global ? op.C : op.outH * op.outW * op.C;
-      compute = op.global ? cdiv(readBytes, D) : cdiv(op.outH * op.outW * op.C * op.size * op.size, D);
-      break;
+      if (op.global) {
+        const memoryCycles = (readBytes + writeBytes) / bytesPerCycle + 2 * board.dramLatencyCycles;
+        const computeCycles = cdiv(readBytes, D);
+        const estCycles = Math.ceil(Math.max(memoryCycles, computeCycles));
+        return { macs, readBytes, writeBytes, computeCycles, memoryCycles, estCycles, tiles };
+      }
+      // The emulator's pool (docs/emulator.md): input in rows of ≤ DIM channels (one request
+      // each, Little's law), overlapped with the pooling store's window² + 1 accumulator
+      // reads per pooled row.
+      const row = Math.min(D, op.C);
+      const rowBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * row) / board.dramLatencyCycles);
+      const computeCycles = cdiv(writeBytes, D) * (op.size * op.size + 1);
+      const memoryCycles = Math.max(readBytes, writeBytes) / rowBw + board.dramLatencyCycles;
+      const estCycles = Math.ceil(Math.max(memoryCycles, computeCycles));
+      return { macs, readBytes, writeBytes, computeCycles, memoryCycles, estCycles, tiles };
     }
     case 'vec':
       readBytes = op.rows * op.cols;
@@ -172,7 +213,10 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
   return { macs, readBytes, writeBytes, computeCycles: compute, memoryCycles, estCycles, tiles };
 }
 
-/** DRAM bandwidth one of `active` co-running tiles can expect: a fair share, capped by its bus. */
+/** DRAM bandwidth one of `active` co-running tiles can expect: a fair share, capped by its
+ *  bus and by its DMA's requests in flight (Little's law: dmaMaxInflight full-size requests
+ *  per DRAM latency), as in the emulator. */
 export function tileBandwidth(board: BoardDefinition, active: number): number {
-  return Math.min(board.tileBusBytesPerCycle, board.dramBytesPerCycle / Math.max(1, active));
+  const little = (board.dmaMaxInflight * board.dmaRequestBytes) / board.dramLatencyCycles;
+  return Math.min(board.tileBusBytesPerCycle, little, board.dramBytesPerCycle / Math.max(1, active));
 }

@@ -2,6 +2,7 @@
 // CFG_* words and one LOOP_* word.
 import {
   instr,
+  packPooled,
   FLAG_BIAS,
   FLAG_DEPTHWISE,
   FLAG_FUSED_POOL,
@@ -14,18 +15,18 @@ import type { Tiles } from './cost.ts';
 import type { LoopOp, Quant } from './types.ts';
 
 const quant = (q: Quant): Instruction =>
-  instr('CFG_QUANT', { flags: q.relu ? FLAG_RELU : 0, b: q.M, c: q.S });
+  instr('CFG_QUANT', { flags: q.relu ? FLAG_RELU : 0, multiplier: q.M, shift: q.S });
 
 export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
-  const tile = tiles ? [instr('CFG_TILE', { b: tiles.tI, c: tiles.tJ, d: tiles.tK })] : [];
+  const tile = tiles ? [instr('CFG_TILE', { tileI: tiles.tI, tileJ: tiles.tJ, tileK: tiles.tK })] : [];
   switch (op.kind) {
     case 'matmul':
       return [
-        instr('CFG_GEMM', { b: op.I, c: op.J, d: op.K }),
+        instr('CFG_GEMM', { I: op.I, J: op.J, K: op.K }),
         ...tile,
-        instr('CFG_ADDR_IN', { b: op.a, c: op.b, d: op.bias ?? 0 }),
-        instr('CFG_ADDR_OUT', { b: op.c }),
-        instr('CFG_STRIDE', { b: op.sA, c: op.sB, d: op.sC }),
+        instr('CFG_ADDR_IN', { addrA: op.a, addrB: op.b, addrBias: op.bias ?? 0 }),
+        instr('CFG_ADDR_OUT', { addrC: op.c }),
+        instr('CFG_STRIDE', { strideA: op.sA, strideB: op.sB, strideC: op.sC }),
         quant(op.q),
         instr('LOOP_MATMUL', { flags: op.bias !== null ? FLAG_BIAS : 0 }),
       ];
@@ -33,10 +34,10 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
       const pool = op.pool
         ? [
             instr('CFG_POOL', {
-              a: op.pool.size,
-              b: op.pool.stride,
-              c: op.pool.padding,
-              d: ((op.pool.h << 16) | op.pool.w) >>> 0,
+              size: op.pool.size,
+              stride: op.pool.stride,
+              padding: op.pool.padding,
+              pooledHW: packPooled(op.pool.h, op.pool.w),
             }),
           ]
         : [];
@@ -45,54 +46,54 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
         (op.depthwise ? FLAG_DEPTHWISE : 0) |
         (op.pool ? FLAG_FUSED_POOL : 0);
       return [
-        instr('CFG_CONV_IN', { b: op.inH, c: op.inW, d: op.inC }),
-        instr('CFG_CONV_OUT', { b: op.outH, c: op.outW, d: op.outC }),
-        instr('CFG_CONV_KERNEL', { a: op.k, b: op.s, c: op.p, d: op.row0 }),
+        instr('CFG_CONV_IN', { inH: op.inH, inW: op.inW, inC: op.inC }),
+        instr('CFG_CONV_OUT', { outH: op.outH, outW: op.outW, outC: op.outC }),
+        instr('CFG_CONV_KERNEL', { kernel: op.k, stride: op.s, padding: op.p, firstRow: op.row0 }),
         ...pool,
         ...tile,
-        instr('CFG_ADDR_IN', { b: op.a, c: op.b, d: op.bias ?? 0 }),
-        instr('CFG_ADDR_OUT', { b: op.c }),
-        instr('CFG_STRIDE', { b: op.sA, c: op.sB, d: op.sC }),
+        instr('CFG_ADDR_IN', { addrA: op.a, addrB: op.b, addrBias: op.bias ?? 0 }),
+        instr('CFG_ADDR_OUT', { addrC: op.c }),
+        instr('CFG_STRIDE', { strideA: op.sA, strideB: op.sB, strideC: op.sC }),
         quant(op.q),
         instr('LOOP_CONV', { flags }),
       ];
     }
     case 'resadd':
       return [
-        instr('CFG_GEMM', { b: op.I, c: op.J }),
-        instr('CFG_ADDR_IN', { b: op.a, c: op.b }),
-        instr('CFG_ADDR_OUT', { b: op.c }),
-        instr('CFG_STRIDE', { b: op.sA, c: op.sB, d: op.sC }),
+        instr('CFG_GEMM', { I: op.I, J: op.J }),
+        instr('CFG_ADDR_IN', { addrA: op.a, addrB: op.b }),
+        instr('CFG_ADDR_OUT', { addrC: op.c }),
+        instr('CFG_STRIDE', { strideA: op.sA, strideB: op.sB, strideC: op.sC }),
         quant(op.q),
         instr('LOOP_RESADD'),
       ];
     case 'pool':
       return [
-        instr('CFG_CONV_IN', { b: op.inH, c: op.inW, d: op.C }),
+        instr('CFG_CONV_IN', { inH: op.inH, inW: op.inW, inC: op.C }),
         // a max pool reads its row slice's first row from CFG_CONV_KERNEL.d (docs/isa.md)
         ...(op.global
           ? []
           : [
-              instr('CFG_CONV_KERNEL', { d: op.row0 }),
+              instr('CFG_CONV_KERNEL', { firstRow: op.row0 }),
               instr('CFG_POOL', {
-                a: op.size,
-                b: op.stride,
-                c: op.padding,
-                d: ((op.outH << 16) | op.outW) >>> 0,
+                size: op.size,
+                stride: op.stride,
+                padding: op.padding,
+                pooledHW: packPooled(op.outH, op.outW),
               }),
             ]),
-        instr('CFG_ADDR_IN', { b: op.a }),
-        instr('CFG_ADDR_OUT', { b: op.c }),
-        instr('CFG_STRIDE', { b: op.sA, d: op.sC }),
+        instr('CFG_ADDR_IN', { addrA: op.a }),
+        instr('CFG_ADDR_OUT', { addrC: op.c }),
+        instr('CFG_STRIDE', { strideA: op.sA, strideC: op.sC }),
         quant(op.q),
         instr('LOOP_POOL', { flags: op.global ? FLAG_GLOBAL_AVG : 0 }),
       ];
     case 'vec':
       return [
-        instr('CFG_GEMM', { b: op.rows, c: op.cols }),
-        instr('CFG_ADDR_IN', { b: op.a }),
-        instr('CFG_ADDR_OUT', { b: op.c }),
-        instr('CFG_STRIDE', { b: op.sA, d: op.sC }),
+        instr('CFG_GEMM', { I: op.rows, J: op.cols }),
+        instr('CFG_ADDR_IN', { addrA: op.a }),
+        instr('CFG_ADDR_OUT', { addrC: op.c }),
+        instr('CFG_STRIDE', { strideA: op.sA, strideC: op.sC }),
         instr('LOOP_VEC', { flags: op.layernorm ? FLAG_LAYERNORM : 0 }),
       ];
   }

@@ -3,7 +3,8 @@
 // hull of every byte any op writes or reads, so layers that read more than their producer
 // wrote (quirks kept from the source tables, docs/models.md) stay inside their buffer.
 import { CompileError } from '../../boards/errors.ts';
-import type { Layer, ModelTable } from '../models/types.ts';
+import { unreachable } from '../../boards/unreachable.ts';
+import type { Layer, LayerKind, ModelTable } from '../models/types.ts';
 import { outputBuffer } from '../models/schema.ts';
 import { layerWeightBytes } from '../models/metrics.ts';
 import { opSpans } from './ops.ts';
@@ -76,9 +77,26 @@ function concatOffset(l: Layer): number {
   return (l.kind === 'conv' || l.kind === 'dwconv' || l.kind === 'matmul') && l.concat ? l.concat.offset : 0;
 }
 
+/** What a layer's lowering needs: its input and output buffers, its weight block. */
+interface LayerContext {
+  readonly what: string;
+  /** The buffer of the layer's i-th input. */
+  inBuf(i: number): Buffer;
+  readonly out: Buffer;
+  /** Where the layer writes (its output buffer at its concat offset). */
+  readonly c: SymAddr;
+  /** An address in the layer's weight block. */
+  wAddr(off?: number): SymAddr;
+  /** The layer's int32 biases, or null without any. */
+  readonly biasAddr: SymAddr | null;
+}
+
+type LayerOf<K extends LayerKind> = Extract<Layer, { kind: K }>;
+
+const at = (b: Buffer, off = 0): SymAddr => ({ buf: b.id, off });
+
 export function lowerModel(model: ModelTable): Lowered {
   const buffers: Buffer[] = [];
-  const byName = new Map<string, Buffer>();
   const input: Buffer = {
     id: 0,
     name: 'input',
@@ -87,9 +105,35 @@ export function lowerModel(model: ModelTable): Lowered {
     bytes: model.input.h * model.input.w * model.input.c,
   };
   buffers.push(input);
-  byName.set('input', input);
+  const producerBuf = activationBuffers(model, buffers, input);
+  const layers: LoweredLayer[] = model.layers.map((l, index) => {
+    const what = `model ${model.name} layer ${l.name}`;
+    const out = producerBuf.get(l.name)!;
+    const weights = weightBlock(l, buffers);
+    const ctx: LayerContext = {
+      what,
+      inBuf: (i) => {
+        const n = l.inputs[i];
+        const b = n === undefined ? undefined : producerBuf.get(n);
+        if (b === undefined) throw new CompileError(`${what}: input ${i} is missing`);
+        return b;
+      },
+      out,
+      c: { buf: out.id, off: concatOffset(l) },
+      wAddr: (off = 0) => ({ buf: weights!.buf, off }),
+      biasAddr: weights && weights.biasCount > 0 ? { buf: weights.buf, off: weights.biasOffset } : null,
+    };
+    return { index, layer: l, ops: lowerLayer(l, ctx), weights };
+  });
+  sizeBuffers(model, buffers, layers);
+  const last = model.layers[model.layers.length - 1]!;
+  return { buffers, layers, inputBuf: 0, outputBuf: producerBuf.get(last.name)!.id };
+}
 
-  // Pass 1: activation buffers and their widths (a concat buffer is as wide as its writers reach).
+/** Adds one activation buffer per distinct output name (a concat buffer is as wide as its
+ *  writers reach); returns each layer's output buffer by layer name, and the input's. */
+function activationBuffers(model: ModelTable, buffers: Buffer[], input: Buffer): Map<string, Buffer> {
+  const byName = new Map<string, Buffer>([['input', input]]);
   const widths = new Map<string, number>();
   for (const l of model.layers) {
     const name = outputBuffer(l);
@@ -104,230 +148,238 @@ export function lowerModel(model: ModelTable): Lowered {
   }
   const producerBuf = new Map<string, Buffer>([['input', input]]);
   for (const l of model.layers) producerBuf.set(l.name, byName.get(outputBuffer(l))!);
+  return producerBuf;
+}
 
-  const layers: LoweredLayer[] = model.layers.map((l, index) => {
-    const what = `model ${model.name} layer ${l.name}`;
-    const inBuf = (i: number): Buffer => {
-      const n = l.inputs[i];
-      const b = n === undefined ? undefined : producerBuf.get(n);
-      if (b === undefined) throw new CompileError(`${what}: input ${i} is missing`);
-      return b;
-    };
-    const out = producerBuf.get(l.name)!;
-    const c: SymAddr = { buf: out.id, off: concatOffset(l) };
-    const A = (b: Buffer, off = 0): SymAddr => ({ buf: b.id, off });
+/** Adds the layer's weight block (weights, then int32 biases 16-byte aligned), if it has weights. */
+function weightBlock(l: Layer, buffers: Buffer[]): LoweredLayer['weights'] {
+  const wBytes = layerWeightBytes(l);
+  if (wBytes === 0) return null;
+  const biasCount =
+    l.kind === 'conv' || l.kind === 'dwconv' ? l.out[2] : l.kind === 'matmul' && l.weights === 'B' ? l.J : 0;
+  const biasOffset = Math.ceil(wBytes / 16) * 16;
+  const wb: Buffer = {
+    id: buffers.length,
+    name: `${l.name}.weights`,
+    kind: 'weights',
+    width: 0,
+    bytes: biasOffset + 4 * biasCount,
+  };
+  buffers.push(wb);
+  return { buf: wb.id, weightBytes: wBytes, biasOffset, biasCount };
+}
 
-    let weights: LoweredLayer['weights'] = null;
-    const wBytes = layerWeightBytes(l);
-    const biasCount =
-      l.kind === 'conv' || l.kind === 'dwconv'
-        ? l.out[2]
-        : l.kind === 'matmul' && l.weights === 'B'
-          ? l.J
-          : 0;
-    if (wBytes > 0) {
-      const biasOffset = Math.ceil(wBytes / 16) * 16;
-      const wb: Buffer = {
-        id: buffers.length,
-        name: `${l.name}.weights`,
-        kind: 'weights',
-        width: 0,
-        bytes: biasOffset + 4 * biasCount,
-      };
-      buffers.push(wb);
-      weights = { buf: wb.id, weightBytes: wBytes, biasOffset, biasCount };
-    }
-    const wAddr = (off = 0): SymAddr => ({ buf: weights!.buf, off });
-    const biasAddr = weights && weights.biasCount > 0 ? wAddr(weights.biasOffset) : null;
+function lowerLayer(l: Layer, ctx: LayerContext): LoopOp[] {
+  switch (l.kind) {
+    case 'conv':
+    case 'dwconv':
+      return [lowerConv(l, ctx)];
+    case 'matmul':
+      return lowerMatmul(l, ctx);
+    case 'add':
+      return [lowerAdd(l, ctx)];
+    case 'pool':
+      return [lowerPool(l, ctx)];
+    case 'global_avgpool':
+      return [lowerGlobalAvgPool(l, ctx)];
+    case 'softmax':
+    case 'layernorm':
+      return [lowerVec(l, ctx)];
+    default:
+      return unreachable(l, 'layer kind');
+  }
+}
 
+function lowerConv(l: LayerOf<'conv' | 'dwconv'>, ctx: LayerContext): LoopOp {
+  const src = ctx.inBuf(0);
+  const dw = l.kind === 'dwconv';
+  const kRed = dw ? l.kernel * l.kernel : l.kernel * l.kernel * l.in[2];
+  return {
+    kind: 'conv',
+    depthwise: dw,
+    inH: l.in[0],
+    inW: l.in[1],
+    inC: l.in[2],
+    outH: l.out[0],
+    outW: l.out[1],
+    outC: l.out[2],
+    k: l.kernel,
+    s: l.stride,
+    p: l.padding,
+    row0: 0,
+    pool: l.pool ? { ...l.pool } : null,
+    a: at(src),
+    b: ctx.wAddr(),
+    bias: ctx.biasAddr,
+    c: ctx.c,
+    sA: src.width,
+    sB: l.out[2],
+    sC: ctx.out.width,
+    q: reductionQuant(kRed, l.relu),
+  };
+}
+
+/** A matmul with weights (A or B side), two activations, or per-head batched attention. */
+function lowerMatmul(l: LayerOf<'matmul'>, ctx: LayerContext): LoopOp[] {
+  const { c, out } = ctx;
+  if (l.batched !== undefined) {
+    const x = ctx.inBuf(0),
+      y = ctx.inBuf(1);
+    const q = reductionQuant(l.K, l.relu, true);
     const ops: LoopOp[] = [];
-    switch (l.kind) {
-      case 'conv':
-      case 'dwconv': {
-        const src = inBuf(0);
-        const dw = l.kind === 'dwconv';
-        const kRed = dw ? l.kernel * l.kernel : l.kernel * l.kernel * l.in[2];
-        ops.push({
-          kind: 'conv',
-          depthwise: dw,
-          inH: l.in[0],
-          inW: l.in[1],
-          inC: l.in[2],
-          outH: l.out[0],
-          outW: l.out[1],
-          outC: l.out[2],
-          k: l.kernel,
-          s: l.stride,
-          p: l.padding,
-          row0: 0,
-          pool: l.pool ? { ...l.pool } : null,
-          a: A(src),
-          b: wAddr(),
-          bias: biasAddr,
-          c,
-          sA: src.width,
-          sB: l.out[2],
-          sC: out.width,
-          q: reductionQuant(kRed, l.relu),
-        });
-        break;
-      }
-      case 'matmul': {
-        if (l.batched !== undefined) {
-          const x = inBuf(0),
-            y = inBuf(1);
-          const q = reductionQuant(l.K, l.relu, true);
-          for (let h = 0; h < (l.heads ?? 1); h++) {
-            ops.push(
-              l.batched === 'qkt'
-                ? // K_hᵀ is read as a K×J matrix at the head's column offset (docs/compiler.md).
-                  {
-                    kind: 'matmul',
-                    I: l.I,
-                    J: l.J,
-                    K: l.K,
-                    a: A(x, h * l.K),
-                    b: A(y, h * l.K),
-                    bias: null,
-                    c: { buf: c.buf, off: c.off + h * l.I * out.width },
-                    sA: x.width,
-                    sB: y.width,
-                    sC: out.width,
-                    q,
-                  }
-                : {
-                    kind: 'matmul',
-                    I: l.I,
-                    J: l.J,
-                    K: l.K,
-                    a: A(x, h * l.I * x.width),
-                    b: A(y, h * l.J),
-                    bias: null,
-                    c: { buf: c.buf, off: c.off + h * l.J },
-                    sA: x.width,
-                    sB: y.width,
-                    sC: out.width,
-                    q,
-                  },
-            );
-          }
-        } else if (l.weights === 'A') {
-          const src = inBuf(0);
-          ops.push({
-            kind: 'matmul',
-            I: l.I,
-            J: l.J,
-            K: l.K,
-            a: wAddr(),
-            b: A(src),
-            bias: null,
-            c,
-            sA: l.K,
-            sB: l.J,
-            sC: out.width,
-            q: reductionQuant(l.K, l.relu),
-          });
-        } else {
-          const src = inBuf(0);
-          const w = l.weights === 'B';
-          ops.push({
-            kind: 'matmul',
-            I: l.I,
-            J: l.J,
-            K: l.K,
-            a: A(src),
-            b: w ? wAddr() : A(inBuf(1)),
-            bias: w ? biasAddr : null,
-            c,
-            sA: src.width,
-            sB: w ? l.J : inBuf(1).width,
-            sC: out.width,
-            q: reductionQuant(l.K, l.relu, !w),
-          });
-        }
-        break;
-      }
-      case 'add': {
-        const x = inBuf(0),
-          y = inBuf(1);
-        ops.push({
-          kind: 'resadd',
-          I: l.I,
-          J: l.J,
-          a: A(x),
-          b: A(y),
-          c,
-          sA: x.width,
-          sB: y.width,
-          sC: out.width,
-          q: ADD_QUANT(l.relu),
-        });
-        break;
-      }
-      case 'pool': {
-        const src = inBuf(0);
-        ops.push({
-          kind: 'pool',
-          global: false,
-          inH: l.in[0],
-          inW: l.in[1],
-          C: l.in[2],
-          size: l.kernel,
-          stride: l.stride,
-          padding: l.padding,
-          row0: 0,
-          outH: l.out[0],
-          outW: l.out[1],
-          a: A(src),
-          c,
-          sA: src.width,
-          sC: out.width,
-          q: { relu: false, M: 1, S: 0 },
-        });
-        break;
-      }
-      case 'global_avgpool': {
-        const src = inBuf(0);
-        ops.push({
-          kind: 'pool',
-          global: true,
-          inH: l.in[0],
-          inW: l.in[1],
-          C: l.in[2],
-          size: 0,
-          stride: 0,
-          padding: 0,
-          row0: 0,
-          outH: 1,
-          outW: 1,
-          a: A(src),
-          c,
-          sA: src.width,
-          sC: out.width,
-          q: averageQuant(l.in[0] * l.in[1]),
-        });
-        break;
-      }
-      case 'softmax':
-      case 'layernorm': {
-        const src = inBuf(0);
-        ops.push({
-          kind: 'vec',
-          layernorm: l.kind === 'layernorm',
-          rows: l.rows,
-          cols: l.cols,
-          a: A(src),
-          c,
-          sA: src.width,
-          sC: out.width,
-        });
-        break;
-      }
+    for (let h = 0; h < (l.heads ?? 1); h++) {
+      ops.push(
+        l.batched === 'qkt'
+          ? // K_hᵀ is read as a K×J matrix at the head's column offset (docs/compiler.md).
+            {
+              kind: 'matmul',
+              I: l.I,
+              J: l.J,
+              K: l.K,
+              a: at(x, h * l.K),
+              b: at(y, h * l.K),
+              bias: null,
+              c: { buf: c.buf, off: c.off + h * l.I * out.width },
+              sA: x.width,
+              sB: y.width,
+              sC: out.width,
+              q,
+            }
+          : {
+              kind: 'matmul',
+              I: l.I,
+              J: l.J,
+              K: l.K,
+              a: at(x, h * l.I * x.width),
+              b: at(y, h * l.J),
+              bias: null,
+              c: { buf: c.buf, off: c.off + h * l.J },
+              sA: x.width,
+              sB: y.width,
+              sC: out.width,
+              q,
+            },
+      );
     }
-    return { index, layer: l, ops, weights };
-  });
+    return ops;
+  }
+  if (l.weights === 'A') {
+    const src = ctx.inBuf(0);
+    return [
+      {
+        kind: 'matmul',
+        I: l.I,
+        J: l.J,
+        K: l.K,
+        a: ctx.wAddr(),
+        b: at(src),
+        bias: null,
+        c,
+        sA: l.K,
+        sB: l.J,
+        sC: out.width,
+        q: reductionQuant(l.K, l.relu),
+      },
+    ];
+  }
+  const src = ctx.inBuf(0);
+  const w = l.weights === 'B';
+  return [
+    {
+      kind: 'matmul',
+      I: l.I,
+      J: l.J,
+      K: l.K,
+      a: at(src),
+      b: w ? ctx.wAddr() : at(ctx.inBuf(1)),
+      bias: w ? ctx.biasAddr : null,
+      c,
+      sA: src.width,
+      sB: w ? l.J : ctx.inBuf(1).width,
+      sC: out.width,
+      q: reductionQuant(l.K, l.relu, !w),
+    },
+  ];
+}
 
-  // Size activation buffers by every byte any op touches.
+function lowerAdd(l: LayerOf<'add'>, ctx: LayerContext): LoopOp {
+  const x = ctx.inBuf(0),
+    y = ctx.inBuf(1);
+  return {
+    kind: 'resadd',
+    I: l.I,
+    J: l.J,
+    a: at(x),
+    b: at(y),
+    c: ctx.c,
+    sA: x.width,
+    sB: y.width,
+    sC: ctx.out.width,
+    q: ADD_QUANT(l.relu),
+  };
+}
+
+function lowerPool(l: LayerOf<'pool'>, ctx: LayerContext): LoopOp {
+  const src = ctx.inBuf(0);
+  return {
+    kind: 'pool',
+    global: false,
+    inH: l.in[0],
+    inW: l.in[1],
+    C: l.in[2],
+    size: l.kernel,
+    stride: l.stride,
+    padding: l.padding,
+    row0: 0,
+    outH: l.out[0],
+    outW: l.out[1],
+    a: at(src),
+    c: ctx.c,
+    sA: src.width,
+    sC: ctx.out.width,
+    q: { relu: false, M: 1, S: 0 },
+  };
+}
+
+function lowerGlobalAvgPool(l: LayerOf<'global_avgpool'>, ctx: LayerContext): LoopOp {
+  const src = ctx.inBuf(0);
+  return {
+    kind: 'pool',
+    global: true,
+    inH: l.in[0],
+    inW: l.in[1],
+    C: l.in[2],
+    size: 0,
+    stride: 0,
+    padding: 0,
+    row0: 0,
+    outH: 1,
+    outW: 1,
+    a: at(src),
+    c: ctx.c,
+    sA: src.width,
+    sC: ctx.out.width,
+    q: averageQuant(l.in[0] * l.in[1]),
+  };
+}
+
+function lowerVec(l: LayerOf<'softmax' | 'layernorm'>, ctx: LayerContext): LoopOp {
+  const src = ctx.inBuf(0);
+  return {
+    kind: 'vec',
+    layernorm: l.kind === 'layernorm',
+    rows: l.rows,
+    cols: l.cols,
+    a: at(src),
+    c: ctx.c,
+    sA: src.width,
+    sC: ctx.out.width,
+  };
+}
+
+/** Sizes activation buffers by every byte any op touches; an op reading past its weight
+ *  block is a compiler bug surfaced as a CompileError. */
+function sizeBuffers(model: ModelTable, buffers: Buffer[], layers: readonly LoweredLayer[]): void {
   for (const ll of layers) {
     for (const op of ll.ops) {
       const { reads, writes } = opSpans(op);
@@ -341,6 +393,4 @@ export function lowerModel(model: ModelTable): Lowered {
       }
     }
   }
-  const last = model.layers[model.layers.length - 1]!;
-  return { buffers, layers, inputBuf: 0, outputBuf: producerBuf.get(last.name)!.id };
 }

@@ -7,6 +7,7 @@
 // halo rows of a middle slice are exact. They can also split by output channels; the
 // planner (plan.ts) picks the axis that costs least.
 import type { ConvOp, LoopOp, PoolOp, SymAddr } from './types.ts';
+import { unreachable } from '../../boards/unreachable.ts';
 
 export type SplitAxis = 'rows' | 'cols';
 
@@ -168,7 +169,11 @@ export function opMacs(op: LoopOp): number {
       const r = convRows(op);
       return (r.cy1 - r.cy0) * op.outW * op.outC * op.k * op.k * (op.depthwise ? 1 : op.inC);
     }
-    default:
+    case 'resadd':
+    case 'pool':
+    case 'vec':
       return 0;
+    default:
+      return unreachable(op, 'loop op kind');
   }
 }

@@ -32,7 +32,8 @@ export class TileShadow {
   /**
    * Starts step `step` of `compiled` on `tiles` (group-relative program tile i runs on
    * tiles[i]); returns the physical tiles that got a program. THROTTLE is rewritten
-   * whenever it is on (a write resets the engine, so no credit carries over between steps).
+   * whenever it is on (a write resets the engine, so no credit carries over between steps),
+   * except a `sticky` unchanged value (a fixed budget whose engine state must carry over).
    */
   async launch(
     device: Device,
@@ -41,6 +42,7 @@ export class TileShadow {
     step: number,
     tiles: readonly number[],
     throttle: readonly number[],
+    sticky = false,
   ): Promise<number[]> {
     const s = compiled.steps[step]!;
     const used: number[] = [];
@@ -55,7 +57,8 @@ export class TileShadow {
         await device.writeRegister('REGION_LIMIT', region.limit, phys);
         this.regionLimit[phys] = region.limit;
       }
-      if (th !== 0 || this.throttle[phys] !== 0) {
+      const same = this.throttle[phys] === th;
+      if (sticky ? !same : th !== 0 || !same) {
         await device.writeRegister('THROTTLE', th, phys);
         this.throttle[phys] = th;
       }

@@ -22,6 +22,9 @@ export interface ExecTenant extends TenantView {
 export interface ExecOptions {
   /** Called after every request ends (for progress bars). */
   onProgress?: (ended: number, total: number) => void;
+  /** Per tenant: the admitted response bound (cycles) of a guaranteed tenant, checked as
+   *  each of its requests ends (the admission certificate); undefined = not checked. */
+  bounds?: readonly (number | undefined)[];
   /** Host hook after each policy decision, for the dispatch benchmark. */
   onDecide?: (state: SchedState, result: readonly Dispatch[]) => void;
 }
@@ -35,6 +38,17 @@ export interface ExecResult {
   readonly dramReadBytes: number;
   readonly dramWriteBytes: number;
   readonly decisions: number;
+  /** Guaranteed requests that broke their certificate (also 'violation' trace records). */
+  readonly violations: readonly CertificateViolation[];
+}
+
+export interface CertificateViolation {
+  readonly request: number;
+  readonly tenant: number;
+  readonly outcome: Outcome;
+  /** Arrival to end, cycles. */
+  readonly response: number;
+  readonly bound: number;
 }
 
 interface Running {
@@ -61,10 +75,12 @@ export async function execute(
   const rd0 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
   const wr0 = await read64(device, 'DRAM_WR_LO', 'DRAM_WR_HI');
   const shadow = new TileShadow(tileCount);
+  for (const s of policy.setup ?? []) await device.writeRegister('THROTTLE_CREDIT', s.credit, s.tile);
   const queues: Job[][] = tenants.map(() => []);
   const tileJob: (Job | undefined)[] = new Array<Job | undefined>(tileCount).fill(undefined);
   const byTile: (Running | undefined)[] = new Array<Running | undefined>(tileCount).fill(undefined);
   const records: RequestRecord[] = [];
+  const violations: CertificateViolation[] = [];
   const trace: TraceRecord[] = [];
   let now = 0; // relative to epoch
   let next = 0; // next arrival index
@@ -85,6 +101,12 @@ export async function execute(
       end: now,
     });
     trace.push({ t: now, k: 'end', req: job.id, tenant: job.tenant, outcome });
+    const bound = opts.bounds?.[job.tenant];
+    const response = now - job.arrival;
+    if (bound !== undefined && (outcome !== 'completed' || response > bound)) {
+      violations.push({ request: job.id, tenant: job.tenant, outcome, response, bound });
+      trace.push({ t: now, k: 'violation', req: job.id, tenant: job.tenant, outcome, response, bound });
+    }
     lastEnd = now;
     opts.onProgress?.(records.length, arrivals.length);
   };
@@ -184,6 +206,7 @@ export async function execute(
     dramReadBytes: rd1 - rd0,
     dramWriteBytes: wr1 - wr0,
     decisions,
+    violations,
   };
 
   async function launch(d: Dispatch): Promise<void> {
@@ -200,7 +223,15 @@ export async function execute(
         throw new Error(`internal: policy ${policy.name} dispatched onto busy tile ${tile}`);
     if (d.tiles.length !== v.info.tiles)
       throw new Error(`internal: variant ${d.variant} needs ${v.info.tiles} tiles, got ${d.tiles.length}`);
-    const used = await shadow.launch(device, v.compiled, v.region, d.step, d.tiles, d.throttle);
+    const used = await shadow.launch(
+      device,
+      v.compiled,
+      v.region,
+      d.step,
+      d.tiles,
+      d.throttle,
+      d.throttleSticky === true,
+    );
     const job = d.job;
     job.variant = d.variant;
     job.step = d.step;

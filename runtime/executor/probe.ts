@@ -1,114 +1,84 @@
 // Measuring step costs on the board itself (lockstep, deterministic):
 // - isolated: the variant alone on its tiles, every other tile idle;
-// - contended: every other tile runs a DRAM "hog" (a LOOP_MATMUL streaming a 4 MiB weight
-//   matrix, re-queued as soon as it ends) for the whole measurement.
-// The board shares DRAM max-min fairly among active streams (docs/emulator.md), so a tile
-// gets the least bandwidth exactly when every other tile asks for as much as it can;
-// saturating hogs on all other tiles are therefore the worst co-runners, whatever the
-// co-runners' models or throttles. docs/scheduler.md gives the argument in full.
-import type { BoardDefinition } from '../../boards/types.ts';
+// - contended: every other tile's DRAM port runs a traffic generator (TRAFFIC_GEN) for the
+//   whole measurement — saturating, or at a constant budget rate for tiles whose tenants
+//   the board throttles to that budget.
+// Why generators and not co-running programs: a program has phases (start-up, drain, the
+// gap before the next program) in which it asks for less, and programs started together
+// leave synchronized gaps; a measured cost would then depend on how the co-runners were
+// phased. A generator's demand is constant and at least what any co-runner's port can ask
+// for at any instant (docs/scheduler.md, "Why the measured granule costs are worst cases"),
+// so the cost measured under it bounds every co-runner behaviour by construction.
+import { DeviceFault } from '../../boards/errors.ts';
+import { CAPS_TRAFFIC_GEN, TRAFFIC_GEN_SATURATE } from '../../boards/registers.ts';
 import type { Device } from '../../drivers/device.ts';
-import { encodeProgram, instr } from '../../boards/isa/index.ts';
 import { boardCycle, TileShadow } from './board-io.ts';
 import type { PreparedVariant } from './workload.ts';
 
-/** DRAM kept free at the top of the window for the hog's data and program. */
-export const PROBE_RESERVED_BYTES = 16 * 1024 * 1024;
-const HOG_K = 1024;
-const HOG_J = 4096;
-const HOG_QUEUED = 2;
-
-export function hogRegion(def: BoardDefinition): { base: number; limit: number } {
-  const base = def.dram.base + def.dram.bytes - PROBE_RESERVED_BYTES;
-  return { base, limit: base + PROBE_RESERVED_BYTES };
-}
-
-/** A memory-bound program: C(16×J) = A(16×K)·B(K×J), B streamed once from DRAM. */
-export function hogProgram(def: BoardDefinition): { address: number; bytes: Uint8Array } {
-  const r = hogRegion(def);
-  const a = r.base + 4096;
-  const b = a + 16 * HOG_K;
-  const c = b + HOG_K * HOG_J;
-  const bytes = encodeProgram([
-    instr('CFG_GEMM', { b: 16, c: HOG_J, d: HOG_K }),
-    instr('CFG_TILE', { b: 16, c: 64, d: 256 }),
-    instr('CFG_ADDR_IN', { b: a, c: b, d: 0 }),
-    instr('CFG_ADDR_OUT', { b: c }),
-    instr('CFG_STRIDE', { b: HOG_K, c: HOG_J, d: HOG_J }),
-    instr('CFG_QUANT', { b: 1, c: 0 }),
-    instr('LOOP_MATMUL'),
-    instr('END'),
-  ]);
-  return { address: r.base, bytes };
-}
+/** DRAM kept free at the top of the window (none: generators need no data in DRAM). */
+export const PROBE_RESERVED_BYTES = 0;
 
 const FOREVER = 2 ** 52;
 
+/** A co-runner tile during a measurement: its TRAFFIC_GEN setting. */
+export interface CoRunner {
+  readonly tile: number;
+  /** TRAFFIC_GEN value: TRAFFIC_GEN_SATURATE or encodeTrafficGen(budget). */
+  readonly gen: number;
+}
+
+export function saturating(tiles: readonly number[]): CoRunner[] {
+  return tiles.map((tile) => ({ tile, gen: TRAFFIC_GEN_SATURATE }));
+}
+
 /**
  * Runs every step of `v` on `tiles` once, back to back, and returns each step's cost in
- * cycles (doorbell to the last tile's done). With `hogTiles`, those tiles stream DRAM the
- * whole time.
+ * cycles (doorbell to the last tile's done), with `coRunners` generating DRAM traffic the
+ * whole time (switched on before the first step, off after the last).
  */
 export async function measureSteps(
   device: Device,
   v: PreparedVariant,
   tiles: readonly number[],
-  hogTiles: readonly number[] = [],
+  coRunners: readonly CoRunner[] = [],
 ): Promise<number[]> {
-  const shadow = new TileShadow(device.board.tiles);
-  const hog = hogProgram(device.board);
-  const region = hogRegion(device.board);
-  const hogSet = new Set(hogTiles);
-  let hogsQueued = 0;
-  if (hogTiles.length > 0) {
-    await device.writeMemory(hog.address, hog.bytes);
-    for (const t of hogTiles) {
-      await device.writeRegister('REGION_BASE', region.base, t);
-      await device.writeRegister('REGION_LIMIT', region.limit, t);
-      await device.writeRegister('THROTTLE', 0, t);
-      for (let k = 0; k < HOG_QUEUED; k++) await ringHog(t);
-    }
-  }
-  const costs: number[] = [];
-  let stopping = false;
-  for (let s = 0; s < v.compiled.steps.length; s++) {
-    const t0 = await boardCycle(device);
-    const pending = new Set(
-      await shadow.launch(
-        device,
-        v.compiled,
-        v.region,
-        s,
-        tiles,
-        tiles.map(() => 0),
-      ),
+  if (coRunners.length > 0 && ((await device.readRegister('CAPS')) & CAPS_TRAFFIC_GEN) === 0)
+    throw new DeviceFault(
+      `board ${device.board.id} has no DRAM traffic generators (CAPS_TRAFFIC_GEN), so costs under contention cannot be measured; run its tenants in one lane of all tiles (set "tiles": ${device.board.tiles})`,
     );
-    let now = t0;
-    while (pending.size > 0) now = await drain(pending);
-    costs.push(now - t0);
-  }
-  stopping = true;
-  while (hogsQueued > 0) await drain(new Set());
-  return costs;
-
-  async function ringHog(t: number): Promise<void> {
-    await device.writeRegister('CMD_ADDR', hog.address, t);
-    await device.writeRegister('CMD_LEN', hog.bytes.length, t);
-    await device.writeRegister('DOORBELL', 1, t);
-    hogsQueued++;
-  }
-
-  async function drain(pending: Set<number>): Promise<number> {
-    const res = await device.advance(FOREVER);
-    for (const ev of res.events) {
-      if (ev.kind === 'fault')
-        throw new Error(`probe: tile ${ev.tile} faulted at 0x${ev.address.toString(16)} (code ${ev.code})`);
-      if (ev.kind !== 'done') continue;
-      if (hogSet.has(ev.tile)) {
-        hogsQueued--;
-        if (!stopping) await ringHog(ev.tile);
-      } else pending.delete(ev.tile);
+  const shadow = new TileShadow(device.board.tiles);
+  for (const c of coRunners) await device.writeRegister('TRAFFIC_GEN', c.gen, c.tile);
+  const costs: number[] = [];
+  try {
+    for (let s = 0; s < v.compiled.steps.length; s++) {
+      const t0 = await boardCycle(device);
+      const pending = new Set(
+        await shadow.launch(
+          device,
+          v.compiled,
+          v.region,
+          s,
+          tiles,
+          tiles.map(() => 0),
+        ),
+      );
+      let now = t0;
+      while (pending.size > 0) {
+        const res = await device.advance(FOREVER);
+        for (const ev of res.events) {
+          if (ev.kind === 'fault')
+            throw new DeviceFault(
+              `measuring ${v.label}: tile ${ev.tile} faulted at 0x${ev.address.toString(16)} (code ${ev.code}), cycle ${ev.cycle}, step ${s}`,
+              { tile: ev.tile, address: ev.address, faultCode: ev.code },
+            );
+          if (ev.kind === 'done') pending.delete(ev.tile);
+        }
+        now = res.cycle;
+      }
+      costs.push(now - t0);
     }
-    return res.cycle;
+  } finally {
+    for (const c of coRunners) await device.writeRegister('TRAFFIC_GEN', 0, c.tile);
   }
+  return costs;
 }

@@ -4,7 +4,17 @@
 // Device given (lockstep board time), so the outcome is a function of scenario + seed.
 import { AdmissionError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
-import { planAdmission, type AdmissionResult, type AdmissionTenant } from '../admission/plan.ts';
+import {
+  budgetLadder,
+  planAdmission,
+  type AdmissionOptions,
+  type AdmissionResult,
+  type AdmissionTenant,
+  type Contention,
+} from '../admission/plan.ts';
+import { ConfigError } from '../../boards/errors.ts';
+import { burstAllowanceBytes, budgetThrottle } from '../admission/budget.ts';
+import { encodeTrafficGen, TRAFFIC_GEN_SATURATE } from '../../boards/registers.ts';
 import {
   overallMetrics,
   tenantMetrics,
@@ -20,7 +30,7 @@ import { createPolicy } from '../scheduler/index.ts';
 import type { VariantRequest } from '../scheduler/types.ts';
 import { variantKey } from '../scheduler/types.ts';
 import { execute, type ExecResult, type ExecTenant } from './executor.ts';
-import { measureSteps, PROBE_RESERVED_BYTES } from './probe.ts';
+import { measureSteps, PROBE_RESERVED_BYTES, type CoRunner } from './probe.ts';
 import {
   prepareVariant,
   RegionAllocator,
@@ -71,6 +81,21 @@ class VariantStore {
     const key = `${tenant}|${variantKey(req)}`;
     let v = this.prepared.get(key);
     if (v === undefined) {
+      // Planning measures many candidate variants; when DRAM runs out, the ones measured so
+      // far are forgotten (their costs stay cached) and the space is reused. Costs do not
+      // depend on where a variant sits in DRAM.
+      const need = this.regionBytes(key, tenant, req);
+      if (need > this.regions.free) {
+        if (this.pinned)
+          throw new ConfigError(
+            `the run's programs do not fit in board ${this.device.board.id}'s DRAM together: ${this.names[tenant]} (${variantKey(req)}) needs ${mib(need)} and ${mib(this.regions.free)} are left of ${mib(this.device.board.dram.bytes)}; run fewer tenants, or smaller models`,
+          );
+        this.evict();
+        if (need > this.regions.free)
+          throw new ConfigError(
+            `${this.names[tenant]} (${variantKey(req)}) needs ${mib(need)} of DRAM, more than board ${this.device.board.id} has (${mib(this.device.board.dram.bytes)}); choose a smaller model`,
+          );
+      }
       v = prepareVariant(
         this.compile,
         this.models[tenant]!,
@@ -83,30 +108,61 @@ class VariantStore {
     }
     return v;
   }
-  /** The compiler's per-step estimates (compiled at the free cursor, nothing committed or uploaded). */
+  private pinned = false;
+  private readonly sizes = new Map<string, number>();
+  /** DRAM bytes a variant's region takes (independent of where it is placed). */
+  private regionBytes(key: string, tenant: number, req: VariantRequest): number {
+    let n = this.sizes.get(key);
+    if (n === undefined) {
+      n = this.compile(this.models[tenant]!, req.tiles, req.granule, this.device.board.dram.base).layout
+        .regionBytes;
+      this.sizes.set(key, n);
+    }
+    return n;
+  }
+  private evict(): void {
+    this.prepared.clear();
+    this.regions.clear();
+  }
+  /** Starts the run's uploads afresh: forgets planning's variants, and from now on DRAM
+   *  exhaustion is an error (the run's variants must all fit at once). */
+  pinForRun(): void {
+    this.evict();
+    this.pinned = true;
+  }
+
+  /** The compiler's per-step estimates (compiled at the DRAM base, nothing committed or uploaded). */
   estimate(tenant: number, req: VariantRequest): readonly number[] {
     const key = `${tenant}|${variantKey(req)}`;
     let e = this.estimates.get(key);
     if (e === undefined) {
       const known = this.prepared.get(key);
       e = (
-        known?.compiled ?? this.compile(this.models[tenant]!, req.tiles, req.granule, this.regions.cursor)
+        known?.compiled ??
+        this.compile(this.models[tenant]!, req.tiles, req.granule, this.device.board.dram.base)
       ).steps.map((s) => s.estCycles);
       this.estimates.set(key, e);
     }
     return e;
   }
-  /** Per-step costs on tiles 0..n-1; contended = every other tile streams DRAM. */
-  async stepCosts(tenant: number, req: VariantRequest, contended: boolean): Promise<readonly number[]> {
-    const key = `${tenant}|${variantKey(req)}|${contended}`;
+  /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic:
+   *  the last `budgeted` of them at the budget rate, the rest saturating. */
+  async stepCosts(tenant: number, req: VariantRequest, contention: Contention): Promise<readonly number[]> {
+    const key = `${tenant}|${variantKey(req)}|${contention.others}|${contention.budgeted}|${contention.budget}`;
     let c = this.costs.get(key);
     if (c === undefined) {
       const v = await this.get(tenant, req);
       const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      const hogs = contended
-        ? Array.from({ length: this.device.board.tiles - req.tiles }, (_, i) => req.tiles + i)
-        : [];
-      c = await measureSteps(this.device, v, tiles, hogs);
+      const co: CoRunner[] = [];
+      for (let k = 0; k < contention.others; k++)
+        co.push({
+          tile: req.tiles + k,
+          gen:
+            k >= contention.others - contention.budgeted
+              ? encodeTrafficGen(contention.budget)
+              : TRAFFIC_GEN_SATURATE,
+        });
+      c = await measureSteps(this.device, v, tiles, co);
       this.costs.set(key, c);
     }
     return c;
@@ -118,6 +174,12 @@ export interface Prepared {
   readonly resolved: readonly ResolvedTenant[];
   readonly store: VariantStore;
   readonly admissionTenants: readonly AdmissionTenant[];
+}
+
+/** Measures isolated latencies and resolves the scenario; the returned store caches every
+ *  variant's measured costs (benchmarks re-plan with other deadlines without re-measuring). */
+export async function prepareScenario(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
+  return prepare(loaded, opts);
 }
 
 async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Prepared> {
@@ -134,7 +196,11 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
   const refTiles = Math.min(REFERENCE_TILES, def.tiles);
   const isolated: number[] = [];
   for (let i = 0; i < s.tenants.length; i++) {
-    const costs = await store.stepCosts(i, { tiles: refTiles, granule: { kind: 'layer' } }, false);
+    const costs = await store.stepCosts(
+      i,
+      { tiles: refTiles, granule: { kind: 'layer' } },
+      { others: 0, budgeted: 0, budget: Number.POSITIVE_INFINITY },
+    );
     isolated.push(costs.reduce((a, b) => a + b, 0));
   }
   const resolved = resolveTenants(loaded, def, isolated);
@@ -171,18 +237,41 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
   return { tenants, resolved, store, admissionTenants };
 }
 
+/** The admission options a session uses on this board (budgets, bursts, queue limits). */
+export function admissionOptions(
+  def: Device['board'],
+  resolved: readonly ResolvedTenant[],
+): AdmissionOptions {
+  return {
+    budgetLadder: def.throttleEngine ? budgetLadder(def.dramBytesPerCycle, def.tiles) : [],
+    burstCycles: (laneTiles, budgetedTiles, budget) => {
+      // Bytes the budgeted tiles may read above their budget rate in any interval, served
+      // at the lowest rate the lane can get (its fair share with every tile saturating).
+      const bytes =
+        budgetedTiles * burstAllowanceBytes(budgetThrottle(budget, def.tileBusBytesPerCycle), def);
+      return Math.ceil(bytes / ((def.dramBytesPerCycle * laneTiles) / def.tiles));
+    },
+    queueLimits: resolved.map((r) => r.spec.queueLimit),
+  };
+}
+
+function plan(p: Prepared, def: Device['board']): Promise<AdmissionResult> {
+  return planAdmission(
+    p.admissionTenants,
+    def.tiles,
+    (i, v, c) => p.store.stepCosts(i, v, c),
+    (i, v) => p.store.estimate(i, v),
+    admissionOptions(def, p.resolved),
+  );
+}
+
 export async function analyzeLoaded(
   loaded: LoadedScenario,
   opts: SessionOptions,
 ): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
   const p = await prepare(loaded, opts);
   opts.onPhase?.('analysing (measuring worst-case granule costs)');
-  const admission = await planAdmission(
-    p.admissionTenants,
-    opts.device.board.tiles,
-    (i, v, c) => p.store.stepCosts(i, v, c),
-    (i, v) => p.store.estimate(i, v),
-  );
+  const admission = await plan(p, opts.device.board);
   return { admission, tenants: p.tenants };
 }
 
@@ -205,12 +294,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   let admission: AdmissionResult | undefined;
   if (policyName === 'cotenant') {
     opts.onPhase?.('admission (measuring worst-case granule costs)');
-    admission = await planAdmission(
-      p.admissionTenants,
-      def.tiles,
-      (i, v, c) => p.store.stepCosts(i, v, c),
-      (i, v) => p.store.estimate(i, v),
-    );
+    admission = await plan(p, def);
     if (!admission.feasible && opts.admission !== false) {
       const bad = admission.tenants.filter((t) => t.verdict === 'rejected');
       throw new AdmissionError(
@@ -221,6 +305,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   const policy = createPolicy(policyName, def, admission);
   const requests = policy.variants(p.tenants, def.tiles);
   opts.onPhase?.('compiling and uploading');
+  p.store.pinForRun();
   const execTenants: ExecTenant[] = [];
   for (let i = 0; i < p.tenants.length; i++) {
     const prepared = new Map<string, PreparedVariant>();
@@ -249,13 +334,16 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
   );
   opts.onPhase?.('running');
-  const exec = await execute(
-    opts.device,
-    execTenants,
-    arrivals,
-    policy,
-    opts.onProgress ? { onProgress: opts.onProgress } : {},
-  );
+  const exec = await execute(opts.device, execTenants, arrivals, policy, {
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(admission !== undefined && admission.feasible
+      ? {
+          bounds: admission.tenants.map((t) =>
+            t.verdict === 'guaranteed' && policyName === 'cotenant' ? t.bound : undefined,
+          ),
+        }
+      : {}),
+  });
   const perTenant = tenantMetrics(exec.records, p.tenants);
   const overall = overallMetrics(exec.records, perTenant, {
     cycles: exec.cycles,
@@ -274,6 +362,10 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     overall,
     traceDigest: traceDigest(exec.trace),
   };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function fmt(n: number): string {

@@ -40,6 +40,17 @@ export type TraceRecord =
       readonly req: number;
       readonly tenant: number;
       readonly outcome: Outcome;
+    }
+  | {
+      /** A guaranteed request broke its admission certificate: it ended other than
+       *  completed, or its response exceeded the admitted bound. */
+      readonly t: number;
+      readonly k: 'violation';
+      readonly req: number;
+      readonly tenant: number;
+      readonly outcome: Outcome;
+      readonly response: number;
+      readonly bound: number;
     };
 
 export function traceDigest(records: readonly TraceRecord[]): string {

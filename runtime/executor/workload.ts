@@ -33,6 +33,8 @@ export type CompileFn = (
 ) => CompiledLike;
 
 export interface PreparedVariant {
+  /** Tenant and variant, for messages. */
+  readonly label: string;
   readonly info: VariantInfo;
   readonly compiled: CompiledLike;
   readonly region: { readonly base: number; readonly limit: number };
@@ -54,6 +56,14 @@ export class RegionAllocator {
   }
   get cursor(): number {
     return this.next;
+  }
+  /** Bytes still free. */
+  get free(): number {
+    return this.end - this.next;
+  }
+  /** Forgets every region handed out (their contents may be overwritten from now on). */
+  clear(): void {
+    this.next = this.def.dram.base;
   }
   commit(bytes: number, what: string): { base: number; limit: number } {
     const base = this.next;
@@ -96,7 +106,7 @@ export function prepareVariant(
       `internal: compiler placed ${label} at 0x${compiled.layout.regionBase.toString(16)}, asked 0x${regions.cursor.toString(16)}`,
     );
   const region = regions.commit(compiled.layout.regionBytes, label);
-  return { info: variantInfo(req, compiled), compiled, region };
+  return { label, info: variantInfo(req, compiled), compiled, region };
 }
 
 /** Writes every program of a variant to the board (timing mode needs only the programs). */

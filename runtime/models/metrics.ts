@@ -1,5 +1,6 @@
 // Per-layer and per-model arithmetic facts derived from the shapes (never stored).
 import type { Layer, ModelTable, ModelTotals, LayerKind } from './types.ts';
+import { unreachable } from '../../boards/unreachable.ts';
 
 export function layerMacs(l: Layer): number {
   switch (l.kind) {
@@ -9,8 +10,14 @@ export function layerMacs(l: Layer): number {
       return l.out[0] * l.out[1] * l.out[2] * l.kernel * l.kernel;
     case 'matmul':
       return l.I * l.J * l.K * (l.heads ?? 1);
-    default:
+    case 'pool':
+    case 'add':
+    case 'global_avgpool':
+    case 'softmax':
+    case 'layernorm':
       return 0;
+    default:
+      return unreachable(l, 'layer kind');
   }
 }
 
@@ -23,8 +30,14 @@ export function layerWeightBytes(l: Layer): number {
       return l.kernel * l.kernel * l.out[2];
     case 'matmul':
       return l.weights === 'B' ? l.K * l.J : l.weights === 'A' ? l.I * l.K : 0;
-    default:
+    case 'pool':
+    case 'add':
+    case 'global_avgpool':
+    case 'softmax':
+    case 'layernorm':
       return 0;
+    default:
+      return unreachable(l, 'layer kind');
   }
 }
 
@@ -36,8 +49,14 @@ export function layerBiasCount(l: Layer): number {
       return l.out[2];
     case 'matmul':
       return l.weights === 'B' ? l.J : l.weights === 'A' ? l.I : 0;
-    default:
+    case 'pool':
+    case 'add':
+    case 'global_avgpool':
+    case 'softmax':
+    case 'layernorm':
       return 0;
+    default:
+      return unreachable(l, 'layer kind');
   }
 }
 

@@ -2,6 +2,7 @@
 // written from docs/isa.md (not from the emulator). Slow on purpose: one loop per formula.
 import type { ConvOp, LoopOp, MatmulOp, PoolOp, ResaddOp, VecOp } from '../compiler/types.ts';
 import { act, requant } from './numerics.ts';
+import { unreachable } from '../../boards/unreachable.ts';
 
 /** A window [base, base+bytes) of board DRAM. */
 export class MemoryImage {
@@ -178,5 +179,7 @@ export function runOp(m: MemoryImage, op: LoopOp<number>): void {
       return pool(m, op);
     case 'vec':
       return vec(m, op);
+    default:
+      return unreachable(op, 'loop op kind');
   }
 }

@@ -50,7 +50,7 @@ function jobScore(state: SchedState, t: TenantView, job: Job, togo: number): num
 export function regulate(
   state: SchedState,
   planned: readonly Dispatch[],
-  mayThrottle: (t: TenantView) => boolean,
+  mayThrottle: (t: TenantView, tenant: number) => boolean,
   tileBusBytesPerCycle: number,
 ): Dispatch[] {
   if (planned.length === 0) return [];
@@ -68,7 +68,7 @@ export function regulate(
     const t = state.tenants[d.job.tenant]!;
     const v = variantOf(state, d.job, d.variant);
     const s = v.steps[d.step]!;
-    const exempt = d.step === 0 || s.readBytes < TINY_STEP_BYTES || !mayThrottle(t);
+    const exempt = d.step === 0 || s.readBytes < TINY_STEP_BYTES || !mayThrottle(t, d.job.tenant);
     streams.push({
       key: d.job.id,
       bytesPerCycle: stepDemand(s),

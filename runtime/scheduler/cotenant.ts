@@ -11,10 +11,15 @@
 //   next granule fits in the slack of every request that earliest-deadline-first would
 //   finish in time before it; the EDF head always fits. Tenants whose next requests are
 //   all predicted hopeless run only when no tenant of the band can meet a deadline.
-// Best-effort tenants get MoCA-style DRAM budgets when lanes contend; guaranteed tenants
-// are never throttled, so their worst case (measured with every other tile saturating
-// DRAM) holds.
-import type { Dispatch, Job, Policy, SchedState, TenantView, VariantRequest } from './types.ts';
+// Throttling (docs/scheduler.md, "Throttling rule"): tenants of a lane that holds a
+// guaranteed tenant are never throttled, so every step runs with the caps its worst-case
+// cost was measured under. Lanes of best-effort tenants only are either held to the fixed
+// memory budget admission planned (a sticky THROTTLE setting with no banked credit, so
+// its arrival curve holds across steps), or, when the plan has no budgets, regulated
+// MoCA-style per step (average-case gains; the other lanes' costs were measured against
+// saturating traffic, which throttling can only reduce).
+import type { Dispatch, Job, Policy, SchedState, TenantView, TileSetup, VariantRequest } from './types.ts';
+import { budgetThrottle } from '../admission/budget.ts';
 import { allIdle, nextStepIn, plainDispatch, regulate } from './common.ts';
 import { variantKey } from './types.ts';
 import { bandLevels, hopeless, queueUrgency } from './urgency.ts';
@@ -25,6 +30,8 @@ export interface CotenantPlan {
   readonly lanes: readonly (readonly number[])[];
   /** Per tenant: its lane and compiled variant (tiles = lane size). */
   readonly assignment: readonly { readonly lane: number; readonly variant: VariantRequest }[];
+  /** Per lane: fixed DRAM budget per tile in bytes/cycle (Infinity or absent: none). */
+  readonly budgets?: readonly number[];
 }
 
 export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number): Policy {
@@ -51,9 +58,18 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
     budget: 0,
   }));
   const inBand: BandCandidate[] = [];
+  let guardedLanes: boolean[] | undefined;
+  const budgetValue = plan.lanes.map((_, l) => {
+    const b = plan.budgets?.[l] ?? Number.POSITIVE_INFINITY;
+    return Number.isFinite(b) ? budgetThrottle(b, tileBusBytesPerCycle).value : 0;
+  });
+  const setup: TileSetup[] = plan.lanes.flatMap((tiles, l) =>
+    budgetValue[l] !== 0 ? tiles.map((tile) => ({ tile, credit: 0 })) : [],
+  );
   const edf: BandCandidate[] = [];
   return {
     name: 'cotenant',
+    setup,
     variants: (tenants) => tenants.map((_, i) => [plan.assignment[i]!.variant]),
     decide(state: SchedState): Dispatch[] {
       if (levelsFor !== state.tenants) {
@@ -95,10 +111,33 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
         const best = state.queues[tenant]![0]!;
         const key = keys[tenant]!;
         const step = nextStepIn(state, best, key);
-        if (step !== undefined) planned.push(plainDispatch(best, key, step, tiles));
+        if (step === undefined) continue;
+        const b = budgetValue[l]!;
+        planned.push(
+          b === 0
+            ? plainDispatch(best, key, step, tiles)
+            : {
+                ...plainDispatch(best, key, step, tiles),
+                throttle: tiles.map(() => b),
+                throttleSticky: true,
+              },
+        );
       }
       if (plan.lanes.length < 2) return planned;
-      return regulate(state, planned, (t) => !t.guaranteed, tileBusBytesPerCycle);
+      guardedLanes ??= plan.lanes.map((_, l) => laneTenants[l]!.some((t) => state.tenants[t]!.guaranteed));
+      const guarded = guardedLanes;
+      // Only tenants of lanes without a guaranteed tenant are regulated: a throttled step in a
+      // guaranteed tenant's lane would run longer than its measured (unthrottled) cost and so
+      // block or interfere beyond the analysed bound (docs/scheduler.md, "Throttling rule").
+      return regulate(
+        state,
+        planned,
+        (_t, tenant) => {
+          const lane = plan.assignment[tenant]!.lane;
+          return !guarded[lane]! && budgetValue[lane] === 0;
+        },
+        tileBusBytesPerCycle,
+      );
     },
     abandon(state: SchedState): Job[] {
       const remaining = remainingOf(state);

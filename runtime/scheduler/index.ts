@@ -17,6 +17,7 @@ export function createPolicy(name: PolicyName, def: BoardDefinition, admission?:
         {
           lanes: admission.lanes,
           assignment: admission.tenants.map((t) => ({ lane: t.lane, variant: t.variant })),
+          budgets: admission.laneBudgets,
         },
         def.tileBusBytesPerCycle,
       );

@@ -89,6 +89,16 @@ export interface Dispatch {
   readonly tiles: readonly number[];
   /** THROTTLE register value per tile in `tiles` (0 = off). */
   readonly throttle: readonly number[];
+  /** Keep the engine's state when the value is unchanged (a rewrite would reset it and
+   *  forgive its debt): set for fixed memory budgets, whose arrival curve spans steps. */
+  readonly throttleSticky?: boolean;
+}
+
+/** Per-tile register settings a policy needs before its first dispatch. */
+export interface TileSetup {
+  readonly tile: number;
+  /** THROTTLE_CREDIT value (beats of credit the throttle engine may bank). */
+  readonly credit: number;
 }
 
 export interface Policy {
@@ -105,6 +115,8 @@ export interface Policy {
    *  those of `finish` tenants, nor requests on the board), so the board is not spent on
    *  them. Must never name a request whose deadline is guaranteed. */
   abandon?(state: SchedState): readonly Job[];
+  /** Optional: register settings the executor writes once before the run. */
+  readonly setup?: readonly TileSetup[];
 }
 
 export function variantKey(v: VariantRequest): string {

@@ -54,7 +54,7 @@ const conv = (
 /** Row slices present: some LOOP_CONV / LOOP_POOL configured with a first row f > 0. */
 const rowSliced = (c: CompiledModel): boolean =>
   c.steps.some((s) =>
-    s.programs.some((p) => decodeProgram(p.bytes).some((i) => i.op === 'CFG_CONV_KERNEL' && i.d > 0)),
+    s.programs.some((p) => decodeProgram(p.bytes).some((i) => i.op === 'CFG_CONV_KERNEL' && i.firstRow > 0)),
   );
 
 async function check(

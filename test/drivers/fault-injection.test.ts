@@ -48,7 +48,7 @@ test('thousands of commands at BER 1e-4 with drops and duplicates: none lost, no
   const runs = 40;
   const events: DeviceEvent[] = [];
   for (let i = 0; i < runs; i++) {
-    const prog = encodeProgram([instr('GRANULE_END', { b: 1000 + i }), instr('END')]);
+    const prog = encodeProgram([instr('GRANULE_END', { tag: 1000 + i }), instr('END')]);
     await d.writeMemory(DRAM + 0x100_0000, prog);
     await d.writeRegister('CMD_ADDR', DRAM + 0x100_0000, 0);
     await d.writeRegister('CMD_LEN', prog.length, 0);
@@ -79,7 +79,7 @@ test('events pushed as frames survive the same faults, in order, exactly once', 
   const h = await serialHarness({ faults: { ...FAULTS, seed: 7 }, link: { ...LINK, inlineEvents: false } });
   const d = h.device;
   const tags = Array.from({ length: 60 }, (_, i) => i + 1);
-  const prog = encodeProgram([...tags.map((g) => instr('GRANULE_END', { b: g })), instr('END')]);
+  const prog = encodeProgram([...tags.map((g) => instr('GRANULE_END', { tag: g })), instr('END')]);
   await d.writeMemory(DRAM, prog);
   await d.writeRegister('CMD_ADDR', DRAM, 2);
   await d.writeRegister('CMD_LEN', prog.length, 2);

@@ -48,8 +48,8 @@ for (const inline of [true, false]) {
   test(`advance delivers a program's events (${inline ? 'inline in the reply' : 'as acknowledged EVENT frames'})`, async (t) => {
     const h = await serialHarness({ link: { inlineEvents: inline } });
     const prog = encodeProgram([
-      instr('GRANULE_END', { b: 7 }),
-      instr('GRANULE_END', { b: 8 }),
+      instr('GRANULE_END', { tag: 7 }),
+      instr('GRANULE_END', { tag: 8 }),
       instr('END'),
     ]);
     await h.device.writeMemory(DRAM, prog);

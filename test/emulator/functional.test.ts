@@ -3,7 +3,7 @@
 // timing and functional mode give identical cycle counts.
 import test from 'ava';
 import type { EmulatedBoard } from '../../boards/emulator/index.ts';
-import { type Instruction } from '../../boards/isa/index.ts';
+import { packPooled, type Instruction } from '../../boards/isa/index.ts';
 import { DRAM, MiB, board, bytesOf, instr, int8Data, launch, runAll } from './helpers.ts';
 
 // ---- the reference, straight from docs/isa.md ----------------------------------------
@@ -58,12 +58,12 @@ test('LOOP_MATMUL, odd shapes with bias, relu, requant', (t) => {
       x.writeMemory(BIAS, bytesOf(bias));
     },
     [
-      instr('CFG_GEMM', { b: I, c: J, d: K }),
-      instr('CFG_TILE', { b: 4, c: 16, d: 8 }),
-      instr('CFG_ADDR_IN', { b: A, c: B, d: BIAS }),
-      instr('CFG_ADDR_OUT', { b: C }),
-      instr('CFG_STRIDE', { b: K, c: J, d: 32 }),
-      instr('CFG_QUANT', { flags: 1, b: m, c: s }),
+      instr('CFG_GEMM', { I: I, J: J, K: K }),
+      instr('CFG_TILE', { tileI: 4, tileJ: 16, tileK: 8 }),
+      instr('CFG_ADDR_IN', { addrA: A, addrB: B, addrBias: BIAS }),
+      instr('CFG_ADDR_OUT', { addrC: C }),
+      instr('CFG_STRIDE', { strideA: K, strideB: J, strideC: 32 }),
+      instr('CFG_QUANT', { flags: 1, multiplier: m, shift: s }),
       instr('LOOP_MATMUL', { flags: 1 }),
     ],
   );
@@ -184,17 +184,24 @@ function convTest(name: string, c: ConvCase) {
         x.writeMemory(BIAS, bytesOf(bias));
       },
       [
-        instr('CFG_CONV_IN', { b: c.inH, c: c.inW, d: c.inC }),
-        instr('CFG_CONV_OUT', { b: ref.outH, c: ref.outW, d: c.outC }),
-        instr('CFG_CONV_KERNEL', { a: c.k, b: c.s, c: c.p }),
+        instr('CFG_CONV_IN', { inH: c.inH, inW: c.inW, inC: c.inC }),
+        instr('CFG_CONV_OUT', { outH: ref.outH, outW: ref.outW, outC: c.outC }),
+        instr('CFG_CONV_KERNEL', { kernel: c.k, stride: c.s, padding: c.p }),
         ...(c.pool
-          ? [instr('CFG_POOL', { a: c.pool.size, b: c.pool.stride, c: c.pool.pad, d: (ph << 16) | pw })]
+          ? [
+              instr('CFG_POOL', {
+                size: c.pool.size,
+                stride: c.pool.stride,
+                padding: c.pool.pad,
+                pooledHW: packPooled(ph, pw),
+              }),
+            ]
           : []),
-        instr('CFG_TILE', { b: 5, c: 16, d: 16 }),
-        instr('CFG_ADDR_IN', { b: A, c: B, d: BIAS }),
-        instr('CFG_ADDR_OUT', { b: C }),
-        instr('CFG_STRIDE', { b: c.inC, c: c.outC, d: strideC }),
-        instr('CFG_QUANT', { flags: 1, b: m, c: sh }),
+        instr('CFG_TILE', { tileI: 5, tileJ: 16, tileK: 16 }),
+        instr('CFG_ADDR_IN', { addrA: A, addrB: B, addrBias: BIAS }),
+        instr('CFG_ADDR_OUT', { addrC: C }),
+        instr('CFG_STRIDE', { strideA: c.inC, strideB: c.outC, strideC: strideC }),
+        instr('CFG_QUANT', { flags: 1, multiplier: m, shift: sh }),
         instr('LOOP_CONV', { flags }),
       ],
     );
@@ -251,20 +258,20 @@ test('LOOP_RESADD and LOOP_POOL (max, global average)', (t) => {
       x.writeMemory(DRAM + 7 * MiB, bytesOf(img));
     },
     [
-      instr('CFG_GEMM', { b: I, c: J }),
-      instr('CFG_ADDR_IN', { b: A, c: B }),
-      instr('CFG_ADDR_OUT', { b: C }),
-      instr('CFG_STRIDE', { b: J, c: J, d: J }),
-      instr('CFG_QUANT', { b: 3, c: 2 }),
+      instr('CFG_GEMM', { I: I, J: J }),
+      instr('CFG_ADDR_IN', { addrA: A, addrB: B }),
+      instr('CFG_ADDR_OUT', { addrC: C }),
+      instr('CFG_STRIDE', { strideA: J, strideB: J, strideC: J }),
+      instr('CFG_QUANT', { multiplier: 3, shift: 2 }),
       instr('LOOP_RESADD'),
-      instr('CFG_CONV_IN', { b: H, c: W, d: Ch }),
-      instr('CFG_POOL', { a: 3, b: 2, c: 1, d: (3 << 16) | 4 }),
-      instr('CFG_ADDR_IN', { b: DRAM + 7 * MiB }),
-      instr('CFG_ADDR_OUT', { b: P }),
-      instr('CFG_STRIDE', { b: Ch, d: Ch }),
+      instr('CFG_CONV_IN', { inH: H, inW: W, inC: Ch }),
+      instr('CFG_POOL', { size: 3, stride: 2, padding: 1, pooledHW: packPooled(3, 4) }),
+      instr('CFG_ADDR_IN', { addrA: DRAM + 7 * MiB }),
+      instr('CFG_ADDR_OUT', { addrC: P }),
+      instr('CFG_STRIDE', { strideA: Ch, strideC: Ch }),
       instr('LOOP_POOL'),
-      instr('CFG_ADDR_OUT', { b: G }),
-      instr('CFG_QUANT', { b: 37, c: 10 }), // ≈ 1/(5·7) = 1/35 ≈ 37/1024
+      instr('CFG_ADDR_OUT', { addrC: G }),
+      instr('CFG_QUANT', { multiplier: 37, shift: 10 }), // ≈ 1/(5·7) = 1/35 ≈ 37/1024
       instr('LOOP_POOL', { flags: 1 }),
     ],
   );
@@ -296,16 +303,16 @@ test('MVIN / PRELOAD / COMPUTE / MVOUT', (t) => {
       x.writeMemory(B, bytesOf(w));
     },
     [
-      instr('CFG_LOAD', { b: 16 }),
-      instr('CFG_STORE', { b: 16 }),
-      instr('CFG_QUANT', { b: 1, c: 4 }),
-      instr('MVIN', { a: 20, b: A, c: 0, d: 16 }),
-      instr('MVIN', { a: 16, b: B, c: 100, d: 16 }),
-      instr('PRELOAD', { b: 100, c: 8 }),
-      instr('COMPUTE', { a: 20, b: 0 }),
-      instr('PRELOAD', { b: 100, c: 8 }),
-      instr('COMPUTE', { flags: 1, a: 4, b: 0 }),
-      instr('MVOUT', { a: 20, b: out, c: 8, d: 16 }),
+      instr('CFG_LOAD', { stride: 16 }),
+      instr('CFG_STORE', { stride: 16 }),
+      instr('CFG_QUANT', { multiplier: 1, shift: 4 }),
+      instr('MVIN', { rows: 20, dram: A, localRow: 0, cols: 16 }),
+      instr('MVIN', { rows: 16, dram: B, localRow: 100, cols: 16 }),
+      instr('PRELOAD', { spadRow: 100, accRow: 8 }),
+      instr('COMPUTE', { rows: 20, spadRow: 0 }),
+      instr('PRELOAD', { spadRow: 100, accRow: 8 }),
+      instr('COMPUTE', { flags: 1, rows: 4, spadRow: 0 }),
+      instr('MVOUT', { rows: 20, dram: out, accRow: 8, cols: 16 }),
     ],
   );
   const want: number[] = [];
@@ -327,22 +334,25 @@ test('fine-grained double-buffered tiled matmul: queues overlap, row hazards kee
   const a = int8Data(I * K, 41);
   const w = int8Data(K * J, 42);
   const out = DRAM + 10 * MiB;
-  const prog: Instruction[] = [instr('CFG_STORE', { b: J }), instr('CFG_QUANT', { b: 1, c: 8 })];
+  const prog: Instruction[] = [
+    instr('CFG_STORE', { stride: J }),
+    instr('CFG_QUANT', { multiplier: 1, shift: 8 }),
+  ];
   for (let ib = 0; ib < I / D; ib++) {
     for (let jb = 0; jb < J / D; jb++) {
       const accRow = (ib * (J / D) + jb) * D;
       for (let kb = 0; kb < K / D; kb++) {
         const buf = (kb % 2) * D;
         prog.push(
-          instr('CFG_LOAD', { b: K }),
-          instr('MVIN', { a: D, b: A + ib * D * K + kb * D, c: buf, d: D }),
-          instr('CFG_LOAD', { b: J }),
-          instr('MVIN', { a: D, b: B + kb * D * J + jb * D, c: 64 + buf, d: D }),
-          instr('PRELOAD', { b: 64 + buf, c: accRow }),
-          instr('COMPUTE', { flags: kb > 0 ? 1 : 0, a: D, b: buf }),
+          instr('CFG_LOAD', { stride: K }),
+          instr('MVIN', { rows: D, dram: A + ib * D * K + kb * D, localRow: buf, cols: D }),
+          instr('CFG_LOAD', { stride: J }),
+          instr('MVIN', { rows: D, dram: B + kb * D * J + jb * D, localRow: 64 + buf, cols: D }),
+          instr('PRELOAD', { spadRow: 64 + buf, accRow: accRow }),
+          instr('COMPUTE', { flags: kb > 0 ? 1 : 0, rows: D, spadRow: buf }),
         );
       }
-      prog.push(instr('MVOUT', { a: D, b: out + ib * D * J + jb * D, c: accRow, d: D }));
+      prog.push(instr('MVOUT', { rows: D, dram: out + ib * D * J + jb * D, accRow: accRow, cols: D }));
     }
   }
   const setup = (x: EmulatedBoard) => {

@@ -3,7 +3,7 @@ import { EMU, MOCA_8T } from '../../boards/definitions.ts';
 import { createEmulatedBoard, type EmulatedBoard, type ExecutionMode } from '../../boards/emulator/index.ts';
 import type { BoardEvent } from '../../boards/events.ts';
 import { encodeProgram, instr, type Instruction } from '../../boards/isa/index.ts';
-import { registerAddress, type RegisterName } from '../../boards/registers.ts';
+import { STATUS_BUSY, registerAddress, type RegisterName } from '../../boards/registers.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 
 export { EMU, MOCA_8T, instr };
@@ -36,15 +36,26 @@ export function launch(
   setReg(b, 'DOORBELL', 1, tile);
 }
 
-/** Advances until no tile is busy (cap: `limit` cycles; fails loudly past it). */
+/** Tiles whose STATUS says busy (running or with queued commands). */
+export function busyTiles(b: EmulatedBoard): number[] {
+  const busy: number[] = [];
+  for (let t = 0; t < b.def.tiles; t++) if ((reg(b, 'STATUS', t) & STATUS_BUSY) !== 0) busy.push(t);
+  return busy;
+}
+
+/** Advances until no tile is busy. Throws when a tile is still busy `cap` cycles from now:
+ *  a test must never mistake a program cut off at the cap for one that finished. */
 export function runAll(b: EmulatedBoard, cap = 1e12): BoardEvent[] {
   const events: BoardEvent[] = [];
   const limit = b.cycle + cap;
   for (let guard = 0; guard < 1_000_000; guard++) {
     const r = b.advance(limit);
     events.push(...r.events);
+    if (r.events.length > 0 && r.cycle < limit) continue;
+    const busy = busyTiles(b);
+    if (busy.length > 0)
+      throw new Error(`tiles ${busy.join(', ')} still busy at the cycle cap ${limit} (cycle ${r.cycle})`);
     if (r.events.length === 0) return events;
-    if (r.cycle >= limit) throw new Error(`program still running at cycle cap ${limit}`);
   }
   throw new Error('advance loop did not settle');
 }
@@ -73,12 +84,12 @@ export interface MatmulSpec {
 
 export function matmulProgram(m: MatmulSpec, extra: Instruction[] = []): Instruction[] {
   return [
-    instr('CFG_GEMM', { b: m.I, c: m.J, d: m.K }),
-    instr('CFG_TILE', { b: m.tileI, c: m.tileJ, d: m.tileK }),
-    instr('CFG_ADDR_IN', { b: m.a, c: m.b, d: m.bias ?? 0 }),
-    instr('CFG_ADDR_OUT', { b: m.c }),
-    instr('CFG_STRIDE', { b: m.K, c: m.J, d: m.J }),
-    instr('CFG_QUANT', { flags: m.relu ? 1 : 0, b: m.multiplier ?? 1, c: m.shift ?? 0 }),
+    instr('CFG_GEMM', { I: m.I, J: m.J, K: m.K }),
+    instr('CFG_TILE', { tileI: m.tileI, tileJ: m.tileJ, tileK: m.tileK }),
+    instr('CFG_ADDR_IN', { addrA: m.a, addrB: m.b, addrBias: m.bias ?? 0 }),
+    instr('CFG_ADDR_OUT', { addrC: m.c }),
+    instr('CFG_STRIDE', { strideA: m.K, strideB: m.J, strideC: m.J }),
+    instr('CFG_QUANT', { flags: m.relu ? 1 : 0, multiplier: m.multiplier ?? 1, shift: m.shift ?? 0 }),
     instr('LOOP_MATMUL', { flags: m.bias ? 1 : 0 }),
     ...extra,
     instr('END'),
@@ -98,4 +109,18 @@ export function int8Data(n: number, seed: number, lo = -128, hi = 127): Int8Arra
 
 export function bytesOf(a: Int8Array | Int32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** The loaded DRAM latency that `streams` DMA streams of `requestBytes` requests settle at
+ *  when each keeps dmaMaxInflight requests outstanding (docs/emulator.md, "DRAM under load"),
+ *  solved in closed form from the board parameters: with a = streams·inflight·request/BW,
+ *  utilisation ρ = a/L and L = base + ρ·S / (2(1 − ρ)) (M/D/1 wait, S = one burst on a
+ *  channel), i.e. (L − base)(L − a) = a·S/2. Valid while ρ stays below saturation. */
+export function loadedLatency(d: BoardDefinition, streams: number, requestBytes: number): number {
+  const banks = d.dramChannels * d.dramBanksPerChannel;
+  const base = d.dramLatencyCycles + (1 - (1 - 1 / banks) ** (streams - 1)) * d.dramRowMissCycles;
+  const S = (d.dmaRequestBytes * d.dramChannels) / d.dramBytesPerCycle;
+  const a = (streams * d.dmaMaxInflight * requestBytes) / d.dramBytesPerCycle;
+  const p = base + a;
+  return (p + Math.sqrt(p * p - 4 * (base * a - (a * S) / 2))) / 2;
 }

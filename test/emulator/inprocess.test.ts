@@ -19,7 +19,7 @@ test('hello reports the booted board plus the transport', async (t) => {
 test('registers by name, program run through the Device', async (t) => {
   const dev = await openDevice('moca-8t', { mode: 'functional' });
   t.is(await dev.readRegister('MODE'), 1);
-  await dev.writeMemory(DRAM, encodeProgram([instr('GRANULE_END', { b: 3 }), instr('END')]));
+  await dev.writeMemory(DRAM, encodeProgram([instr('GRANULE_END', { tag: 3 }), instr('END')]));
   await dev.writeRegister('CMD_ADDR', DRAM, 7);
   await dev.writeRegister('CMD_LEN', 32, 7);
   await dev.writeRegister('DOORBELL', 1, 7);

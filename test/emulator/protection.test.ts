@@ -76,7 +76,7 @@ test('a read below the region and a program fetch outside it fault too', (t) => 
 test('illegal words fault with the word address after earlier words ran', (t) => {
   const b = guarded('timing');
   const addr = REGION.base;
-  const words = encodeProgram([instr('GRANULE_END', { b: 1 }), instr('END')]);
+  const words = encodeProgram([instr('GRANULE_END', { tag: 1 }), instr('END')]);
   words.fill(0, 16); // opcode 0 is never valid
   launch(b, 0, addr, words);
   const ev = runAll(b);
@@ -91,7 +91,7 @@ test('local rows outside the scratchpad fault with FAULT_SCRATCHPAD_RANGE', (t) 
   const b = guarded('timing');
   const spadRows = (128 * 1024) / 16;
   launch(b, 0, REGION.base, [
-    instr('MVIN', { a: 4, b: REGION.base + MiB, c: spadRows - 2, d: 16 }),
+    instr('MVIN', { rows: 4, dram: REGION.base + MiB, localRow: spadRows - 2, cols: 16 }),
     instr('END'),
   ]);
   t.like(runAll(b)[0], { kind: 'fault', address: REGION.base, code: FAULT_SCRATCHPAD_RANGE });

@@ -10,10 +10,12 @@ import {
   CAPS_FLASH,
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
+  CAPS_THROTTLE_CREDIT,
+  CAPS_TRAFFIC_GEN,
   STATUS_BUSY,
   registerAddress,
 } from '../../boards/registers.ts';
-import { DRAM, MOCA_8T, board, instr, launch, reg, setReg } from './helpers.ts';
+import { DRAM, MOCA_8T, board, instr, launch, loadedLatency, reg, setReg } from './helpers.ts';
 
 function fetchCycles(bytes: number): number {
   const d = MOCA_8T;
@@ -28,7 +30,10 @@ test('identity registers: BOARD_ID, FW_VERSION, CAPS, TILE_COUNT, region reset v
   const b = board();
   t.is(reg(b, 'BOARD_ID'), 0x4d | (0x4f << 8) | (0x43 << 16) | (0x38 << 24)); // "MOC8" little-endian
   t.is(reg(b, 'FW_VERSION'), 0x010000);
-  t.is(reg(b, 'CAPS'), CAPS_THROTTLE | CAPS_FUNCTIONAL | CAPS_FLASH); // default board carries factory flash
+  t.is(
+    reg(b, 'CAPS'),
+    CAPS_THROTTLE | CAPS_THROTTLE_CREDIT | CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH,
+  ); // default board carries factory flash
   t.is(reg(b, 'TILE_COUNT'), 8);
   t.is(reg(b, 'REGION_BASE', 3), MOCA_8T.dram.base);
   t.is(reg(b, 'REGION_LIMIT', 3), MOCA_8T.dram.base + MOCA_8T.dram.bytes);
@@ -54,7 +59,7 @@ test('64-bit counters: reading LO latches HI', (t) => {
 
 test('doorbell runs the program: granule event with tag, done event, at the derived cycle', (t) => {
   const b = board();
-  launch(b, 2, DRAM, [instr('GRANULE_END', { b: 7 }), instr('END')]);
+  launch(b, 2, DRAM, [instr('GRANULE_END', { tag: 7 }), instr('END')]);
   t.is(reg(b, 'STATUS', 2) & STATUS_BUSY, STATUS_BUSY);
   const r = b.advance(1e6);
   const at = fetchCycles(32);
@@ -151,7 +156,7 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
   });
   t.is(reg(b, 'TILE_COUNT'), 2);
   t.is(reg(b, 'FW_VERSION'), 0x020304);
-  t.is(reg(b, 'CAPS'), CAPS_FUNCTIONAL | CAPS_FLASH);
+  t.is(reg(b, 'CAPS'), CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH); // no throttle engine: no credit cap either
   t.is(reg(b, 'BOOT_SLOT'), 0x101);
   setReg(b, 'THROTTLE', 0x00640032, 0);
   t.is(reg(b, 'THROTTLE', 0), 0, 'no throttle engine in this firmware');
@@ -167,12 +172,16 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
 test('running off the end of CMD_LEN is END: it waits for queued ops, then raises done', (t) => {
   const b = board();
   // No END word: an MVIN in the load queue must finish before the program is done.
-  launch(b, 0, DRAM, [instr('CFG_LOAD', { b: 16 }), instr('MVIN', { a: 64, b: DRAM + 4096, c: 0, d: 16 })]);
+  launch(b, 0, DRAM, [
+    instr('CFG_LOAD', { stride: 16 }),
+    instr('MVIN', { rows: 64, dram: DRAM + 4096, localRow: 0, cols: 16 }),
+  ]);
   const r = b.advance(1e9);
   const d = MOCA_8T;
   // fetch (32 B) then the MVIN: one latency + 64 rows of 16 B, one request each, at
-  // 16 requests in flight per latency (Little's law).
-  const mvin = d.dramLatencyCycles + Math.ceil((64 * d.dramLatencyCycles) / d.dmaMaxInflight);
+  // 16 requests in flight per latency (Little's law) — the latency its own light load
+  // (1 B/cycle of 16) raises by under a cycle.
+  const mvin = d.dramLatencyCycles + Math.ceil((64 * loadedLatency(d, 1, 16)) / d.dmaMaxInflight);
   t.deepEqual(r.events, [{ kind: 'done', tile: 0, cycle: fetchCycles(32) + mvin, tag: 0 }]);
   t.is(reg(b, 'PERF_RD_BEATS_LO', 0), 2 + 64, 'program words and MVIN rows, in 16-byte beats');
 });
@@ -180,7 +189,7 @@ test('running off the end of CMD_LEN is END: it waits for queued ops, then raise
 test('reset clears tiles, registers, counters and pending events; DRAM and the clock stay', (t) => {
   const b = board();
   setReg(b, 'REGION_BASE', DRAM + 4096, 1);
-  launch(b, 1, DRAM + 8192, [instr('GRANULE_END', { b: 5 }), instr('END')]);
+  launch(b, 1, DRAM + 8192, [instr('GRANULE_END', { tag: 5 }), instr('END')]);
   b.advance(1e6);
   launch(b, 1, DRAM + 8192, [instr('END')]);
   const cycle = b.cycle;

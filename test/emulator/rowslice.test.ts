@@ -5,7 +5,7 @@
 import test from 'ava';
 import type { EmulatedBoard } from '../../boards/emulator/index.ts';
 import { FAULT_DMA_OUT_OF_REGION } from '../../boards/events.ts';
-import type { Instruction } from '../../boards/isa/index.ts';
+import { packPooled, type Instruction } from '../../boards/isa/index.ts';
 import { DRAM, MiB, board, bytesOf, instr, launch, reg, runAll, setReg } from './helpers.ts';
 
 const A = DRAM + MiB;
@@ -25,13 +25,13 @@ const readI8 = (b: EmulatedBoard, addr: number, n: number): number[] => [
  *  sum of its 3×3 neighbourhood, zeros outside the image. */
 function boxConv(first: number, rows: number, inH: number, inW: number): Instruction[] {
   return [
-    instr('CFG_CONV_IN', { b: inH, c: inW, d: 1 }),
-    instr('CFG_CONV_OUT', { b: rows, c: inW, d: 1 }),
-    instr('CFG_CONV_KERNEL', { a: 3, b: 1, c: 1, d: first }),
-    instr('CFG_ADDR_IN', { b: A, c: B }),
-    instr('CFG_ADDR_OUT', { b: C }),
-    instr('CFG_STRIDE', { b: 1, c: 1, d: 1 }),
-    instr('CFG_QUANT', { b: 1, c: 0 }),
+    instr('CFG_CONV_IN', { inH: inH, inW: inW, inC: 1 }),
+    instr('CFG_CONV_OUT', { outH: rows, outW: inW, outC: 1 }),
+    instr('CFG_CONV_KERNEL', { kernel: 3, stride: 1, padding: 1, firstRow: first }),
+    instr('CFG_ADDR_IN', { addrA: A, addrB: B }),
+    instr('CFG_ADDR_OUT', { addrC: C }),
+    instr('CFG_STRIDE', { strideA: 1, strideB: 1, strideC: 1 }),
+    instr('CFG_QUANT', { multiplier: 1, shift: 0 }),
     instr('LOOP_CONV'),
   ];
 }
@@ -100,14 +100,14 @@ test('fused pool: f indexes pooled rows; the conv map is whole and computed only
   // pool 3/2 pad 1 on 6 conv rows → 3 pooled rows: [max r0..1, max r1..3, max r3..5]
   // slice f = 1, 2 pooled rows → [max(−3, 9, 2), max(2, −7, 4)] = [9, 4], conv rows 1…5 computed
   run(b, [
-    instr('CFG_CONV_IN', { b: 6, c: 1, d: 1 }),
-    instr('CFG_CONV_OUT', { b: 6, c: 1, d: 1 }),
-    instr('CFG_CONV_KERNEL', { a: 1, b: 1, c: 0, d: 1 }),
-    instr('CFG_POOL', { a: 3, b: 2, c: 1, d: (2 << 16) | 1 }),
-    instr('CFG_ADDR_IN', { b: A, c: B }),
-    instr('CFG_ADDR_OUT', { b: C }),
-    instr('CFG_STRIDE', { b: 1, c: 1, d: 1 }),
-    instr('CFG_QUANT', { b: 1, c: 0 }),
+    instr('CFG_CONV_IN', { inH: 6, inW: 1, inC: 1 }),
+    instr('CFG_CONV_OUT', { outH: 6, outW: 1, outC: 1 }),
+    instr('CFG_CONV_KERNEL', { kernel: 1, stride: 1, padding: 0, firstRow: 1 }),
+    instr('CFG_POOL', { size: 3, stride: 2, padding: 1, pooledHW: packPooled(2, 1) }),
+    instr('CFG_ADDR_IN', { addrA: A, addrB: B }),
+    instr('CFG_ADDR_OUT', { addrC: C }),
+    instr('CFG_STRIDE', { strideA: 1, strideB: 1, strideC: 1 }),
+    instr('CFG_QUANT', { multiplier: 1, shift: 0 }),
     instr('LOOP_CONV', { flags: 0x4 }),
   ]);
   t.deepEqual(readI8(b, C, 2), [9, 4]);
@@ -118,13 +118,13 @@ test('max LOOP_POOL row slice: f from CFG_CONV_KERNEL.d, input addressed as the 
   const b = board(undefined, 'functional');
   b.writeMemory(A, bytesOf(COLUMN));
   const pool = (first: number, rows: number): Instruction[] => [
-    instr('CFG_CONV_IN', { b: 6, c: 1, d: 1 }),
-    instr('CFG_CONV_KERNEL', { d: first }),
-    instr('CFG_POOL', { a: 2, b: 2, c: 0, d: (rows << 16) | 1 }),
-    instr('CFG_ADDR_IN', { b: A }),
-    instr('CFG_ADDR_OUT', { b: C }),
-    instr('CFG_STRIDE', { b: 1, d: 1 }),
-    instr('CFG_QUANT', { b: 1, c: 0 }),
+    instr('CFG_CONV_IN', { inH: 6, inW: 1, inC: 1 }),
+    instr('CFG_CONV_KERNEL', { firstRow: first }),
+    instr('CFG_POOL', { size: 2, stride: 2, padding: 0, pooledHW: packPooled(rows, 1) }),
+    instr('CFG_ADDR_IN', { addrA: A }),
+    instr('CFG_ADDR_OUT', { addrC: C }),
+    instr('CFG_STRIDE', { strideA: 1, strideC: 1 }),
+    instr('CFG_QUANT', { multiplier: 1, shift: 0 }),
     instr('LOOP_POOL'),
   ];
   run(b, pool(2, 1)); // pooled row 2 = max(in4, in5)
@@ -143,13 +143,13 @@ test('a row slice costs its rows: timing of rows f…f+n−1 equals an unpadded 
   const plain = board();
   const common = (b: EmulatedBoard, first: number, p: number, inRows: number, addrA: number) =>
     run(b, [
-      instr('CFG_CONV_IN', { b: inRows, c: inW, d: ch }),
-      instr('CFG_CONV_OUT', { b: 8, c: p === 1 ? inW : inW - 2, d: ch }),
-      instr('CFG_CONV_KERNEL', { a: 3, b: 1, c: p, d: first }),
-      instr('CFG_ADDR_IN', { b: addrA, c: B }),
-      instr('CFG_ADDR_OUT', { b: C }),
-      instr('CFG_STRIDE', { b: ch, c: ch, d: ch }),
-      instr('CFG_QUANT', { b: 1, c: 0 }),
+      instr('CFG_CONV_IN', { inH: inRows, inW: inW, inC: ch }),
+      instr('CFG_CONV_OUT', { outH: 8, outW: p === 1 ? inW : inW - 2, outC: ch }),
+      instr('CFG_CONV_KERNEL', { kernel: 3, stride: 1, padding: p, firstRow: first }),
+      instr('CFG_ADDR_IN', { addrA: addrA, addrB: B }),
+      instr('CFG_ADDR_OUT', { addrC: C }),
+      instr('CFG_STRIDE', { strideA: ch, strideB: ch, strideC: ch }),
+      instr('CFG_QUANT', { multiplier: 1, shift: 0 }),
       instr('LOOP_CONV'),
     ]);
   common(sliced, 20, 1, inH, A);

@@ -1,6 +1,7 @@
 // The MoCA throttle engine, advanced by hand. Expected values are derived in the comments
-// from the rules in /work/shared/REFERENCE.md (window/target_load, outer += inner − target
-// at each window end, bubble when 2·outer > target, bubble table), not from the code.
+// from the rules in docs/emulator.md, "The MoCA throttle engine" (window/target_load,
+// outer += inner − target at each window end, bubble when 2·outer > target, bubble table),
+// not from the code.
 import test from 'ava';
 import { ThrottleEngine } from '../../boards/emulator/index.ts';
 

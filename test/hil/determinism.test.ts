@@ -11,10 +11,10 @@ async function transcript(d: Device): Promise<string> {
   const out: unknown[] = [];
   for (const tile of [0, 1]) {
     const prog = encodeProgram([
-      instr('CFG_LOAD', { b: 16 }),
+      instr('CFG_LOAD', { stride: 16 }),
       ...Array.from({ length: 6 }, (_, k) => [
-        instr('MVIN', { a: 16, b: dram + 0x8000 * (k + 1) + tile * 0x100, c: 16 * k, d: 16 }),
-        instr('GRANULE_END', { b: tile * 100 + k }),
+        instr('MVIN', { rows: 16, dram: dram + 0x8000 * (k + 1) + tile * 0x100, localRow: 16 * k, cols: 16 }),
+        instr('GRANULE_END', { tag: tile * 100 + k }),
       ]).flat(),
       instr('END'),
     ]);

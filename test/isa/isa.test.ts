@@ -8,6 +8,7 @@ import {
   decodeWord,
   encodeProgram,
   instr,
+  packPooled,
   type Instruction,
   type OpName,
 } from '../../boards/isa/index.ts';
@@ -18,15 +19,17 @@ const opNames = Object.keys(OPS) as OpName[];
 /** Arbitrary *valid* instruction: only the opcode's fields and flag bits may be non-zero. */
 const validInstruction: fc.Arbitrary<Instruction> = fc.constantFrom(...opNames).chain((op) => {
   const spec = OPS[op];
-  const used = (f: string) => (spec.fields as readonly string[]).includes(f);
-  return fc.record({
-    op: fc.constant(op),
-    flags: fc.integer({ min: 0, max: 255 }).map((f) => f & spec.flagMask),
-    a: used('a') ? fc.integer({ min: 0, max: 0xffff }) : fc.constant(0),
-    b: used('b') ? fc.nat({ max: 0xffffffff }) : fc.constant(0),
-    c: used('c') ? fc.nat({ max: 0xffffffff }) : fc.constant(0),
-    d: used('d') ? fc.nat({ max: 0xffffffff }) : fc.constant(0),
-  });
+  const operands = Object.entries(spec.operands as Record<string, string>).map(
+    ([name, slot]) =>
+      [name, slot === 'a' ? fc.integer({ min: 0, max: 0xffff }) : fc.nat({ max: 0xffffffff })] as const,
+  );
+  return fc
+    .record({
+      op: fc.constant(op),
+      flags: fc.integer({ min: 0, max: 255 }).map((f) => f & spec.flagMask),
+      ...Object.fromEntries(operands),
+    })
+    .map((r) => r as unknown as Instruction);
 });
 
 test('encode → decode is the identity on valid programs', (t) => {
@@ -65,7 +68,7 @@ test('decode → encode is the identity on every word that decodes', (t) => {
 
 test('the word layout is little-endian op|flags|a|b|c|d as docs/isa.md says', (t) => {
   const bytes = encodeProgram([
-    instr('MVIN', { flags: 1, a: 0x0102, b: 0x03040506, c: 0x0708090a, d: 0x0b0c0d0e }),
+    instr('MVIN', { flags: 1, rows: 0x0102, dram: 0x03040506, localRow: 0x0708090a, cols: 0x0b0c0d0e }),
   ]);
   t.deepEqual(
     [...bytes],
@@ -96,9 +99,39 @@ test('malformed words raise IsaError naming the problem and its offset', (t) => 
   t.throws(() => decodeWord(new Uint8Array(8)), { instanceOf: IsaError, message: /truncated/ });
 });
 
-test('instr() refuses fields that do not fit or are reserved', (t) => {
-  t.throws(() => instr('CFG_POOL', { a: 0x10000 }), { instanceOf: IsaError, message: /16 unsigned bits/ });
-  t.throws(() => instr('GRANULE_END', { b: -1 }), { instanceOf: IsaError });
-  t.throws(() => instr('END', { c: 3 }), { instanceOf: IsaError, message: /reserved/ });
-  t.throws(() => instr('CFG_GEMM', { b: 2 ** 32 }), { instanceOf: IsaError });
+test('instr() refuses operands that do not fit or that the opcode does not have', (t) => {
+  t.throws(() => instr('CFG_POOL', { size: 0x10000 }), {
+    instanceOf: IsaError,
+    message: /size=65536 does not fit 16 unsigned bits/,
+  });
+  t.throws(() => instr('GRANULE_END', { tag: -1 }), { instanceOf: IsaError });
+  t.throws(() => instr('END', { tag: 3 } as never), {
+    instanceOf: IsaError,
+    message: /END: no operand named tag \(operands: none\)/,
+  });
+  t.throws(() => instr('MVIN', { a: 3 } as never), {
+    instanceOf: IsaError,
+    message: /operands: rows, dram, localRow, cols/,
+  });
+  t.throws(() => instr('CFG_GEMM', { I: 2 ** 32 }), { instanceOf: IsaError });
+});
+
+test('operands are named per opcode and land in the slots docs/isa.md gives', (t) => {
+  const ins = instr('CFG_CONV_KERNEL', { kernel: 3, stride: 2, padding: 1, firstRow: 7 });
+  t.deepEqual(ins, { op: 'CFG_CONV_KERNEL', flags: 0, kernel: 3, stride: 2, padding: 1, firstRow: 7 });
+  const bytes = encodeProgram([ins]);
+  const view = new DataView(bytes.buffer);
+  t.deepEqual(
+    [view.getUint16(2, true), view.getUint32(4, true), view.getUint32(8, true), view.getUint32(12, true)],
+    [3, 2, 1, 7],
+  );
+  const back = decodeWord(bytes);
+  if (back.op !== 'CFG_CONV_KERNEL') return t.fail(back.op);
+  t.is(back.firstRow, 7);
+  t.is(packPooled(3, 4), 0x0003_0004);
+  // every opcode names each slot at most once, and only a is 16 bits
+  for (const op of opNames) {
+    const slots = Object.values(OPS[op].operands as Record<string, string>);
+    t.is(new Set(slots).size, slots.length, op);
+  }
 });

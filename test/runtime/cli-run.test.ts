@@ -126,24 +126,18 @@ test('--no-admission runs it anyway; --trace writes a Chrome trace, --report a s
   const slices = ev.filter((e) => e.ph === 'X');
   t.true(slices.length > 0);
   t.true(slices.every((e) => e.tid! >= 1 && e.tid! <= 4));
-  // classify cannot run here: behind the rejected keyword it gets 1-cycle granules, so its
-  // predicted time (~14 Mcycles) exceeds its deadline and, being `late: drop`, every
-  // request is abandoned before it starts (docs/scheduler.md) — no granule on the board.
-  for (const name of ['camera', 'keyword']) {
+  // Behind the rejected keyword no granule of classify fits keyword's (negative) blocking
+  // tolerance, so the planner keeps layer granules rather than shredding classify into
+  // 1-cycle pieces: its requests run, and those that turn hopeless are dropped.
+  for (const name of ['camera', 'keyword', 'classify']) {
     t.true(
       slices.some((e) => e.name.startsWith(`${name} #`)),
       `granules of ${name}`,
     );
   }
-  t.false(
-    slices.some((e) => e.name.startsWith('classify #')),
-    'hopeless classify requests do not reach the board',
-  );
   const classify = o.tenants.find((x) => x.name === 'classify')!;
-  t.true(
-    classify.requests > 0 && classify.dropped === classify.requests,
-    'every classify request is dropped',
-  );
+  t.true(classify.completed > 0, 'classify completes requests');
+  t.is(classify.completed + classify.missed + classify.dropped + classify.rejected, classify.requests);
   // A deadline marker per request, a marker per late request.
   t.is(ev.filter((e) => e.ph === 'i' && e.name.startsWith('deadline ')).length, requests);
   t.is(ev.filter((e) => e.ph === 'i' && /^(missed|dropped|rejected) /.test(e.name)).length, late);

@@ -10,6 +10,8 @@ import { openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 export function admissionRows(a: AdmissionResult): Record<string, string | number>[] {
+  // Budget columns only when the plan throttles some lane to a memory budget.
+  const budgets = a.laneBudgets.some((b) => Number.isFinite(b));
   return a.tenants.map((t) => {
     const g = t.variant.granule;
     return {
@@ -22,6 +24,17 @@ export function admissionRows(a: AdmissionResult): Record<string, string | numbe
       'bound kcyc': Number.isFinite(t.bound) ? Math.round(t.bound / 1000) : 'unbounded',
       'deadline kcyc': Math.round(t.deadline / 1000),
       'slack kcyc': Number.isFinite(t.slack) ? Math.round(t.slack / 1000) : '-',
+      ...(budgets
+        ? {
+            'DRAM budget B/cyc/tile': Number.isFinite(t.budget) ? t.budget : '-',
+            'bound w/o budgets kcyc':
+              t.boundWithoutBudgets === undefined
+                ? '-'
+                : Number.isFinite(t.boundWithoutBudgets)
+                  ? Math.round(t.boundWithoutBudgets / 1000)
+                  : 'unbounded',
+          }
+        : {}),
       verdict: t.verdict,
     };
   });
@@ -54,6 +67,7 @@ export function registerAnalyze(program: Command): void {
               {
                 feasible: admission.feasible,
                 lanes: admission.lanes,
+                laneBudgets: admission.laneBudgets.map((b) => (Number.isFinite(b) ? b : null)),
                 layouts: admission.layouts,
                 tenants: admission.tenants.map((t) => ({
                   ...t,
@@ -71,7 +85,7 @@ export function registerAnalyze(program: Command): void {
           );
           printTable(admissionRows(admission));
           process.stdout.write(
-            `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%)`).join('; ')}\n`,
+            `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%${Number.isFinite(l.budget) ? `, best-effort lanes at ${l.budget} B/cycle/tile` : ''})`).join('; ')}\n`,
           );
           for (const t of admission.tenants) {
             if (t.verdict !== 'rejected') continue;

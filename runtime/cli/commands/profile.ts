@@ -21,11 +21,22 @@ export function registerProfile(program: Command): void {
     .option('--tiles <n>', `tiles the model runs on (default ${DEFAULT_TILES}, MoCA's pair)`)
     .option('--granule <size>', 'layer | block[:N] | <cycles> (e.g. 50k)', 'layer')
     .option('--functional', 'perform the arithmetic with seeded random weights (default: timing mode)')
+    .option(
+      '--layers',
+      'also report every step (one layer with --granule layer): cycles, MACs, utilization, DRAM bytes, stall cycles',
+    )
     .option('--json', 'print one JSON object')
     .action(
       async (
         modelArg: string,
-        opts: { board: string; tiles?: string; granule: string; functional?: boolean; json?: boolean },
+        opts: {
+          board: string;
+          tiles?: string;
+          granule: string;
+          functional?: boolean;
+          layers?: boolean;
+          json?: boolean;
+        },
       ) => {
         const model = resolveModelName(modelArg);
         if (model === undefined)
@@ -45,6 +56,7 @@ export function registerProfile(program: Command): void {
             tiles,
             granule,
             ...(opts.functional ? { functionalSeed: 1 } : {}),
+            layers: opts.layers === true,
           });
           const out = {
             model: r.model,
@@ -60,6 +72,22 @@ export function registerProfile(program: Command): void {
             dramBytesWritten: r.dramBytesWritten,
             throttleStallCycles: r.stallCycles,
             estCycles: r.estCycles,
+            ...(r.layers
+              ? {
+                  layers: r.layers.map((l) => ({
+                    step: l.step,
+                    layers: l.names,
+                    classes: l.classes,
+                    cycles: l.cycles,
+                    macs: l.macs,
+                    utilization: l.utilization,
+                    dramBytesRead: l.dramBytesRead,
+                    dramBytesWritten: l.dramBytesWritten,
+                    throttleStallCycles: l.stallCycles,
+                    estCycles: l.estCycles,
+                  })),
+                }
+              : {}),
           };
           if (opts.json) {
             process.stdout.write(JSON.stringify(out) + '\n');
@@ -81,6 +109,23 @@ export function registerProfile(program: Command): void {
             { metric: 'throttle stall', value: `${out.throttleStallCycles} cycles` },
             { metric: 'compiler estimate', value: `${out.estCycles} cycles` },
           ]);
+          if (r.layers) {
+            process.stdout.write('\n');
+            printTable(
+              r.layers.map((l) => ({
+                step: l.step,
+                layer: l.names.join('+'),
+                class: [...new Set(l.classes)].join('+'),
+                cycles: l.cycles,
+                MACs: l.macs,
+                'util %': Number((l.utilization * 100).toFixed(1)),
+                'DRAM rd B': l.dramBytesRead,
+                'DRAM wr B': l.dramBytesWritten,
+                stall: l.stallCycles,
+                est: l.estCycles,
+              })),
+            );
+          }
         } finally {
           await device.close();
         }

@@ -20,6 +20,7 @@ interface RunOpts {
   trace?: string;
   report?: string;
   admission?: boolean;
+  strict?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -38,6 +39,10 @@ export function registerRun(program: Command): void {
     .option('--trace <file>', 'write a Chrome/Perfetto trace (JSON)')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--no-admission', 'run even if admission control rejects the scenario')
+    .option(
+      '--strict',
+      'exit with status 3 when a guaranteed request misses, is dropped or rejected, or exceeds its admitted bound',
+    )
     .action(async (file: string, opts: RunOpts) => {
       if (opts.policy !== undefined && !(POLICY_NAMES as readonly string[]).includes(opts.policy)) {
         throw new ConfigError(`unknown policy "${opts.policy}"; valid policies: ${POLICY_NAMES.join(', ')}`);
@@ -84,6 +89,7 @@ export function registerRun(program: Command): void {
           );
         if (opts.json === true) process.stdout.write(JSON.stringify(toJson(r), null, 2) + '\n');
         else printSummary(r);
+        reportViolations(r, opts.strict === true);
       } finally {
         bar?.stop();
         await device.close();
@@ -106,7 +112,22 @@ function toJson(r: SessionResult): object {
         ? undefined
         : { feasible: r.admission.feasible, lanes: r.admission.lanes, tenants: r.admission.tenants },
     traceDigest: r.traceDigest,
+    violations: r.exec.violations,
   };
+}
+
+/** The admission certificate checked at run time: every guaranteed request completed
+ *  within its admitted bound. A violation is loud; with --strict it fails the command. */
+function reportViolations(r: SessionResult, strict: boolean): void {
+  const v = r.exec.violations;
+  if (v.length === 0) return;
+  const byTenant = new Map<number, number>();
+  for (const x of v) byTenant.set(x.tenant, (byTenant.get(x.tenant) ?? 0) + 1);
+  const worst = v.reduce((a, b) => (b.response - b.bound > a.response - a.bound ? b : a));
+  process.stderr.write(
+    `WARNING: admission certificate violated: ${[...byTenant].map(([t, n]) => `${n} request(s) of ${r.tenants[t]!.name}`).join(', ')} ended late or not completed (worst: request ${worst.request}, ${worst.outcome}, response ${worst.response} cycles vs bound ${worst.bound}). This is a bug in cotenant's guarantee or a board that does not behave as measured; please report it with the trace (--trace).\n`,
+  );
+  if (strict) process.exitCode = 3;
 }
 
 const k = (x: number) => (Number.isFinite(x) ? Math.round(x / 1000) : '-');
