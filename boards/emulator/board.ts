@@ -430,4 +430,3 @@ function checkAligned(address: number): void {
   if (!Number.isInteger(address) || address < 0 || address % 4 !== 0)
     throw new RangeError(`register address ${address} is not a 4-byte aligned offset`);
 }
-

@@ -11,7 +11,7 @@ export function writeFileAtomicSync(file: string, data: Uint8Array): void {
   const tmp = `${file}.tmp`;
   const fd = openSync(tmp, 'w', 0o644);
   try {
-    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+    for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
