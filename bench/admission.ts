@@ -126,6 +126,7 @@ for (let k = 0; k < SCENARIOS; k++) {
       device,
       compile: zooCompiler(device.board),
       layersOf: zooLayers,
+      budgets: true,
     });
     await device.close();
     for (const [i, t] of r.tenants.entries()) {

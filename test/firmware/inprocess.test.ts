@@ -4,7 +4,13 @@ import test from 'ava';
 import { EMU } from '../../boards/definitions.ts';
 import { createEmulatedBoard } from '../../boards/emulator/index.ts';
 import { createFlashPeripheral } from '../../boards/emulator/flash/index.ts';
-import { CAPS_FLASH, CAPS_FUNCTIONAL, CAPS_THROTTLE } from '../../boards/registers.ts';
+import {
+  CAPS_FLASH,
+  CAPS_FUNCTIONAL,
+  CAPS_THROTTLE,
+  CAPS_THROTTLE_CREDIT,
+  CAPS_TRAFFIC_GEN,
+} from '../../boards/registers.ts';
 import { InProcessDevice } from '../../drivers/inprocess.ts';
 import { confirmBoot, flashImage } from '../../firmware-host/flash/index.ts';
 import { makeImage } from './helpers/images.ts';
@@ -27,7 +33,10 @@ test('in-process: flash → test boot → confirm changes firmware version, tile
     [before.firmwareVersion, before.tiles, before.capabilities.throttle, before.bootSlot],
     ['1.0.0+0', 4, true, 'A'],
   );
-  t.is(await dev.readRegister('CAPS'), CAPS_THROTTLE | CAPS_FUNCTIONAL | CAPS_FLASH);
+  t.is(
+    await dev.readRegister('CAPS'),
+    CAPS_THROTTLE | CAPS_THROTTLE_CREDIT | CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH,
+  );
 
   const r = await flashImage(dev, v3);
   t.true(r.confirmed);
@@ -38,7 +47,7 @@ test('in-process: flash → test boot → confirm changes firmware version, tile
   );
   t.is(await dev.readRegister('FW_VERSION'), 0x030201);
   t.is(await dev.readRegister('TILE_COUNT'), 2);
-  t.is(await dev.readRegister('CAPS'), CAPS_FLASH);
+  t.is(await dev.readRegister('CAPS'), CAPS_TRAFFIC_GEN | CAPS_FLASH); // the generators are board hardware
   t.is(await dev.readRegister('BOOT_SLOT'), 1); // B, not on trial
   t.is(await dev.readRegister('BOOT_STATUS'), 0);
   await dev.reset();

@@ -38,7 +38,7 @@ test('--json: tenants[] with counts, SLA and percentiles; overall metrics; the d
   t.is(o.policy, 'cotenant');
   t.deepEqual(
     o.tenants.map((x) => x.name),
-    ['cam', 'alex', 'sq'],
+    ['cam', 'alex', 'res'],
   );
   let completed = 0;
   for (const x of o.tenants) {
