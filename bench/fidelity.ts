@@ -7,7 +7,8 @@
 // emulator is slower than the hardware). Also prints the emulated 2-tile speedup of every
 // MoCA model (no measurement to hold it against here).
 //
-// Last line: `fidelity: model_ratio_geomean=<> worst_layer_class=<name>:<ratio>`.
+// Last line: `fidelity: model_ratio_geomean=<> worst_layer_class=<name>:<ratio>` (spaces in the
+// class name as underscores, so the line splits on whitespace).
 import { readFileSync } from 'node:fs';
 import { MOCA_8T } from '../boards/definitions.ts';
 import { createEmulatedBoard } from '../boards/emulator/index.ts';
@@ -90,5 +91,5 @@ for (const name of modelNames()) {
 }
 
 console.log(
-  `fidelity: model_ratio_geomean=${fmt(geomean(modelRatios))} worst_layer_class=${worst?.cls ?? 'none'}:${fmt(worst?.ratio ?? 1)}`,
+  `fidelity: model_ratio_geomean=${fmt(geomean(modelRatios))} worst_layer_class=${(worst?.cls ?? 'none').replace(/ /g, '_')}:${fmt(worst?.ratio ?? 1)}`,
 );

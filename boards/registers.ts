@@ -52,6 +52,7 @@ export const TILE_REGISTERS = {
   // cotenant devkit extensions (CAPS_TRAFFIC_GEN, CAPS_THROTTLE_CREDIT; docs/registers.md):
   TRAFFIC_GEN: 0x50, //      rw  DRAM traffic generator on the tile's port: [15:0] bytes/cycle in 8.8 fixed point, 0xffff = saturate, 0 = off
   THROTTLE_CREDIT: 0x54, //  rw  most credit (beats) the throttle engine may bank; 0xffffffff (reset) = unlimited as MoCA's engine
+  THROTTLE_CTRL: 0x58, //    rw  bit 0 THROTTLE_COUNT_STORES: the engine also counts (and holds in bubbles) DMA stores
 } as const;
 
 export type GlobalRegisterName = keyof typeof GLOBAL_REGISTERS;
@@ -70,6 +71,11 @@ export const CAPS_THROTTLE_CREDIT = 1 << 4;
 
 /** TRAFFIC_GEN value for a saturating generator (both tile ports at full rate). */
 export const TRAFFIC_GEN_SATURATE = 0xffff;
+/** TRAFFIC_GEN flag: the generator's requests go through the tile's throttle engine (it
+ *  then behaves as the most demanding program that tile's throttle setting allows). */
+export const TRAFFIC_GEN_THROTTLED = 1 << 16;
+/** THROTTLE_CTRL bit 0: the engine counts stores as well as loads and holds both in a bubble. */
+export const THROTTLE_COUNT_STORES = 1 << 0;
 
 /** TRAFFIC_GEN value for a constant demand of `bytesPerCycle` (rounded up: a generator
  *  never asks for less than requested, so a measurement under it stays a worst case). */

@@ -241,6 +241,8 @@ export class NpuBoard implements EmulatedBoard {
         return t.throttleReg;
       case T.TRAFFIC_GEN:
         return t.trafficGen;
+      case T.THROTTLE_CTRL:
+        return this.throttleCap() ? t.throttleCtrl : 0;
       case T.THROTTLE_CREDIT:
         return this.throttleCap() ? t.creditReg : 0;
       case T.REGION_BASE:
@@ -323,7 +325,12 @@ export class NpuBoard implements EmulatedBoard {
         t.writeCredit(v);
         return;
       case T.TRAFFIC_GEN:
-        t.trafficGen = v & 0xffff;
+        t.trafficGen = v & 0x1ffff;
+        this.solver.solve(this.tiles, this.now);
+        return;
+      case T.THROTTLE_CTRL:
+        if (!this.throttleCap()) return;
+        t.throttleCtrl = v & 1;
         this.solver.solve(this.tiles, this.now);
         return;
       case T.REGION_BASE:

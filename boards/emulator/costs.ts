@@ -256,7 +256,7 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   });
 }
 
-/** Element-wise / pooling passes on the accumulator path, DIM lanes per cycle, streamed
+/** Element-wise passes (LOOP_VEC: softmax / layernorm), DIM lanes per cycle, streamed
  *  through the scratchpad in chunks of a quarter of it (two buffers per direction). */
 function streamCost(
   ctx: CostContext,
@@ -280,7 +280,7 @@ function streamCost(
   });
 }
 
-/** A residual add or pooling pass as Gemmini's software runs it (docs/emulator.md): the
+/** A residual add or global average pool as Gemmini's software runs it (docs/emulator.md): the
  *  operands are moved into the accumulator, then the result is moved out of it, one
  *  accumulator-sized tile at a time. Every tile reuses the same accumulator rows, so a tile's
  *  loads wait for the previous tile's store (write-after-read) and its store waits for its
@@ -386,7 +386,7 @@ export function opCost(ctx: CostContext, ins: Instruction, cfg: TileConfig): OpC
     case 'COMPUTE':
       return single(
         ctx,
-        segment(ctx, 0, 0, 0, ins.rows + 2 * dim, ctx.requestBytes),
+        segment(ctx, 0, 0, 0, rowsCycles(ins.rows, dim) + 2 * dim, ctx.requestBytes),
         0,
         0,
         ins.rows * dim * dim,

@@ -46,6 +46,10 @@ export class RateSolver {
   private readonly demand: Float64Array;
   private readonly share: Float64Array;
   private readonly bubble: Uint8Array;
+  /** Per collected job: its tile's engine counts (and stalls) stores too (THROTTLE_CTRL). */
+  private readonly stores: Uint8Array;
+  /** Per generator entry: its tile index. */
+  private readonly genTile: Int32Array;
   /** The loaded DRAM latency of the last solve (for tests and profiling). */
   dramLatency: number;
 
@@ -55,6 +59,8 @@ export class RateSolver {
     this.demand = new Float64Array(most);
     this.share = new Float64Array(most);
     this.bubble = new Uint8Array(most);
+    this.stores = new Uint8Array(most);
+    this.genTile = new Int32Array(def.tiles);
     this.dramLatency = def.dramLatencyCycles;
   }
 
@@ -81,7 +87,10 @@ export class RateSolver {
             p = Math.min(p, bus / reads, lat > 0 ? inflight / lat : p);
           }
         }
-        if (s.write > 0) p = Math.min(p, bus / s.write, inflight / (s.writeRequests * L));
+        if (s.write > 0) {
+          if (this.bubble[i] === 1 && this.stores[i] === 1) p = 0;
+          else p = Math.min(p, bus / s.write, inflight / (s.writeRequests * L));
+        }
         dram = s.dramRead + s.write;
       }
       this.pmax[i] = p;
@@ -101,6 +110,7 @@ export class RateSolver {
       const t = tiles[ti]!;
       if (!t.busy) continue;
       const bubble = t.throttle.inBubble ? 1 : 0;
+      const stores = t.countStores ? 1 : 0;
       for (let q = 0; q < 3; q++) {
         const j = t.running[q];
         if (j === undefined) continue;
@@ -108,22 +118,28 @@ export class RateSolver {
         if (s !== undefined && j.remaining > 0 && s.dramRead + s.write > 0) streams++;
         jobs[n] = j;
         this.bubble[n] = bubble;
+        this.stores[n] = stores;
         n++;
       }
     }
-    // Traffic generators (TRAFFIC_GEN): one constant-demand stream per enabled tile port,
-    // outside the throttle engine and unaffected by latency (as many requests in flight as
-    // it needs). Saturating = both ports at full rate, more than any program's single stream
-    // can ask for, so it takes at least what any co-runner would — in bandwidth, in load on
-    // the channels and in bank conflicts.
+    // Traffic generators (TRAFFIC_GEN): one stream per enabled tile port, unaffected by
+    // latency (as many requests in flight as it needs). Saturating = both ports at full rate,
+    // more than any program's single stream can ask for, so it takes at least what any
+    // co-runner would — in bandwidth, in load on the channels and in bank conflicts. A
+    // throttled generator saturates outside its tile's throttle bubbles and is silent in
+    // them: the most a program under that throttle setting can ask for, burst for burst.
     const bus = this.def.tileBusBytesPerCycle;
     let gens = 0;
     let genTotal = 0;
     for (let ti = 0; ti < tiles.length; ti++) {
-      const g = tiles[ti]!.trafficGen;
+      const t = tiles[ti]!;
+      const g = t.trafficGen;
       if (g === 0) continue;
-      const d = g === 0xffff ? 2 * bus : g / 256;
+      const rate = g & 0xffff;
+      let d = rate === 0xffff ? 2 * bus : rate / 256;
+      if (t.throttledGen && t.throttle.inBubble) d = 0;
       this.demand[n + gens] = d;
+      this.genTile[gens] = ti;
       genTotal += d;
       gens++;
     }
@@ -157,7 +173,7 @@ export class RateSolver {
       const dram = s.dramRead + s.write;
       if (dram > 0) p = Math.min(p, this.share[i]! / dram);
       j.rate = p;
-      j.readRate = (p * (s.dramRead + s.l2Read)) / BEAT_BYTES;
+      j.readRate = (p * (s.dramRead + s.l2Read + (this.stores[i] === 1 ? s.write : 0))) / BEAT_BYTES;
       j.endAt = p > 0 ? now + Math.max(0, Math.ceil(j.remaining / p - 1e-9)) : Number.POSITIVE_INFINITY;
     }
     for (let ti = 0; ti < tiles.length; ti++) {
@@ -165,6 +181,11 @@ export class RateSolver {
       let r = 0;
       for (let q = 0; q < 3; q++) r += t.running[q]?.readRate ?? 0;
       t.readRate = r;
+      t.genRate = 0;
+    }
+    for (let g = 0; g < gens; g++) {
+      const t = tiles[this.genTile[g]!]!;
+      if (t.throttledGen) t.genRate = this.share[n + g]! / BEAT_BYTES;
     }
   }
 }

@@ -64,6 +64,19 @@ export class Tile {
   /** TRAFFIC_GEN register; the solver turns it into a DRAM stream of the tile's port. */
   trafficGen = 0;
   creditReg = 0xffffffff;
+  /** THROTTLE_CTRL register (bit 0: the engine counts stores too). */
+  throttleCtrl = 0;
+  /** Beats per cycle a throttled traffic generator issues now (set by the solver). */
+  genRate = 0;
+
+  get countStores(): boolean {
+    return (this.throttleCtrl & 1) === 1;
+  }
+
+  /** A traffic generator routed through this tile's throttle engine is on. */
+  get throttledGen(): boolean {
+    return this.trafficGen !== 0 && (this.trafficGen & 0x10000) !== 0;
+  }
   regionBase: number;
   regionLimit: number;
   faultAddr = 0;
@@ -154,19 +167,22 @@ export class Tile {
     if (this.busy) {
       this.perfBusy += dt;
       if (this.stalled) this.perfStall += dt;
-      this.throttle.advance(dt, this.readRate);
+      this.throttle.advance(dt, this.readRate + this.genRate);
       for (let q = 0; q < 3; q++) {
         const j = this.running[q];
         if (j !== undefined) j.remaining -= j.rate * dt;
       }
-    }
+    } else if (this.throttledGen) this.throttle.advance(dt, this.genRate);
     this.lastUpdate = now;
   }
 
   /** Cycle of this tile's next event at its current rates. */
   nextEvent(): number {
-    if (!this.busy) return Number.POSITIVE_INFINITY;
-    let next = this.lastUpdate + this.throttle.untilNextChange(this.readRate);
+    if (!this.busy)
+      return this.throttledGen
+        ? this.lastUpdate + this.throttle.untilNextChange(this.genRate)
+        : Number.POSITIVE_INFINITY;
+    let next = this.lastUpdate + this.throttle.untilNextChange(this.readRate + this.genRate);
     for (let q = 0; q < 3; q++) {
       const j = this.running[q];
       if (j !== undefined && j.endAt < next) next = j.endAt;

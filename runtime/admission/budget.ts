@@ -1,10 +1,11 @@
 // DRAM budgets for best-effort lanes: the throttle setting that enforces a budget, and the
 // arrival curve that setting guarantees (docs/scheduler.md, "Memory budgets").
 //
-// With THROTTLE_CREDIT = 0 the engine banks no credit (outer never goes below 0), so a
-// tile throttled to (window W, target_load T) reads, in ANY interval of t cycles,
-//   at most  T·t/W + σ  beats,   σ = T + 3·P,   P = W × (bus bytes per cycle / 16)
-// (P = the most beats one window can carry at the tile's bus rate): one partial window at
+// With THROTTLE_CREDIT = 0 the engine banks no credit (outer never goes below 0), and with
+// THROTTLE_CTRL's count-stores bit it counts (and stalls) stores as well as loads, so a
+// tile throttled to (window W, target_load T) moves, in ANY interval of t cycles,
+//   at most  T·t/W + σ  beats,   σ = T + 3·P,   P = W × (2 × bus bytes per cycle / 16)
+// (P = the most beats one window can carry on the tile's two ports): one partial window at
 // each end of the interval, plus the debt (≤ T/2 + P) the engine may owe at an accounting
 // point without having stalled yet, plus T for the trigger threshold. Every bubble of b
 // cycles repays exactly T·b/W beats, and every window without a bubble adds its reads − T
@@ -37,10 +38,11 @@ export function budgetThrottle(bytesPerCycle: number, tileBusBytesPerCycle: numb
   return { window, targetLoad, value: encodeThrottle(window, targetLoad) };
 }
 
-/** σ in beats for a throttle setting with no credit (see above); Infinity when unthrottled. */
+/** σ in beats for a throttle setting with no credit that counts both ports (see above);
+ *  Infinity when unthrottled. */
 export function burstAllowanceBeats(t: BudgetThrottle, tileBusBytesPerCycle: number): number {
   if (t.value === 0) return Number.POSITIVE_INFINITY;
-  const perWindow = Math.ceil((t.window * tileBusBytesPerCycle) / BEAT_BYTES);
+  const perWindow = Math.ceil((t.window * 2 * tileBusBytesPerCycle) / BEAT_BYTES);
   return t.targetLoad + 3 * perWindow;
 }
 

@@ -1,4 +1,4 @@
-// Limited-preemption fixed-priority response-time analysis (REFERENCE.md; Bril, Lukkien &
+// Limited-preemption fixed-priority response-time analysis (docs/scheduler.md; Bril, Lukkien &
 // Verhaegh 2009; Yao, Buttazzo & Bertogna for blocking tolerance). One "processor" = one
 // lane of tiles that runs one granule at a time. All quantities are whole board cycles.
 //

@@ -75,7 +75,10 @@ export async function execute(
   const rd0 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
   const wr0 = await read64(device, 'DRAM_WR_LO', 'DRAM_WR_HI');
   const shadow = new TileShadow(tileCount);
-  for (const s of policy.setup ?? []) await device.writeRegister('THROTTLE_CREDIT', s.credit, s.tile);
+  for (const s of policy.setup ?? []) {
+    await device.writeRegister('THROTTLE_CREDIT', s.credit, s.tile);
+    await device.writeRegister('THROTTLE_CTRL', s.ctrl, s.tile);
+  }
   const queues: Job[][] = tenants.map(() => []);
   const tileJob: (Job | undefined)[] = new Array<Job | undefined>(tileCount).fill(undefined);
   const byTile: (Running | undefined)[] = new Array<Running | undefined>(tileCount).fill(undefined);

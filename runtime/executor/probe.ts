@@ -1,8 +1,9 @@
 // Measuring step costs on the board itself (lockstep, deterministic):
 // - isolated: the variant alone on its tiles, every other tile idle;
 // - contended: every other tile's DRAM port runs a traffic generator (TRAFFIC_GEN) for the
-//   whole measurement — saturating, or at a constant budget rate for tiles whose tenants
-//   the board throttles to that budget.
+//   whole measurement — saturating, or, for tiles whose tenants the board holds to a memory
+//   budget, saturating through that tile's throttle engine set exactly as the run sets it
+//   (so it bursts and stalls as the most demanding co-runner under the budget would).
 // Why generators and not co-running programs: a program has phases (start-up, drain, the
 // gap before the next program) in which it asks for less, and programs started together
 // leave synchronized gaps; a measured cost would then depend on how the co-runners were
@@ -10,7 +11,12 @@
 // for at any instant (docs/scheduler.md, "Why the measured granule costs are worst cases"),
 // so the cost measured under it bounds every co-runner behaviour by construction.
 import { DeviceFault } from '../../boards/errors.ts';
-import { CAPS_TRAFFIC_GEN, TRAFFIC_GEN_SATURATE } from '../../boards/registers.ts';
+import {
+  CAPS_TRAFFIC_GEN,
+  THROTTLE_COUNT_STORES,
+  THROTTLE_CREDIT_UNLIMITED,
+  TRAFFIC_GEN_SATURATE,
+} from '../../boards/registers.ts';
 import type { Device } from '../../drivers/device.ts';
 import { boardCycle, TileShadow } from './board-io.ts';
 import type { PreparedVariant } from './workload.ts';
@@ -20,11 +26,14 @@ export const PROBE_RESERVED_BYTES = 0;
 
 const FOREVER = 2 ** 52;
 
-/** A co-runner tile during a measurement: its TRAFFIC_GEN setting. */
+/** A co-runner tile during a measurement: its TRAFFIC_GEN setting, and for a tile held to
+ *  a memory budget the THROTTLE value its generator runs under (with no credit and stores
+ *  counted, exactly as the run will throttle that tile's tenants). */
 export interface CoRunner {
   readonly tile: number;
-  /** TRAFFIC_GEN value: TRAFFIC_GEN_SATURATE or encodeTrafficGen(budget). */
+  /** TRAFFIC_GEN value, e.g. TRAFFIC_GEN_SATURATE, with TRAFFIC_GEN_THROTTLED for budgets. */
   readonly gen: number;
+  readonly throttle?: number;
 }
 
 export function saturating(tiles: readonly number[]): CoRunner[] {
@@ -47,7 +56,14 @@ export async function measureSteps(
       `board ${device.board.id} has no DRAM traffic generators (CAPS_TRAFFIC_GEN), so costs under contention cannot be measured; run its tenants in one lane of all tiles (set "tiles": ${device.board.tiles})`,
     );
   const shadow = new TileShadow(device.board.tiles);
-  for (const c of coRunners) await device.writeRegister('TRAFFIC_GEN', c.gen, c.tile);
+  for (const c of coRunners) {
+    if (c.throttle !== undefined) {
+      await device.writeRegister('THROTTLE_CTRL', THROTTLE_COUNT_STORES, c.tile);
+      await device.writeRegister('THROTTLE_CREDIT', 0, c.tile);
+      await device.writeRegister('THROTTLE', c.throttle, c.tile);
+    }
+    await device.writeRegister('TRAFFIC_GEN', c.gen, c.tile);
+  }
   const costs: number[] = [];
   try {
     for (let s = 0; s < v.compiled.steps.length; s++) {
@@ -78,7 +94,13 @@ export async function measureSteps(
       costs.push(now - t0);
     }
   } finally {
-    for (const c of coRunners) await device.writeRegister('TRAFFIC_GEN', 0, c.tile);
+    for (const c of coRunners) {
+      await device.writeRegister('TRAFFIC_GEN', 0, c.tile);
+      if (c.throttle === undefined) continue;
+      await device.writeRegister('THROTTLE', 0, c.tile);
+      await device.writeRegister('THROTTLE_CREDIT', THROTTLE_CREDIT_UNLIMITED, c.tile);
+      await device.writeRegister('THROTTLE_CTRL', 0, c.tile);
+    }
   }
   return costs;
 }

@@ -14,7 +14,7 @@ import {
 } from '../admission/plan.ts';
 import { ConfigError } from '../../boards/errors.ts';
 import { burstAllowanceBytes, budgetThrottle } from '../admission/budget.ts';
-import { encodeTrafficGen, TRAFFIC_GEN_SATURATE } from '../../boards/registers.ts';
+import { TRAFFIC_GEN_SATURATE, TRAFFIC_GEN_THROTTLED } from '../../boards/registers.ts';
 import {
   overallMetrics,
   tenantMetrics,
@@ -159,10 +159,12 @@ class VariantStore {
       for (let k = 0; k < contention.others; k++)
         co.push({
           tile: req.tiles + k,
-          gen:
-            k >= contention.others - contention.budgeted
-              ? encodeTrafficGen(contention.budget)
-              : TRAFFIC_GEN_SATURATE,
+          ...(k >= contention.others - contention.budgeted
+            ? {
+                gen: TRAFFIC_GEN_SATURATE | TRAFFIC_GEN_THROTTLED,
+                throttle: budgetThrottle(contention.budget, this.device.board.tileBusBytesPerCycle).value,
+              }
+            : { gen: TRAFFIC_GEN_SATURATE }),
         });
       c = await measureSteps(this.device, v, tiles, co);
       this.costs.set(key, c);
@@ -245,11 +247,6 @@ export function admissionOptions(
   resolved: readonly ResolvedTenant[],
 ): AdmissionOptions {
   return {
-    // Memory budgets are off by default: under the loaded-latency DRAM model a throttled
-    // co-runner's bursts raise every stream's latency above what a constant-rate generator
-    // at the budget causes, so bounds measured that way can be exceeded (bench:admission
-    // shows it). They come back once the probe throttles its generators like the co-runners.
-    budgets: false,
     budgetLadder: def.throttleEngine ? budgetLadder(def.dramBytesPerCycle, def.tiles) : [],
     burstCycles: (laneTiles, budgetedTiles, budget) => {
       // Bytes the budgeted tiles may read above their budget rate in any interval, served

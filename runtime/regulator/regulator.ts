@@ -1,4 +1,4 @@
-// MoCA-style memory regulation (REFERENCE.md, "MoCA's runtime regulation"), recomputed at
+// MoCA-style memory regulation (MoCA, HPCA 2023, "runtime regulation"; docs/scheduler.md), recomputed at
 // every step dispatch from the compiler's per-step estimates:
 //   demand = bytes read / predicted step time (bytes per cycle),
 //   urgency score = (1 + priority)/4 + round(10 × togo / slack),

@@ -14,12 +14,14 @@
 // Throttling (docs/scheduler.md, "Throttling rule"): tenants of a lane that holds a
 // guaranteed tenant are never throttled, so every step runs with the caps its worst-case
 // cost was measured under. Lanes of best-effort tenants only are either held to the fixed
-// memory budget admission planned (a sticky THROTTLE setting with no banked credit, so
-// its arrival curve holds across steps), or, when the plan has no budgets, regulated
+// memory budget admission planned (a sticky THROTTLE setting with no banked credit that
+// counts stores too, so its arrival curve holds across steps and covers all its DRAM
+// traffic), or, when the plan has no budgets, regulated
 // MoCA-style per step (average-case gains; the other lanes' costs were measured against
 // saturating traffic, which throttling can only reduce).
 import type { Dispatch, Job, Policy, SchedState, TenantView, TileSetup, VariantRequest } from './types.ts';
 import { budgetThrottle } from '../admission/budget.ts';
+import { THROTTLE_COUNT_STORES } from '../../boards/registers.ts';
 import { allIdle, nextStepIn, plainDispatch, regulate } from './common.ts';
 import { variantKey } from './types.ts';
 import { bandLevels, hopeless, queueUrgency } from './urgency.ts';
@@ -64,7 +66,7 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
     return Number.isFinite(b) ? budgetThrottle(b, tileBusBytesPerCycle).value : 0;
   });
   const setup: TileSetup[] = plan.lanes.flatMap((tiles, l) =>
-    budgetValue[l] !== 0 ? tiles.map((tile) => ({ tile, credit: 0 })) : [],
+    budgetValue[l] !== 0 ? tiles.map((tile) => ({ tile, credit: 0, ctrl: THROTTLE_COUNT_STORES })) : [],
   );
   const edf: BandCandidate[] = [];
   return {

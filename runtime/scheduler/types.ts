@@ -99,6 +99,8 @@ export interface TileSetup {
   readonly tile: number;
   /** THROTTLE_CREDIT value (beats of credit the throttle engine may bank). */
   readonly credit: number;
+  /** THROTTLE_CTRL value (bit 0: count stores too). */
+  readonly ctrl: number;
 }
 
 export interface Policy {

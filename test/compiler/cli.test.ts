@@ -24,6 +24,50 @@ test('profile --json reports the required fields for one inference', (t) => {
   t.true((o.dramBytesWritten as number) >= 7 * 7 * 128);
 });
 
+test('profile --layers: one row per layer whose cycles, MACs and DRAM bytes add up to the run', (t) => {
+  const r = cli('profile', 'alexnet', '--board', 'moca-8t', '--tiles', '1', '--layers', '--json');
+  t.is(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout) as {
+    cycles: number;
+    macs: number;
+    dramBytesRead: number;
+    dramBytesWritten: number;
+    layers: {
+      layers: string[];
+      classes: string[];
+      cycles: number;
+      macs: number;
+      utilization: number;
+      dramBytesRead: number;
+      dramBytesWritten: number;
+      throttleStallCycles: number;
+      estCycles: number;
+    }[];
+  };
+  t.is(o.layers.length, 14, 'AlexNet has 14 layers, one step each with layer granules');
+  t.deepEqual(o.layers[0]!.layers, ['conv_1']);
+  t.deepEqual(o.layers[0]!.classes, ['first conv']);
+  t.deepEqual(o.layers[13]!.classes, ['FC']);
+  const sum = (k: 'cycles' | 'macs' | 'dramBytesRead' | 'dramBytesWritten') =>
+    o.layers.reduce((s, l) => s + l[k], 0);
+  t.is(sum('cycles'), o.cycles);
+  t.is(sum('macs'), o.macs);
+  t.is(sum('dramBytesRead'), o.dramBytesRead);
+  t.is(sum('dramBytesWritten'), o.dramBytesWritten);
+  for (const l of o.layers) {
+    t.true(l.utilization >= 0 && l.utilization <= 1);
+    t.is(l.throttleStallCycles, 0, 'nothing throttles a model alone');
+    t.true(l.estCycles > 0);
+  }
+  const table = cli('profile', 'alexnet', '--board', 'moca-8t', '--tiles', '1', '--layers');
+  t.is(table.status, 0, table.stderr);
+  t.regex(
+    table.stdout,
+    /step\s+layer\s+class\s+cycles\s+MACs\s+util %\s+DRAM rd B\s+DRAM wr B\s+stall\s+est/,
+  );
+  t.regex(table.stdout, /conv_1\s+first conv/);
+});
+
 test('models --json lists the zoo', (t) => {
   const r = cli('models', '--json');
   t.is(r.status, 0, r.stderr);

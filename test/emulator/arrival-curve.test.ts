@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { ThrottleEngine } from '../../boards/emulator/index.ts';
 import { burstAllowanceBeats } from '../../runtime/admission/budget.ts';
 
-const BUS_BEATS = 1; // a 16-byte bus: one beat per cycle at most
+const BUS_BEATS = 2; // two 16-byte ports (loads and, counted too, stores): two beats per cycle at most
 
 /** Drives the engine through phases of (cycles, demanded rate); the DMA reads the demand
  *  outside bubbles. Returns the cumulative-reads curve at every breakpoint. */
@@ -63,7 +63,7 @@ test('property: with no credit, reads in any interval stay within T·t/W + σ', 
         e.setCreditCap(0);
         const pts = drive(e, phases);
         checked++;
-        const sigma = burstAllowanceBeats({ window, targetLoad: tl, value: 1 }, BUS_BEATS * 16);
+        const sigma = burstAllowanceBeats({ window, targetLoad: tl, value: 1 }, 16);
         return worstExcess(pts, tl / window) <= sigma + 1e-6;
       },
     ),
@@ -76,16 +76,16 @@ test('idle then burst: the bound holds with the cap, and breaks without it (MoCA
   const window = 1024;
   const target = 64;
   const phases = [
-    { cycles: 200_000, rate: 0 },
+    { cycles: 600_000, rate: 0 },
     { cycles: 100_000, rate: BUS_BEATS },
   ];
-  const sigma = burstAllowanceBeats({ window, targetLoad: target, value: 1 }, BUS_BEATS * 16);
+  const sigma = burstAllowanceBeats({ window, targetLoad: target, value: 1 }, 16);
   const capped = new ThrottleEngine();
   capped.configure(window, target);
   capped.setCreditCap(0);
   t.true(worstExcess(drive(capped, phases), target / window) <= sigma);
   const moca = new ThrottleEngine();
   moca.configure(window, target);
-  // 200k idle cycles bank ~12,500 beats of credit, read back at the full bus rate.
+  // 600k idle cycles bank ~37,500 beats of credit, read back at the full bus rate.
   t.true(worstExcess(drive(moca, phases), target / window) > 3 * sigma);
 });

@@ -5,11 +5,14 @@
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { AdmissionError } from '../../boards/errors.ts';
+import { BOARDS } from '../../boards/definitions.ts';
+import { createEmulatedBoard } from '../../boards/emulator/index.ts';
+import { PtyBoardServer } from '../../drivers/serial/pty-server.ts';
 import type { Device } from '../../drivers/device.ts';
 import { openDevice } from '../../runtime/cli/open-device.ts';
 import { zooCompiler, zooLayers } from '../../runtime/executor/compile-adapter.ts';
 import { analyzeLoaded, runLoaded, type SessionResult } from '../../runtime/executor/session.ts';
-import { loadScenario } from '../../runtime/scenario/resolve.ts';
+import { loadScenario, loadScenarioFile } from '../../runtime/scenario/resolve.ts';
 
 async function withDevice<T>(spec: string, f: (d: Device) => Promise<T>): Promise<T> {
   const d = await openDevice(spec);
@@ -190,4 +193,32 @@ test('finding 5: a deadline of any size is analysed (no endless search), and pla
     runLoaded(loadScenario(many, 'f5b', '.'), { ...opts(d), admission: false }),
   );
   t.is(r.exec.records.length, 12, 'planned, uploaded and ran every request');
+});
+test('memory budgets: admitted only with budgets, enforced on the board, same run over every transport', async (t) => {
+  const loaded = loadScenarioFile(new URL('fixtures/budgets.json', import.meta.url).pathname);
+  const inproc = await withDevice('emu', (d) => runLoaded(loaded, opts(d)));
+  const a = inproc.admission!;
+  t.true(a.feasible);
+  t.true(
+    a.laneBudgets.some((b) => Number.isFinite(b)),
+    'a best-effort lane has a DRAM budget',
+  );
+  const cam = a.tenants[0]!;
+  t.is(cam.boundWithoutBudgets, Number.POSITIVE_INFINITY, 'without budgets the camera has no bound');
+  // The budgeted lane's steps carry its THROTTLE setting; the camera's never do.
+  const budgetLane = new Set(a.lanes[a.laneBudgets.findIndex((b) => Number.isFinite(b))]);
+  const starts = inproc.exec.trace.filter((e) => e.k === 'start');
+  t.true(starts.some((e) => e.tiles.some((x) => budgetLane.has(x)) && e.throttle.every((v) => v !== 0)));
+  t.true(starts.filter((e) => e.tenant === 0).every((e) => e.throttle.every((v) => v === 0)));
+  guaranteedClean(t, inproc);
+  const shm = await withDevice('shm:emu', (d) => runLoaded(loaded, opts(d)));
+  const server = new PtyBoardServer(createEmulatedBoard(BOARDS.emu));
+  let serial: SessionResult;
+  try {
+    serial = await withDevice(`serial:${server.path}`, (d) => runLoaded(loaded, opts(d)));
+  } finally {
+    server.close();
+  }
+  t.is(shm.traceDigest, inproc.traceDigest, 'shm');
+  t.is(serial.traceDigest, inproc.traceDigest, 'serial over a PTY');
 });
