@@ -55,7 +55,7 @@ export function htmlReport(
 <h1>${esc(title)}</h1>${description === undefined ? '' : `<p>${esc(description)}</p>`}<p>policy <b>${esc(r.policy)}</b> · ${r.arrivals.length} requests · ${num(ms, 2)} ms of board time · trace digest <code>${r.traceDigest}</code></p>
 <h2>Overall</h2><table><tr><th>SLA rate</th><th>STP</th><th>ANTT</th><th>fairness</th><th>tile util.</th><th>DRAM util.</th></tr><tr><td>${num(o.slaRate * 100, 1)}%</td><td>${num(o.stp)}</td><td>${num(o.antt)}</td><td>${num(o.fairness)}</td><td>${num(o.tileUtilization * 100, 1)}%</td><td>${num(o.dramUtilization * 100, 1)}%</td></tr></table>
 <h2>Tenants</h2><table><tr><th>tenant</th><th>prio</th><th>requests</th><th>completed</th><th>missed</th><th>dropped</th><th>rejected</th><th>SLA</th><th>p50 (k cyc)</th><th>p99 (k cyc)</th></tr>${rows}</table>
-${admissionSection(r.admission)}
+${admissionSection(r.admission, worstResponses(r), r.exec.violations.length)}
 <h2>What the numbers mean</h2>${definitions(RUN_METRICS)}${r.admission === undefined ? '' : definitions(ADMISSION_METRICS)}
 <h2>Timeline</h2><p>${legend}</p>${timeline(r.exec.trace, names, board.tiles, x, ms)}
 <p class="note">Each bar is one granule (step) of a request on a tile; dashed black lines mark requests that missed their deadline, were dropped or rejected (hover for which).</p>
@@ -70,22 +70,37 @@ function definitions(ms: readonly MetricDefinition[]): string {
   return `<dl>${ms.map((m) => `<dt>${esc(m.term)}</dt><dd>${esc(m.meaning)}</dd>`).join('')}</dl>`;
 }
 
-export function admissionSection(a: AdmissionResult | undefined): string {
+/** Per tenant: the longest arrival-to-end time of its requests that ended on the board. */
+function worstResponses(r: SessionResult): number[] {
+  const worst = r.tenants.map(() => 0);
+  for (const rec of r.exec.records)
+    if (rec.outcome === 'completed' || rec.outcome === 'missed')
+      worst[rec.tenant] = Math.max(worst[rec.tenant]!, rec.end - rec.arrival);
+  return worst;
+}
+
+/** The admission table, with each tenant's worst observed response beside its bound (the
+ *  certificate checked at run time: for a guaranteed tenant it never exceeds the bound). */
+export function admissionSection(
+  a: AdmissionResult | undefined,
+  observed: readonly number[] = [],
+  violations = 0,
+): string {
   if (a === undefined)
     return '<h2>Admission</h2><p class="note">This policy runs without admission control (only the cotenant policy proves deadlines).</p>';
   // Budget column only when the plan throttles some lane to a memory budget.
   const budgets = a.laneBudgets.some((b) => Number.isFinite(b));
   const rows = a.tenants
-    .map((t) => {
+    .map((t, i) => {
       const g = t.variant.granule;
       const budget = budgets ? `<td>${Number.isFinite(t.budget) ? num(t.budget, 2) : '-'}</td>` : '';
       const granule =
         g.kind === 'layer' ? 'layer' : g.kind === 'block' ? `block:${g.layers}` : `≤${g.max} cyc`;
-      return `<tr><td>${esc(t.name)}</td><td>${t.priority}</td><td>${t.guaranteed ? 'yes' : 'no'}</td><td>${t.lane} (${t.variant.tiles} tiles)</td><td>${granule}</td><td>${kcyc(t.wcet)}</td><td>${kcyc(t.bound)}</td><td>${kcyc(t.deadline)}</td><td>${Number.isFinite(t.slack) ? kcyc(t.slack) : '-'}</td>${budget}<td class="${t.verdict}">${t.verdict}</td></tr>`;
+      return `<tr><td>${esc(t.name)}</td><td>${t.priority}</td><td>${t.guaranteed ? 'yes' : 'no'}</td><td>${t.lane} (${t.variant.tiles} tiles)</td><td>${granule}</td><td>${kcyc(t.wcet)}</td><td>${kcyc(t.bound)}</td><td>${observed[i] === undefined ? '-' : kcyc(observed[i])}</td><td>${kcyc(t.deadline)}</td><td>${Number.isFinite(t.slack) ? kcyc(t.slack) : '-'}</td>${budget}<td class="${t.verdict}">${t.verdict}</td></tr>`;
     })
     .join('');
-  return `<h2>Admission</h2><p>${a.feasible ? 'every guaranteed tenant admitted' : '<span class="rejected">infeasible: a guaranteed tenant is rejected (run with --no-admission)</span>'} · lanes ${a.lanes.map((l) => `[${l.join(',')}]`).join(' ')}</p>
-<table><tr><th>tenant</th><th>prio</th><th>guaranteed</th><th>lane</th><th>granule</th><th>wcet (k cyc)</th><th>bound (k cyc)</th><th>deadline (k cyc)</th><th>slack (k cyc)</th>${budgets ? '<th>DRAM budget (B/cycle/tile)</th>' : ''}<th>verdict</th></tr>${rows}</table>`;
+  return `<h2>Admission</h2><p>${a.feasible ? 'every guaranteed tenant admitted' : '<span class="rejected">infeasible: a guaranteed tenant is rejected (run with --no-admission)</span>'} · lanes ${a.lanes.map((l) => `[${l.join(',')}]`).join(' ')} · ${violations === 0 ? 'certificate held: no guaranteed request ended late or above its bound' : `<span class="rejected">certificate violated by ${violations} guaranteed request(s)</span>`}</p>
+<table><tr><th>tenant</th><th>prio</th><th>guaranteed</th><th>lane</th><th>granule</th><th>wcet (k cyc)</th><th>bound (k cyc)</th><th>worst observed (k cyc)</th><th>deadline (k cyc)</th><th>slack (k cyc)</th>${budgets ? '<th>DRAM budget (B/cycle/tile)</th>' : ''}<th>verdict</th></tr>${rows}</table>`;
 }
 
 function timeline(

@@ -36,7 +36,14 @@ test('cotenant run: admission table, definitions, DRAM plot with the peak, axis 
   const r = await runSmall();
   const html = htmlReport(r, 'small', EMU, 'three tenants <on> emu');
   t.true(html.includes('<p>three tenants &lt;on&gt; emu</p>'), 'the description, escaped');
-  for (const th of ['bound (k cyc)', 'deadline (k cyc)', 'slack (k cyc)', 'verdict', 'lane'])
+  for (const th of [
+    'bound (k cyc)',
+    'worst observed (k cyc)',
+    'deadline (k cyc)',
+    'slack (k cyc)',
+    'verdict',
+    'lane',
+  ])
     t.true(html.includes(`<th>${th}</th>`), th);
   const a = r.admission!;
   for (const v of a.tenants) {
@@ -44,7 +51,17 @@ test('cotenant run: admission table, definitions, DRAM plot with the peak, axis 
     t.regex(html, row, v.name);
     const bound = Number.isFinite(v.bound) ? (v.bound / 1e3).toFixed(1) : 'unbounded';
     t.true(html.includes(`<td>${bound}</td>`), `${v.name} bound`);
+    // Bound vs observed: the worst response of the tenant's requests that ran, beside it.
+    const i = a.tenants.indexOf(v);
+    const worst = Math.max(
+      0,
+      ...r.exec.records
+        .filter((x) => x.tenant === i && (x.outcome === 'completed' || x.outcome === 'missed'))
+        .map((x) => x.end - x.arrival),
+    );
+    t.true(html.includes(`<td>${bound}</td><td>${(worst / 1e3).toFixed(1)}</td>`), `${v.name} observed`);
   }
+  t.true(html.includes('certificate held'), 'no guaranteed request broke its bound');
   t.true(html.includes(`lanes ${a.lanes.map((l) => `[${l.join(',')}]`).join(' ')}`));
   for (const m of [...RUN_METRICS, ...ADMISSION_METRICS])
     t.true(html.includes(`<dt>${esc(m.term)}</dt><dd>${esc(m.meaning)}</dd>`), m.term);
