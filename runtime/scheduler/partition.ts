@@ -3,7 +3,8 @@
 // next request is the one with the highest score priority × 100000 + 100000 × waited /
 // isolated time. static-partition adds no throttling; moca regulates bandwidth per layer.
 import type { Dispatch, Job, Policy, SchedState } from './types.ts';
-import { allIdle, nextStepIn, plainDispatch, regulate, tileGroups } from './common.ts';
+import { allIdle, nextStepIn, plainDispatch, tileGroups } from './common.ts';
+import { mocaRegulator } from './moca-regulate.ts';
 import { variantKey } from './types.ts';
 
 export const MOCA_GROUP_TILES = 2;
@@ -13,8 +14,10 @@ export function mocaQueueScore(state: SchedState, job: Job): number {
   return t.priority * 100000 + (100000 * (state.now - job.arrival)) / Math.max(1, t.isolatedCycles);
 }
 
-export function partitionPolicy(name: 'static-partition' | 'moca', tileBusBytesPerCycle: number): Policy {
+/** `dim`: the board's array size (MoCA's compute estimate, MACs / DIM² per tile). */
+export function partitionPolicy(name: 'static-partition' | 'moca', dim: number): Policy {
   let key = '';
+  const regulator = name === 'moca' ? mocaRegulator(dim) : undefined;
   let groups: number[][] = [];
   return {
     name,
@@ -46,7 +49,7 @@ export function partitionPolicy(name: 'static-partition' | 'moca', tileBusBytesP
         const step = nextStepIn(state, job, key);
         if (step !== undefined) planned.push(plainDispatch(job, key, step, g));
       }
-      return name === 'moca' ? regulate(state, planned, () => true, tileBusBytesPerCycle) : planned;
+      return regulator === undefined ? planned : regulator.regulate(state, planned);
     },
   };
 }

@@ -26,6 +26,10 @@ export interface StepInfo {
   readonly writeBytes: number;
   /** The compiler's estimate (isolated, uncontended). */
   readonly estCycles: number;
+  /** Iterations of the tiled loops on the step's busiest tile (MoCA's "loop tiles"). */
+  readonly loopTiles: number;
+  /** MoCA's estimate of the DRAM bytes read: operands that fit in the L2 counted once. */
+  readonly l2ReadBytes: number;
 }
 
 export interface VariantInfo {
