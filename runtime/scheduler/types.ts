@@ -111,7 +111,7 @@ export interface Policy {
   readonly name: PolicyName;
   /** Variants each tenant needs compiled before the run (index = tenant). */
   variants(
-    tenants: readonly { readonly name: string; readonly priority: number }[],
+    tenants: readonly { readonly name: string; readonly priority: number; readonly model?: string }[],
     boardTiles: number,
   ): VariantRequest[][];
   /** Steps to start now on idle tiles. Called at every decision point. */
