@@ -31,6 +31,7 @@ export function registerHello(program: Command): void {
             `tiles:      ${h.tiles}`,
             `caps:       ${caps}`,
             `transport:  ${h.transport}, protocol v${h.protocolVersion}`,
+            `keys:       ${h.trustedKeyIds.join(', ') || 'none'} (the boot ROM boots images signed by these)`,
           ].join('\n') + '\n',
         );
       } finally {
