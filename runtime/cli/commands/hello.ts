@@ -30,6 +30,7 @@ export function registerHello(program: Command): void {
             `firmware:   ${h.firmwareVersion}, boot slot ${h.bootSlot}${h.trial ? ' (on trial: confirm after a healthy hello)' : ''}`,
             `tiles:      ${h.tiles}`,
             `caps:       ${caps}`,
+            `clock:      ${h.capabilities.lockstep ? 'lockstep (board time moves only when the host advances it)' : `free-running at speed ${h.speed ?? 1} (${(h.speed ?? 1) * device.board.clockHz} cycles per host second)`}`,
             `transport:  ${h.transport}, protocol v${h.protocolVersion}`,
           ].join('\n') + '\n',
         );
