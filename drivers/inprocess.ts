@@ -82,7 +82,7 @@ export class InProcessDevice implements Device {
     try {
       return op();
     } catch (err) {
-      if (err instanceof RangeError) throw new DeviceFault(err.message, { address });
+      if (err instanceof RangeError) throw new DeviceFault(err.message, { address }, { cause: err });
       throw err;
     }
   }

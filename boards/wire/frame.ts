@@ -1,6 +1,6 @@
 // Frames on the byte stream: COBS(header | payload | CRC-32) followed by one 0x00
 // delimiter. The header is parsed with binary-parser; everything that can go wrong with
-// bytes from a wire raises ProtocolError, never anything else (test/drivers/frame-fuzz).
+// bytes from a wire raises ProtocolError, never anything else (fuzzed in test/drivers/wire.test.ts).
 import { Parser } from 'binary-parser';
 import { ProtocolError } from '../errors.ts';
 import { cobsDecode, cobsEncodeInto, cobsMaxEncodedLength } from './cobs.ts';

@@ -4,7 +4,7 @@
 //   <prefix>_c2h_<n>   card → host DMA — pread at the card address
 //   <prefix>_events_<n> user interrupt n — a 4-byte read blocks until it fires
 // The file operations are parameters (with fs defaults) so tests connect this backend to
-// the emulator and script failures; see test/drivers/pcie.test.ts.
+// the emulator and script failures; see test/hil/xdma-adapter.ts (run by test/hil/backends.ts).
 import fs from 'node:fs';
 import { DeviceFault, DisconnectedError, TimeoutError } from '../../boards/errors.ts';
 import type { PcieFunction } from './function.ts';

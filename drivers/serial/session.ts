@@ -68,9 +68,10 @@ export const DEFAULT_ADVANCE_TIMEOUT_MS = 120_000;
 export const DEFAULT_MIN_RTO_MS = 20;
 /** Longest gap between retransmissions (backoff cap). */
 export const DEFAULT_MAX_RTO_MS = 500;
-/** Bytes an earlier session (this host's or a killed one's) may still have in flight in each
- *  direction: a full window of largest frames. A new SYNC waits behind them. */
-const DRAIN_BYTES = 2 * DEFAULT_WINDOW * encodedFrameBytes(DEFAULT_PAYLOAD_BYTES);
+/** Bytes an earlier session (this host's or a killed one's) may still have in flight: a full
+ *  window of largest frames (each direction drains at the same time). A new SYNC waits
+ *  behind them. */
+const DRAIN_BYTES = DEFAULT_WINDOW * encodedFrameBytes(DEFAULT_PAYLOAD_BYTES);
 
 export interface LinkStats {
   requests: number;

@@ -63,6 +63,11 @@ test('keygen → image build → sign → inspect → verify → flash --flash-f
   );
   t.regex(cli('image', 'verify', mine, '--key', join(dir, 'cotenant-fw.pub.pem')).stdout, /OK/);
 
+  // hello lists the keys the board's boot ROM trusts (the development key's id)
+  t.regex(
+    cli('hello', '--board', 'emu').stdout,
+    /^keys: +[0-9a-f]{16} \(the boot ROM boots images signed by these\)$/m,
+  );
   const flash = join(dir, 'board.flash');
   const f = cli('flash', img, '--board', 'emu', '--flash-file', flash, '--json');
   t.is(f.status, 0, f.stderr);

@@ -32,6 +32,7 @@ export function registerHello(program: Command): void {
             `caps:       ${caps}`,
             `clock:      ${h.capabilities.lockstep ? 'lockstep (board time moves only when the host advances it)' : `free-running at speed ${h.speed ?? 1} (${(h.speed ?? 1) * device.board.clockHz} cycles per host second)`}`,
             `transport:  ${h.transport}, protocol v${h.protocolVersion}`,
+            `keys:       ${h.trustedKeyIds.join(', ') || 'none'} (the boot ROM boots images signed by these)`,
           ].join('\n') + '\n',
         );
       } finally {
