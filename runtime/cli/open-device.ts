@@ -90,3 +90,23 @@ export async function openDevice(spec: string, opts: OpenDeviceOptions = {}): Pr
     `unknown device "${spec}"; valid choices: a board id (${boardIds().join(', ')}) or ${schemes}`,
   );
 }
+
+/**
+ * Opens a device for the executor and the cost probes, which drive the board in lockstep
+ * (they let board time stand still while the host decides). A free-running board is
+ * refused with a ConfigError until the runtime supports it (docs/protocol.md).
+ */
+export async function openLockstepDevice(spec: string, command: string): Promise<Device> {
+  const device = await openDevice(spec);
+  const h = await device.hello().catch(async (err: unknown) => {
+    await device.close();
+    throw err;
+  });
+  if (!h.capabilities.lockstep) {
+    await device.close();
+    throw new ConfigError(
+      `${command}: ${spec} is a free-running board (speed ${h.speed ?? '?'}); the executor and the cost probes drive lockstep boards only for now: serve the board without --free-running (or use shm:<board> without @speed)`,
+    );
+  }
+  return device;
+}

@@ -6,7 +6,7 @@ import { zooCompiler, zooLayers } from '../../executor/compile-adapter.ts';
 import { analyzeLoaded } from '../../executor/session.ts';
 import type { AdmissionResult } from '../../admission/plan.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
-import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 export function admissionRows(a: AdmissionResult): Record<string, string | number>[] {
@@ -51,7 +51,7 @@ export function registerAnalyze(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (file: string, opts: { board?: string; json?: boolean }) => {
       const loaded = loadScenarioFile(file);
-      const device = await openDevice(opts.board ?? loaded.scenario.board);
+      const device = await openLockstepDevice(opts.board ?? loaded.scenario.board, 'analyze');
       try {
         const { admission } = await analyzeLoaded(loaded, {
           device,

@@ -9,7 +9,7 @@ import { htmlReport } from '../../report/html.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { POLICY_NAMES, type PolicyName, type Scenario } from '../../scenario/schema.ts';
 import { ADMISSION_METRICS, RUN_METRICS, type MetricDefinition } from '../../metrics/definitions.ts';
-import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 import { ensureParentDir, writeOutputFile } from '../output-file.ts';
 import { admissionRows } from './analyze.ts';
@@ -51,7 +51,7 @@ export function registerRun(program: Command): void {
       // a bad output path fails now, not after the run
       if (opts.trace !== undefined) ensureParentDir(opts.trace, '--trace');
       if (opts.report !== undefined) ensureParentDir(opts.report, '--report');
-      const device = await openDevice(opts.board ?? loaded.scenario.board);
+      const device = await openLockstepDevice(opts.board ?? loaded.scenario.board, 'run');
       const tty = process.stderr.isTTY === true && opts.json !== true;
       const bar = tty
         ? new cliProgress.SingleBar(
