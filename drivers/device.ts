@@ -36,6 +36,13 @@ export {
   FAULT_QUEUE_FULL,
 } from '../boards/events.ts';
 
+/** One register write of a batch (Device.writeRegisters). */
+export interface RegisterWrite {
+  readonly name: RegisterName;
+  readonly value: number;
+  readonly tile?: number;
+}
+
 export interface Device {
   readonly board: BoardDefinition;
   /** Bytes a second the link carries when it is rate-limited (a serial line: baud / 10), so
@@ -45,6 +52,11 @@ export interface Device {
   hello(): Promise<HelloInfo>;
   readRegister(name: RegisterName, tile?: number): Promise<number>;
   writeRegister(name: RegisterName, value: number, tile?: number): Promise<void>;
+  /** Optional: several writes, in order, at one board time, in as few link round trips as
+   *  the transport allows (serial: one WRITE_REGS frame when the board grants
+   *  BATCH_WRITES). Every name and value is checked before anything is sent. Callers use
+   *  writeRegisters() from drivers/register-batch.ts, which falls back to single writes. */
+  writeRegisters?(writes: readonly RegisterWrite[]): Promise<void>;
   readMemory(address: number, length: number): Promise<Uint8Array>;
   writeMemory(address: number, data: Uint8Array): Promise<void>;
   /**

@@ -225,6 +225,34 @@ export function encodeAddressValue(address: number, value: number): Uint8Array {
 export function decodeAddressValue(p: Uint8Array, what: string): { address: number; value: number } {
   return parse(addrValueParser, p, what, 8);
 }
+/** WRITE_REGS payload: count u16, reserved u16, then count × (address u32, value u32). */
+export const WRITE_REGS_HEADER_BYTES = 4;
+export const WRITE_REGS_ENTRY_BYTES = 8;
+export function encodeWriteRegs(writes: readonly { address: number; value: number }[]): Uint8Array {
+  if (writes.length === 0 || writes.length > 0xffff)
+    throw new RangeError(`WRITE_REGS carries 1–65535 writes, got ${writes.length}`);
+  const { b, dv } = bytes(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * writes.length);
+  dv.setUint16(0, writes.length, true);
+  writes.forEach((w, i) => {
+    dv.setUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i, w.address >>> 0, true);
+    dv.setUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i + 4, w.value >>> 0, true);
+  });
+  return b;
+}
+export function decodeWriteRegs(p: Uint8Array): { address: number; value: number }[] {
+  if (p.length < WRITE_REGS_HEADER_BYTES)
+    throw new ProtocolError(`WRITE_REGS request: payload is ${p.length} bytes, shorter than its header`);
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const count = dv.getUint16(0, true);
+  if (count === 0 || p.length !== WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * count)
+    throw new ProtocolError(
+      `WRITE_REGS request: ${p.length} bytes for ${count} writes (expected ${WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * count}, at least one write)`,
+    );
+  return Array.from({ length: count }, (_, i) => ({
+    address: dv.getUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i, true),
+    value: dv.getUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i + 4, true),
+  }));
+}
 export function encodeAddressLength(address: number, length: number): Uint8Array {
   return encodeAddressValue(address, length);
 }

@@ -88,6 +88,12 @@ export class FreeRunningBoard implements EmulatedBoard {
     this.inner.writeRegister(address, value);
   }
 
+  /** All writes land at one board time (one catch-up), as one bus transaction would. */
+  writeRegisters(writes: readonly { readonly address: number; readonly value: number }[]): void {
+    this.catchUp();
+    for (const w of writes) this.inner.writeRegister(w.address, w.value);
+  }
+
   readMemory(address: number, length: number): Uint8Array {
     this.catchUp();
     return this.inner.readMemory(address, length);
