@@ -16,6 +16,8 @@ import { SerialDevice } from '../../drivers/serial/device.ts';
 import { PcieDevice } from '../../drivers/pcie/device.ts';
 import { ShmFunction } from '../../drivers/pcie/shm.ts';
 import type { Device } from '../../drivers/device.ts';
+import { writeRegisters } from '../../drivers/register-batch.ts';
+import { stageWrites } from '../../drivers/staged.ts';
 
 const EMU = BOARDS.emu;
 const DRAM = EMU.dram.base;
@@ -137,4 +139,51 @@ test('free-running shm board at F = 0.02: same contract over the PCIe mailbox', 
   const dev = await PcieDevice.connect(await ShmFunction.start('emu', 'timing', 0.02));
   t.teardown(() => dev.close());
   await runOnFreeRunning(t, dev, 0.02);
+});
+
+test('free-running PTY board: a staged next program starts at the barrier without the host', async (t) => {
+  const server = new PtyBoardServer(createEmulatedBoard(EMU), { freeRunning: { speed: 0.02 } });
+  t.teardown(() => server.close());
+  const dev = await SerialDevice.connect(await openSerialChannel(server.path, 3_000_000));
+  t.teardown(() => dev.close());
+  const B = DRAM + 0x1000;
+  const progB = encodeProgram([instr('GRANULE_END', { tag: 5 }), instr('END')]);
+  await dev.writeMemory(DRAM, PROGRAM);
+  await dev.writeMemory(B, progB);
+  const executed = server.firmware.stats.executed;
+  // one frame: start A, stage B behind it (both at one board time)
+  await writeRegisters(dev, [
+    { name: 'CMD_ADDR', value: DRAM, tile: 2 },
+    { name: 'CMD_LEN', value: PROGRAM.length, tile: 2 },
+    { name: 'DOORBELL', value: 1, tile: 2 },
+    ...stageWrites(2, { address: B, bytes: progB.length, id: 42 }),
+  ]);
+  t.is(server.firmware.stats.executed - executed, 1, 'one request');
+  const events = await collect(dev, 5, []);
+  t.deepEqual(
+    events.map((e) => (e.kind === 'granule' || e.kind === 'done' ? `${e.kind}${e.tag}` : e.kind)),
+    ['granule1', 'granule2', 'done2', 'granule5', 'done5'],
+  );
+  t.is(await dev.readRegister('STARTED_ID', 2), 42);
+
+  // the same pair with B doorbelled back to back on a lockstep board: identical gaps
+  const b = createEmulatedBoard(EMU);
+  b.writeMemory(DRAM, PROGRAM);
+  b.writeMemory(B, progB);
+  for (const [addr, len] of [
+    [DRAM, PROGRAM.length],
+    [B, progB.length],
+  ] as const) {
+    b.writeRegister(registerAddress('CMD_ADDR', 2), addr);
+    b.writeRegister(registerAddress('CMD_LEN', 2), len);
+    b.writeRegister(registerAddress('DOORBELL', 2), 1);
+  }
+  const ref: BoardEvent[] = [];
+  while (ref.length < 5) ref.push(...b.advance(1e9).events);
+  const start = events[0]!.cycle - ref[0]!.cycle;
+  t.deepEqual(
+    events,
+    ref.map((e) => ({ ...e, cycle: e.cycle + start })),
+    'B started at A’s barrier: no host latency in between',
+  );
 });
