@@ -55,7 +55,12 @@ export async function planAdmission(
   const forced = ts.find((t) => t.tiles !== undefined)?.tiles;
   const sizes: number[] = [];
   for (let n = boardTiles; n >= 1; n = Math.floor(n / 2))
-    if (boardTiles % n === 0 && (forced === undefined || n === forced)) sizes.push(n);
+    if (
+      boardTiles % n === 0 &&
+      (forced === undefined || n === forced) &&
+      (opts.contended !== false || n === boardTiles)
+    )
+      sizes.push(n);
   if (sizes.length === 0) sizes.push(Math.min(boardTiles, forced ?? boardTiles));
   const layouts: Layout[] = [];
   for (const n of sizes) layouts.push(await tryLayout(ts, boardTiles, n, cost, estimate));

@@ -84,6 +84,9 @@ export interface AdmissionOptions {
   /** Extra blocking, in cycles, that the co-runners' bursts above their budget can cause
    *  a lane of `laneTiles` tiles (the throttle engine's arrival curve; session.ts). */
   readonly burstCycles?: (laneTiles: number, budgetedTiles: number, budget: number) => number;
+  /** Whether costs under contention can be measured (the board has traffic generators);
+   *  without, only the layout of one lane of all tiles is planned (default true). */
+  readonly contended?: boolean;
   /** Board queue limit per tenant, to check ⌈R/T⌉ against (default: unchecked). */
   readonly queueLimits?: readonly number[];
 }

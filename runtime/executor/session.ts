@@ -14,7 +14,12 @@ import {
 } from '../admission/plan.ts';
 import { ConfigError } from '../../boards/errors.ts';
 import { burstAllowanceBytes, budgetThrottle } from '../admission/budget.ts';
-import { TRAFFIC_GEN_SATURATE, TRAFFIC_GEN_THROTTLED } from '../../boards/registers.ts';
+import {
+  CAPS_THROTTLE_CREDIT,
+  CAPS_TRAFFIC_GEN,
+  TRAFFIC_GEN_SATURATE,
+  TRAFFIC_GEN_THROTTLED,
+} from '../../boards/registers.ts';
 import {
   overallMetrics,
   tenantMetrics,
@@ -251,9 +256,17 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
 export function admissionOptions(
   def: Device['board'],
   resolved: readonly ResolvedTenant[],
+  caps = CAPS_TRAFFIC_GEN | CAPS_THROTTLE_CREDIT,
 ): AdmissionOptions {
+  // A board without traffic generators cannot measure costs under contention: one lane of
+  // all tiles only. Without the credit cap (and counted stores) a throttle setting bounds
+  // no interval's traffic: no memory budgets.
   return {
-    budgetLadder: def.throttleEngine ? budgetLadder(def.dramBytesPerCycle, def.tiles) : [],
+    contended: (caps & CAPS_TRAFFIC_GEN) !== 0,
+    budgetLadder:
+      def.throttleEngine && (caps & CAPS_THROTTLE_CREDIT) !== 0
+        ? budgetLadder(def.dramBytesPerCycle, def.tiles)
+        : [],
     burstCycles: (laneTiles, budgetedTiles, budget) => {
       // Bytes the budgeted tiles may read above their budget rate in any interval, served
       // at the lowest rate the lane can get (its fair share with every tile saturating).
@@ -265,13 +278,15 @@ export function admissionOptions(
   };
 }
 
-function plan(p: Prepared, def: Device['board'], budgets?: boolean): Promise<AdmissionResult> {
+async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<AdmissionResult> {
+  const def = device.board;
+  const caps = await device.readRegister('CAPS');
   return planAdmission(
     p.admissionTenants,
     def.tiles,
     (i, v, c) => p.store.stepCosts(i, v, c),
     (i, v) => p.store.estimate(i, v),
-    { ...admissionOptions(def, p.resolved), ...(budgets !== undefined ? { budgets } : {}) },
+    { ...admissionOptions(def, p.resolved, caps), ...(budgets !== undefined ? { budgets } : {}) },
   );
 }
 
@@ -281,7 +296,7 @@ export async function analyzeLoaded(
 ): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
   const p = await prepare(loaded, opts);
   opts.onPhase?.('analysing (measuring worst-case granule costs)');
-  const admission = await plan(p, opts.device.board, opts.budgets);
+  const admission = await plan(p, opts.device, opts.budgets);
   return { admission, tenants: p.tenants };
 }
 
@@ -304,7 +319,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   let admission: AdmissionResult | undefined;
   if (policyName === 'cotenant') {
     opts.onPhase?.('admission (measuring worst-case granule costs)');
-    admission = await plan(p, def, opts.budgets);
+    admission = await plan(p, opts.device, opts.budgets);
     if (!admission.feasible && opts.admission !== false) {
       const bad = admission.tenants.filter((t) => t.verdict === 'rejected');
       throw new AdmissionError(

@@ -4,7 +4,8 @@
 // and huge deadlines; plus memory budgets over every transport.
 import { readFileSync } from 'node:fs';
 import test from 'ava';
-import { AdmissionError } from '../../boards/errors.ts';
+import { AdmissionError, DeviceFault } from '../../boards/errors.ts';
+import { CAPS_THROTTLE_CREDIT, CAPS_TRAFFIC_GEN } from '../../boards/registers.ts';
 import { BOARDS } from '../../boards/definitions.ts';
 import { createEmulatedBoard } from '../../boards/emulator/index.ts';
 import { PtyBoardServer } from '../../drivers/serial/pty-server.ts';
@@ -221,4 +222,57 @@ test('memory budgets: admitted only with budgets, enforced on the board, same ru
   }
   t.is(shm.traceDigest, inproc.traceDigest, 'shm');
   t.is(serial.traceDigest, inproc.traceDigest, 'serial over a PTY');
+});
+
+test('a board without traffic generators: admission plans one lane of all tiles, and a forced multi-lane layout is a clear error', async (t) => {
+  const device = await openDevice('moca-8t');
+  // A devkit whose CAPS lacks the generator and credit-cap bits.
+  const plain = new Proxy(device, {
+    get(target, prop, receiver) {
+      if (prop === 'readRegister')
+        return async (name: Parameters<Device['readRegister']>[0], tile?: number) => {
+          const v = await target.readRegister(name, tile);
+          return name === 'CAPS' ? v & ~(CAPS_TRAFFIC_GEN | CAPS_THROTTLE_CREDIT) : v;
+        };
+      const v: unknown = Reflect.get(target, prop, receiver);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  const json = (tiles?: number) => ({
+    board: 'moca-8t',
+    seed: 1,
+    run: { requests: 8 },
+    tenants: [
+      {
+        name: 'g',
+        model: 'yololite',
+        priority: 9,
+        guaranteed: true,
+        ...(tiles === undefined ? {} : { tiles }),
+        deadline: '5ms',
+        arrival: { kind: 'periodic', period: '5ms' },
+      },
+      {
+        name: 'be',
+        model: 'alexnet',
+        priority: 1,
+        deadline: '50ms',
+        arrival: { kind: 'sporadic', minGap: '20ms' },
+      },
+    ],
+  });
+  try {
+    const { admission } = await analyzeLoaded(loadScenario(json(), 'nogen', '.'), opts(plain));
+    t.deepEqual(
+      admission.layouts.map((l) => l.lanes),
+      [1],
+    );
+    t.true(admission.feasible);
+    await t.throwsAsync(analyzeLoaded(loadScenario(json(4), 'nogen', '.'), opts(plain)), {
+      instanceOf: DeviceFault,
+      message: /no DRAM traffic generators/,
+    });
+  } finally {
+    await device.close();
+  }
 });
