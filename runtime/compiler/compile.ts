@@ -3,6 +3,7 @@ import { CompileError, ConfigError } from '../../boards/errors.ts';
 import { encodeProgram, instr, type Instruction } from '../../boards/isa/index.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { ModelTable } from '../models/types.ts';
+import { l2ReadBytes, loopTileCount } from './cost.ts';
 import { emitOp } from './emit.ts';
 import { alignUp, placeBuffers } from './layout.ts';
 import { lowerModel } from './lower.ts';
@@ -93,6 +94,12 @@ export function compileModel(model: ModelTable, board: BoardDefinition, opts: Co
       readBytes: s.parts.reduce((x, p) => x + p.cost.readBytes, 0),
       writeBytes: s.parts.reduce((x, p) => x + p.cost.writeBytes, 0),
       estCycles: s.estCycles,
+      loopTiles: Math.max(
+        ...[...byTile.keys()].map((tile) =>
+          s.parts.reduce((x, p) => x + (p.tile === tile ? loopTileCount(p.op, p.cost.tiles) : 0), 0),
+        ),
+      ),
+      l2ReadBytes: s.parts.reduce((x, p) => x + l2ReadBytes(p.op, p.cost.tiles, board, p.cost.readBytes), 0),
     };
   });
   const regionBytes = at - opts.regionBase;

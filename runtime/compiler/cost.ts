@@ -114,6 +114,60 @@ export function tilesFor(op: LoopOp, board: BoardDefinition, what: string): Tile
   }
 }
 
+/** Loop tiles of one op: the iterations of its tiled loop (⌈I/tI⌉·⌈J/tJ⌉·⌈K/tK⌉ for the
+ *  matmul-shaped ops, with I, J, K as tilesFor sees them); 1 for untiled ops. MoCA's runtime
+ *  divides a layer's throttle budget into this many windows. */
+export function loopTileCount(op: LoopOp, tiles: Tiles | null): number {
+  if (tiles === null) return 1;
+  switch (op.kind) {
+    case 'matmul':
+      return cdiv(op.I, tiles.tI) * cdiv(op.J, tiles.tJ) * cdiv(op.K, tiles.tK);
+    case 'conv': {
+      const r = convRows(op);
+      const outPix = (r.cy1 - r.cy0) * op.outW;
+      const k = op.depthwise ? op.k * op.k : op.k * op.k * op.inC;
+      return cdiv(outPix, tiles.tI) * cdiv(op.outC, tiles.tJ) * cdiv(k, tiles.tK);
+    }
+    default:
+      return 1;
+  }
+}
+
+/** MoCA's estimate of the DRAM bytes an op reads: each operand (input, weights, bias) once
+ *  when it fits in the board's L2 (its re-reads then hit there), else with the re-reads its
+ *  tiling implies (as `opCost`'s readBytes counts them all). */
+export function l2ReadBytes(
+  op: LoopOp,
+  tiles: Tiles | null,
+  board: BoardDefinition,
+  readBytes: number,
+): number {
+  const once = (bytes: number, times: number) => (bytes <= board.l2Bytes ? bytes : bytes * times);
+  if (tiles === null) return readBytes;
+  switch (op.kind) {
+    case 'matmul': {
+      const nI = cdiv(op.I, tiles.tI);
+      return (
+        once(op.I * op.K, cdiv(op.J, tiles.tJ)) + once(op.K * op.J, nI) + (op.bias ? once(4 * op.J, nI) : 0)
+      );
+    }
+    case 'conv': {
+      const r = convRows(op);
+      const outPix = (r.cy1 - r.cy0) * op.outW;
+      const kRows = op.depthwise ? op.k * op.k : op.k * op.k * op.inC;
+      const nI = cdiv(outPix, tiles.tI);
+      const inBytes = (r.iy1 - r.iy0) * op.inW * op.inC;
+      return (
+        once(inBytes, op.depthwise ? 1 : cdiv(op.outC, tiles.tJ)) +
+        once(kRows * op.outC, nI) +
+        (op.bias ? once(4 * op.outC, nI) : 0)
+      );
+    }
+    default:
+      return readBytes;
+  }
+}
+
 /** MoCA's combination of compute and memory time: max + 0.5·min. */
 export function combine(compute: number, memory: number): number {
   return Math.max(compute, memory) + 0.5 * Math.min(compute, memory);

@@ -30,6 +30,10 @@ export interface CompiledStep {
   readBytes: number;
   writeBytes: number;
   estCycles: number;
+  /** Loop tiles of the step's busiest tile (Σ loopTileCount over its ops; cost.ts). */
+  loopTiles: number;
+  /** MoCA's DRAM-traffic estimate: readBytes with re-reads of L2-sized operands dropped (cost.ts). */
+  l2ReadBytes: number;
 }
 
 export interface CompiledModel {

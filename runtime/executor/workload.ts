@@ -21,6 +21,10 @@ export interface CompiledLike {
     readonly readBytes: number;
     readonly writeBytes: number;
     readonly estCycles: number;
+    /** Loop tiles of the busiest tile (absent: 1). */
+    readonly loopTiles?: number;
+    /** MoCA's DRAM-traffic estimate (absent: readBytes). */
+    readonly l2ReadBytes?: number;
   }[];
   readonly layout: { readonly regionBase: number; readonly regionBytes: number };
 }
@@ -86,6 +90,8 @@ export function variantInfo(req: VariantRequest, compiled: CompiledLike): Varian
     readBytes: s.readBytes,
     writeBytes: s.writeBytes,
     estCycles: s.estCycles,
+    loopTiles: s.loopTiles ?? 1,
+    l2ReadBytes: s.l2ReadBytes ?? s.readBytes,
   }));
   const remainingEst = new Array<number>(steps.length + 1).fill(0);
   for (let i = steps.length - 1; i >= 0; i--) remainingEst[i] = remainingEst[i + 1]! + steps[i]!.estCycles;

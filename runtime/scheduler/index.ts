@@ -27,9 +27,9 @@ export function createPolicy(name: PolicyName, def: BoardDefinition, admission?:
     case 'prema':
       return premaPolicy();
     case 'static-partition':
-      return partitionPolicy('static-partition', def.tileBusBytesPerCycle);
+      return partitionPolicy('static-partition', def.dim);
     case 'moca':
-      return partitionPolicy('moca', def.tileBusBytesPerCycle);
+      return partitionPolicy('moca', def.dim);
     case 'planaria':
       return planariaPolicy();
   }

@@ -26,6 +26,10 @@ export interface StepInfo {
   readonly writeBytes: number;
   /** The compiler's estimate (isolated, uncontended). */
   readonly estCycles: number;
+  /** Iterations of the tiled loops on the step's busiest tile (MoCA's "loop tiles"). */
+  readonly loopTiles: number;
+  /** MoCA's estimate of the DRAM bytes read: operands that fit in the L2 counted once. */
+  readonly l2ReadBytes: number;
 }
 
 export interface VariantInfo {
@@ -107,7 +111,7 @@ export interface Policy {
   readonly name: PolicyName;
   /** Variants each tenant needs compiled before the run (index = tenant). */
   variants(
-    tenants: readonly { readonly name: string; readonly priority: number }[],
+    tenants: readonly { readonly name: string; readonly priority: number; readonly model?: string }[],
     boardTiles: number,
   ): VariantRequest[][];
   /** Steps to start now on idle tiles. Called at every decision point. */
