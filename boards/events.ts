@@ -51,8 +51,13 @@ export interface BoardInfo {
     readonly throttle: boolean;
     readonly functional: boolean;
     readonly flash: boolean;
+    /** Board time moves only inside advance() (every emulated board unless served
+     *  free-running); false: the board runs on its own clock (docs/protocol.md). */
     readonly lockstep: boolean;
   };
+  /** Free-running boards only: board cycles per host second as a fraction of the board's
+   *  clock rate (1 = real time; carried in millionths on the wire). Absent when lockstep. */
+  readonly speed?: number;
   readonly bootSlot: 'A' | 'B';
   readonly trial: boolean;
   /** Key ids (hex of the 8-byte id, docs/image-format.md) the boot ROM accepts signatures

@@ -53,6 +53,15 @@ export const TILE_REGISTERS = {
   TRAFFIC_GEN: 0x50, //      rw  DRAM traffic generator on the tile's port: [15:0] bytes/cycle in 8.8 fixed point, 0xffff = saturate, 0 = off
   THROTTLE_CREDIT: 0x54, //  rw  most credit (beats) the throttle engine may bank; 0xffffffff (reset) = unlimited as MoCA's engine
   THROTTLE_CTRL: 0x58, //    rw  bit 0 THROTTLE_COUNT_STORES: the engine also counts (and holds in bubbles) DMA stores
+  // Staged next program (CAPS_STAGED; docs/registers.md): the tile starts it by itself when it would go idle.
+  NEXT_ADDR: 0x5c, //        rw  program address of the entry to stage
+  NEXT_LEN: 0x60, //         rw  its length in bytes
+  NEXT_REGION_BASE: 0x64, // rw  REGION_BASE applied at its start (with NEXT_SET_REGION)
+  NEXT_REGION_LIMIT: 0x68, //rw  REGION_LIMIT applied at its start (with NEXT_SET_REGION)
+  NEXT_THROTTLE: 0x6c, //    rw  THROTTLE written at its start (with NEXT_SET_THROTTLE)
+  NEXT_ID: 0x70, //          rw  host's id for the entry; reads the staged entry's id (0: none staged)
+  NEXT_CTRL: 0x74, //        rw  write: NEXT_STAGE | NEXT_ONLY_IF_STAGED | NEXT_SET_*; 0 cancels. read: the staged entry's bits
+  STARTED_ID: 0x78, //       ro  NEXT_ID of the last staged entry the tile started (0 after reset)
 } as const;
 
 export type GlobalRegisterName = keyof typeof GLOBAL_REGISTERS;
@@ -68,6 +77,20 @@ export const CAPS_FUNCTIONAL = 1 << 1;
 export const CAPS_FLASH = 1 << 2;
 export const CAPS_TRAFFIC_GEN = 1 << 3;
 export const CAPS_THROTTLE_CREDIT = 1 << 4;
+/** The tiles have the staged-next-program registers (NEXT_*, STARTED_ID). */
+export const CAPS_STAGED = 1 << 5;
+
+/** NEXT_CTRL bits. Write with NEXT_STAGE: stage (NEXT_ADDR, NEXT_LEN, …, NEXT_ID) as one
+ *  entry, replacing any staged one; write without it: cancel. Reads back the staged entry's
+ *  bits (0 when none is staged). */
+export const NEXT_STAGE = 1 << 0;
+/** With NEXT_STAGE: replace only an entry that is still staged; ignored when the tile has
+ *  started it already (or nothing is staged), so a late replacement never runs twice. */
+export const NEXT_ONLY_IF_STAGED = 1 << 1;
+/** The entry writes NEXT_THROTTLE to THROTTLE when it starts (else THROTTLE is kept). */
+export const NEXT_SET_THROTTLE = 1 << 2;
+/** The entry sets REGION_BASE/LIMIT from NEXT_REGION_* when it starts (else kept). */
+export const NEXT_SET_REGION = 1 << 3;
 
 /** TRAFFIC_GEN value for a saturating generator (both tile ports at full rate). */
 export const TRAFFIC_GEN_SATURATE = 0xffff;

@@ -8,7 +8,7 @@ import { DeviceFault, DisconnectedError } from '../boards/errors.ts';
 import type { AdvanceResult } from '../boards/events.ts';
 import { GLOBAL_REGISTERS, isTileRegister, type RegisterName } from '../boards/registers.ts';
 import type { BoardDefinition } from '../boards/types.ts';
-import type { Device, HelloInfo } from './device.ts';
+import type { Device, HelloInfo, RegisterWrite } from './device.ts';
 import { checkCycle, checkRegisterValue, resolveRegister } from './link/register-address.ts';
 
 export const INPROCESS_PROTOCOL_VERSION = 1;
@@ -41,6 +41,15 @@ export class InProcessDevice implements Device {
     this.open();
     checkRegisterValue(name, value);
     this.emulator.writeRegister(this.address(name, tile), value);
+  }
+
+  async writeRegisters(writes: readonly RegisterWrite[]): Promise<void> {
+    this.open();
+    const resolved = writes.map((w) => {
+      checkRegisterValue(w.name, w.value);
+      return { address: this.address(w.name, w.tile), value: w.value };
+    });
+    for (const w of resolved) this.emulator.writeRegister(w.address, w.value);
   }
 
   async readMemory(address: number, length: number): Promise<Uint8Array> {

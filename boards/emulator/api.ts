@@ -19,6 +19,9 @@ export interface EmulatedBoard {
    *  an address not 4-byte aligned throws RangeError. */
   readRegister(address: number): number;
   writeRegister(address: number, value: number): void;
+  /** Several writes in order at one board time (a board whose time moves between calls
+   *  implements it; otherwise the firmware calls writeRegister for each). */
+  writeRegisters?(writes: readonly { readonly address: number; readonly value: number }[]): void;
   /** Host bulk access to DRAM or the flash staging window; a range outside both throws
    *  RangeError naming the valid windows. */
   readMemory(address: number, length: number): Uint8Array;

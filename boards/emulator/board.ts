@@ -7,10 +7,15 @@ import type { AdvanceResult, BoardEvent, BoardInfo } from '../events.ts';
 import {
   CAPS_FLASH,
   CAPS_FUNCTIONAL,
+  CAPS_STAGED,
   CAPS_THROTTLE,
   CAPS_THROTTLE_CREDIT,
   CAPS_TRAFFIC_GEN,
   GLOBAL_REGISTERS as G,
+  NEXT_ONLY_IF_STAGED,
+  NEXT_SET_REGION,
+  NEXT_SET_THROTTLE,
+  NEXT_STAGE,
   encodeBoardId,
   encodeFwVersion,
   STATUS_BUSY,
@@ -180,6 +185,7 @@ export class NpuBoard implements EmulatedBoard {
         return (
           (this.throttleCap() ? CAPS_THROTTLE | CAPS_THROTTLE_CREDIT : 0) |
           CAPS_TRAFFIC_GEN |
+          CAPS_STAGED |
           (m?.functional ? CAPS_FUNCTIONAL : 0) |
           (this.opts.flash ? CAPS_FLASH : 0)
         );
@@ -275,6 +281,22 @@ export class NpuBoard implements EmulatedBoard {
         return t.granules >>> 0;
       case T.LAST_TAG:
         return t.lastTag >>> 0;
+      case T.NEXT_ADDR:
+        return t.nextAddr;
+      case T.NEXT_LEN:
+        return t.nextLen;
+      case T.NEXT_REGION_BASE:
+        return t.nextRegionBase;
+      case T.NEXT_REGION_LIMIT:
+        return t.nextRegionLimit;
+      case T.NEXT_THROTTLE:
+        return t.nextThrottle;
+      case T.NEXT_ID:
+        return t.staged?.id ?? 0;
+      case T.NEXT_CTRL:
+        return t.staged === undefined ? 0 : NEXT_STAGE | t.staged.ctrl;
+      case T.STARTED_ID:
+        return t.startedId;
       default:
         return 0;
     }
@@ -338,6 +360,44 @@ export class NpuBoard implements EmulatedBoard {
         return;
       case T.REGION_LIMIT:
         t.regionLimit = v;
+        return;
+      case T.NEXT_ADDR:
+        t.nextAddr = v;
+        return;
+      case T.NEXT_LEN:
+        t.nextLen = v;
+        return;
+      case T.NEXT_REGION_BASE:
+        t.nextRegionBase = v;
+        return;
+      case T.NEXT_REGION_LIMIT:
+        t.nextRegionLimit = v;
+        return;
+      case T.NEXT_THROTTLE:
+        t.nextThrottle = v;
+        return;
+      case T.NEXT_ID:
+        t.nextId = v;
+        return;
+      case T.NEXT_CTRL:
+        if ((v & NEXT_STAGE) === 0) {
+          t.cancelStaged();
+          return;
+        }
+        t.stage(
+          {
+            addr: t.nextAddr,
+            len: t.nextLen,
+            regionBase: t.nextRegionBase,
+            regionLimit: t.nextRegionLimit,
+            throttle: t.nextThrottle,
+            id: t.nextId,
+            ctrl: v & (NEXT_SET_REGION | (this.throttleCap() ? NEXT_SET_THROTTLE : 0)),
+          },
+          (v & NEXT_ONLY_IF_STAGED) !== 0,
+          this.now,
+        );
+        this.solver.solve(this.tiles, this.now);
         return;
       default:
         return;

@@ -13,6 +13,7 @@ import {
   FAULT_SCRATCHPAD_RANGE,
 } from '../events.ts';
 import { WORD_BYTES, inUnit, type Instruction, type OpsOf } from '../isa/index.ts';
+import { NEXT_SET_REGION, NEXT_SET_THROTTLE } from '../registers.ts';
 import { unreachable } from '../unreachable.ts';
 import { affineReads } from './affine.ts';
 import { applyConfig, resetConfig, type TileConfig } from './config.ts';
@@ -42,6 +43,18 @@ export interface TileHost {
   functional(): boolean;
   emit(event: BoardEvent): void;
   countDram(readBytes: number, writeBytes: number): void;
+}
+
+/** A staged next program: what NEXT_CTRL captured from the NEXT_* registers. */
+export interface StagedEntry {
+  readonly addr: number;
+  readonly len: number;
+  readonly regionBase: number;
+  readonly regionLimit: number;
+  readonly throttle: number;
+  readonly id: number;
+  /** NEXT_SET_THROTTLE / NEXT_SET_REGION bits as accepted (throttle only with the capability). */
+  readonly ctrl: number;
 }
 
 interface Program {
@@ -90,6 +103,16 @@ export class Tile {
   granules = 0;
   lastTag = 0;
 
+  // Staged-next-program registers (NEXT_*): the shadow the host writes, the staged entry.
+  nextAddr = 0;
+  nextLen = 0;
+  nextRegionBase = 0;
+  nextRegionLimit = 0;
+  nextThrottle = 0;
+  nextId = 0;
+  staged: StagedEntry | undefined;
+  startedId = 0;
+
   readonly throttle = new ThrottleEngine();
   readonly queue: { addr: number; len: number }[] = [];
   cfg: TileConfig = resetConfig();
@@ -115,6 +138,8 @@ export class Tile {
   ) {
     this.regionBase = host.dramBase;
     this.regionLimit = host.dramEnd;
+    this.nextRegionBase = host.dramBase;
+    this.nextRegionLimit = host.dramEnd;
     this.lastUpdate = now;
   }
 
@@ -149,6 +174,32 @@ export class Tile {
     this.faulted = false;
     this.queue.push({ addr: this.cmdAddr, len: this.cmdLen });
     if (!this.busy) this.pump(now);
+  }
+
+  /** NEXT_CTRL write with NEXT_STAGE: `entry` replaces any staged one (unless `onlyIfStaged`
+   *  and none is staged). A tile that is idle with nothing queued starts it at once. */
+  stage(entry: StagedEntry, onlyIfStaged: boolean, now: number): void {
+    if (onlyIfStaged && this.staged === undefined) return;
+    this.staged = entry;
+    if (!this.busy && this.queue.length === 0) this.pump(now);
+  }
+
+  /** NEXT_CTRL write without NEXT_STAGE. */
+  cancelStaged(): void {
+    this.staged = undefined;
+  }
+
+  /** Starts the staged entry (the tile would otherwise go idle): its region and throttle
+   *  first, as the host would have written them, then the program. */
+  private startStaged(e: StagedEntry, now: number): void {
+    this.staged = undefined;
+    this.startedId = e.id;
+    if ((e.ctrl & NEXT_SET_REGION) !== 0) {
+      this.regionBase = e.regionBase;
+      this.regionLimit = e.regionLimit;
+    }
+    if ((e.ctrl & NEXT_SET_THROTTLE) !== 0) this.writeThrottle(e.throttle);
+    this.startProgram(e.addr, e.len, now);
   }
 
   writeThrottle(value: number): void {
@@ -213,6 +264,9 @@ export class Tile {
         const cmd = this.queue.shift();
         if (cmd !== undefined) {
           this.startProgram(cmd.addr, cmd.len, now);
+          changed = true;
+        } else if (this.staged !== undefined) {
+          this.startStaged(this.staged, now);
           changed = true;
         }
       } else if (this.exclusive === undefined && this.running[EXEC_QUEUE]?.exclusive !== true) {
@@ -473,6 +527,8 @@ export class Tile {
     }
     this.faultAddr = address >>> 0;
     this.faulted = true;
+    // a staged successor of a failed program must not start unseen: the host re-stages
+    this.staged = undefined;
     this.host.emit({ kind: 'fault', tile: this.index, cycle: now, address, code });
   }
 }

@@ -118,6 +118,9 @@ const infoParser = new Parser()
 
 /** Bytes of one trusted key id in the INFO reply. */
 const KEY_ID_BYTES = 8;
+/** A board that is not lockstep appends its speed, u32 in millionths, after the key ids. */
+const SPEED_BYTES = 4;
+const SPEED_UNIT = 1e6;
 
 export function encodeInfo(info: BoardInfo): Uint8Array {
   const id = utf8.encode(info.boardId).subarray(0, 255);
@@ -125,8 +128,9 @@ export function encodeInfo(info: BoardInfo): Uint8Array {
   const keys = info.trustedKeyIds.slice(0, 255);
   for (const k of keys)
     if (!/^[0-9a-f]{16}$/.test(k)) throw new RangeError(`key id "${k}" is not 8 bytes of lower-case hex`);
-  const { b, dv } = bytes(8 + id.length + fw.length + 1 + KEY_ID_BYTES * keys.length);
   const c = info.capabilities;
+  const speedBytes = c.lockstep ? 0 : SPEED_BYTES;
+  const { b, dv } = bytes(8 + id.length + fw.length + 1 + KEY_ID_BYTES * keys.length + speedBytes);
   dv.setUint16(0, info.tiles, true);
   dv.setUint16(
     2,
@@ -145,6 +149,12 @@ export function encodeInfo(info: BoardInfo): Uint8Array {
   const k = 8 + id.length + fw.length;
   dv.setUint8(k, keys.length);
   keys.forEach((key, i) => b.set(Buffer.from(key, 'hex'), k + 1 + KEY_ID_BYTES * i));
+  if (!c.lockstep) {
+    const speed = Math.round((info.speed ?? 1) * SPEED_UNIT);
+    if (speed < 1 || speed > 0xffffffff)
+      throw new RangeError(`speed ${info.speed} does not fit the INFO reply`);
+    dv.setUint32(k + 1 + KEY_ID_BYTES * keys.length, speed, true);
+  }
   return b;
 }
 export function decodeInfo(p: Uint8Array): BoardInfo {
@@ -160,10 +170,15 @@ export function decodeInfo(p: Uint8Array): BoardInfo {
   }>(infoParser, p, 'INFO reply');
   const k = 8 + r.idLen + r.fwLen;
   const keyCount = p[k];
-  if (keyCount === undefined || k + 1 + KEY_ID_BYTES * keyCount !== p.length)
+  const lockstep = (r.caps & INFO_CAP.lockstep) !== 0;
+  const expected = k + 1 + KEY_ID_BYTES * (keyCount ?? 0) + (lockstep ? 0 : SPEED_BYTES);
+  if (keyCount === undefined || expected !== p.length)
     throw new ProtocolError(
-      `INFO reply: ${p.length} bytes, its string lengths and key count say ${k + 1 + KEY_ID_BYTES * (keyCount ?? 0)}`,
+      `INFO reply: ${p.length} bytes, its string lengths, key count and lockstep bit say ${expected}`,
     );
+  const speed = lockstep
+    ? undefined
+    : new DataView(p.buffer, p.byteOffset, p.byteLength).getUint32(expected - SPEED_BYTES, true) / SPEED_UNIT;
   const trustedKeyIds = Array.from({ length: keyCount }, (_, i) =>
     Buffer.from(p.subarray(k + 1 + KEY_ID_BYTES * i, k + 1 + KEY_ID_BYTES * (i + 1))).toString('hex'),
   );
@@ -177,8 +192,9 @@ export function decodeInfo(p: Uint8Array): BoardInfo {
       throttle: (r.caps & INFO_CAP.throttle) !== 0,
       functional: (r.caps & INFO_CAP.functional) !== 0,
       flash: (r.caps & INFO_CAP.flash) !== 0,
-      lockstep: (r.caps & INFO_CAP.lockstep) !== 0,
+      lockstep,
     },
+    ...(speed === undefined ? {} : { speed }),
     bootSlot: r.bootSlot === 1 ? 'B' : 'A',
     trial: r.trial !== 0,
     trustedKeyIds,
@@ -208,6 +224,34 @@ export function encodeAddressValue(address: number, value: number): Uint8Array {
 }
 export function decodeAddressValue(p: Uint8Array, what: string): { address: number; value: number } {
   return parse(addrValueParser, p, what, 8);
+}
+/** WRITE_REGS payload: count u16, reserved u16, then count × (address u32, value u32). */
+export const WRITE_REGS_HEADER_BYTES = 4;
+export const WRITE_REGS_ENTRY_BYTES = 8;
+export function encodeWriteRegs(writes: readonly { address: number; value: number }[]): Uint8Array {
+  if (writes.length === 0 || writes.length > 0xffff)
+    throw new RangeError(`WRITE_REGS carries 1–65535 writes, got ${writes.length}`);
+  const { b, dv } = bytes(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * writes.length);
+  dv.setUint16(0, writes.length, true);
+  writes.forEach((w, i) => {
+    dv.setUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i, w.address >>> 0, true);
+    dv.setUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i + 4, w.value >>> 0, true);
+  });
+  return b;
+}
+export function decodeWriteRegs(p: Uint8Array): { address: number; value: number }[] {
+  if (p.length < WRITE_REGS_HEADER_BYTES)
+    throw new ProtocolError(`WRITE_REGS request: payload is ${p.length} bytes, shorter than its header`);
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const count = dv.getUint16(0, true);
+  if (count === 0 || p.length !== WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * count)
+    throw new ProtocolError(
+      `WRITE_REGS request: ${p.length} bytes for ${count} writes (expected ${WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * count}, at least one write)`,
+    );
+  return Array.from({ length: count }, (_, i) => ({
+    address: dv.getUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i, true),
+    value: dv.getUint32(WRITE_REGS_HEADER_BYTES + WRITE_REGS_ENTRY_BYTES * i + 4, true),
+  }));
 }
 export function encodeAddressLength(address: number, length: number): Uint8Array {
   return encodeAddressValue(address, length);

@@ -34,6 +34,8 @@ export const MsgType = {
   WRITE_MEM: 0x06,
   ADVANCE: 0x07,
   RESET: 0x08,
+  /** Several register writes applied in order at one board time (LinkCaps.BATCH_WRITES). */
+  WRITE_REGS: 0x09,
   /** Unsequenced, host → board: cumulative event acknowledgement (optionally: resend). */
   EVENT_ACK: 0x10,
   /** Unsequenced, board → host: event records. */
@@ -76,6 +78,8 @@ export const LinkCaps = {
   INLINE_EVENTS: 1 << 0,
   /** The board raises events without being asked (free-running hardware). */
   FREE_RUNNING: 1 << 1,
+  /** The board executes WRITE_REGS (several register writes in one frame). */
+  BATCH_WRITES: 1 << 2,
 } as const;
 
 /** Sequence arithmetic on the 16-bit space: distance from `from` forward to `to`. */

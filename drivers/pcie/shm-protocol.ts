@@ -17,4 +17,6 @@ export interface ShmWorkerData {
   readonly sab: SharedArrayBuffer;
   readonly boardId: string;
   readonly mode: 'timing' | 'functional';
+  /** Serve the board free-running at this speed (FreeRunningBoard); absent = lockstep. */
+  readonly speed?: number;
 }

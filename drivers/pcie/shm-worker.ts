@@ -6,13 +6,16 @@ import { findBoard } from '../../boards/definitions.ts';
 import { createEmulatedBoard } from '../../boards/emulator/index.ts';
 import { createFlashPeripheral } from '../../boards/emulator/flash/index.ts';
 import { PcieEndpoint } from '../../boards/emulator/serial-firmware/pcie-endpoint.ts';
+import { FreeRunningBoard } from '../pacing/free-running-board.ts';
 import { Ctl, DATA_BYTES, DATA_OFFSET, Op, Result, State, type ShmWorkerData } from './shm-protocol.ts';
 
 const data = workerData as ShmWorkerData;
 const def = findBoard(data.boardId);
 if (def === undefined) throw new Error(`shm worker: unknown board ${data.boardId}`);
+const model = createEmulatedBoard(def, { mode: data.mode, flash: createFlashPeripheral(def) });
+// free-running: the pacing (not the model) follows this thread's monotonic clock
 const endpoint = new PcieEndpoint(
-  createEmulatedBoard(def, { mode: data.mode, flash: createFlashPeripheral(def) }),
+  data.speed === undefined ? model : new FreeRunningBoard(model, { speed: data.speed }),
 );
 const ctl = new Int32Array(data.sab, 0, DATA_OFFSET / 4);
 const bytes = new Uint8Array(data.sab, DATA_OFFSET, DATA_BYTES);

@@ -58,11 +58,12 @@ export class ShmFunction implements PcieFunction {
     this.exited.catch(() => undefined);
   }
 
-  static async start(boardId: string, mode: ExecutionMode = 'timing'): Promise<ShmFunction> {
+  /** `speed`: the worker serves the board free-running at that speed; default lockstep. */
+  static async start(boardId: string, mode: ExecutionMode = 'timing', speed?: number): Promise<ShmFunction> {
     const sab = new SharedArrayBuffer(DATA_OFFSET + DATA_BYTES);
-    const data: ShmWorkerData = { sab, boardId, mode };
+    const data: ShmWorkerData = { sab, boardId, mode, ...(speed === undefined ? {} : { speed }) };
     const worker = spawnWorker(workerUrl(), data);
-    const fn = new ShmFunction(`shm:${boardId}`, worker, sab);
+    const fn = new ShmFunction(`shm:${boardId}${speed === undefined ? '' : `@${speed}`}`, worker, sab);
     await new Promise<void>((resolve, reject) => {
       worker.once('online', resolve);
       fn.exited.catch(reject);

@@ -14,9 +14,12 @@ import {
   encodeAddressValue,
   encodeAdvanceRequest,
   encodeWriteMem,
+  encodeWriteRegs,
+  WRITE_REGS_ENTRY_BYTES,
+  WRITE_REGS_HEADER_BYTES,
 } from '../../boards/wire/messages.ts';
-import { DEFAULT_WINDOW, MsgType } from '../../boards/wire/protocol.ts';
-import type { Device, HelloInfo } from '../device.ts';
+import { DEFAULT_WINDOW, LinkCaps, MsgType } from '../../boards/wire/protocol.ts';
+import type { Device, HelloInfo, RegisterWrite } from '../device.ts';
 import {
   checkCycle,
   checkMemoryArgs,
@@ -78,6 +81,27 @@ export class SerialDevice implements Device {
     const address = resolveRegister(name, tile, this.info.tiles);
     checkRegisterValue(name, value);
     await this.session.request(MsgType.WRITE_REG, encodeAddressValue(address, value));
+  }
+
+  /** One WRITE_REGS frame per payload's worth of writes when the board granted
+   *  BATCH_WRITES; otherwise WRITE_REG after WRITE_REG. */
+  async writeRegisters(writes: readonly RegisterWrite[]): Promise<void> {
+    const resolved = writes.map((w) => {
+      const address = resolveRegister(w.name, w.tile, this.info.tiles);
+      checkRegisterValue(w.name, w.value);
+      return { address, value: w.value };
+    });
+    if ((this.session.linkCaps & LinkCaps.BATCH_WRITES) === 0) {
+      for (const w of resolved)
+        await this.session.request(MsgType.WRITE_REG, encodeAddressValue(w.address, w.value));
+      return;
+    }
+    const per = Math.max(
+      1,
+      Math.floor((this.session.maxPayload - WRITE_REGS_HEADER_BYTES) / WRITE_REGS_ENTRY_BYTES),
+    );
+    for (let i = 0; i < resolved.length; i += per)
+      await this.session.request(MsgType.WRITE_REGS, encodeWriteRegs(resolved.slice(i, i + per)));
   }
 
   async readMemory(address: number, length: number): Promise<Uint8Array> {

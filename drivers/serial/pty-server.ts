@@ -10,18 +10,23 @@
 //   share a thread; writes go through fs.write on the (non-blocking) master fd instead,
 //   retrying on EAGAIN while the host drains the PTY.
 // - With `baud`, bytes in both directions are paced at the UART's rate (10 bits a byte).
+// - With `freeRunning`, the board runs on the host's monotonic clock (FreeRunningBoard)
+//   instead of in lockstep with the host's ADVANCE requests.
 import fs from 'node:fs';
 import type { EmulatedBoard } from '../../boards/emulator/api.ts';
 import {
   SerialFirmware,
   type SerialFirmwareOptions,
 } from '../../boards/emulator/serial-firmware/firmware.ts';
+import { FreeRunningBoard } from '../pacing/free-running-board.ts';
 import { LinePacer } from './line-pacer.ts';
 import { loadNodePty, type PtyPair } from './node-pty.ts';
 
 export interface PtyServerOptions extends SerialFirmwareOptions {
   /** Pace both directions at this line rate (10 bits a byte); default unpaced. */
   readonly baud?: number;
+  /** Serve the board free-running at this speed (fraction of its clock rate); default lockstep. */
+  readonly freeRunning?: { readonly speed: number };
 }
 
 /** Output beyond this while nobody reads the PTY is dropped oldest-first, as a UART would lose it. */
@@ -32,6 +37,8 @@ type MasterStream = PtyPair['master'];
 export class PtyBoardServer {
   readonly path: string;
   readonly firmware: SerialFirmware;
+  /** The board as served: the model itself, or the model behind its free-running pacer. */
+  readonly board: EmulatedBoard;
   private readonly master: MasterStream;
   private readonly masterFd: number;
   private readonly holderFd: number;
@@ -53,7 +60,8 @@ export class PtyBoardServer {
       fs.constants.O_RDWR | fs.constants.O_NOCTTY | fs.constants.O_NONBLOCK,
     );
     term.slave.destroy();
-    this.firmware = new SerialFirmware(board, (b) => this.send(b), opts);
+    this.board = opts.freeRunning ? new FreeRunningBoard(board, { speed: opts.freeRunning.speed }) : board;
+    this.firmware = new SerialFirmware(this.board, (b) => this.send(b), opts);
     if (opts.baud) {
       const byteMs = 10_000 / opts.baud;
       this.inPacer = new LinePacer(byteMs, (b) => this.firmware.receive(b));

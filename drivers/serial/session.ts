@@ -250,7 +250,7 @@ export class LinkSession {
     const syncSeq = nonce & 0xffff;
     const firstSeq = this.seq;
     const wanted = this.opts.maxPayloadBytes ?? DEFAULT_PAYLOAD_BYTES;
-    const caps = (this.opts.inlineEvents ?? true) ? LinkCaps.INLINE_EVENTS : 0;
+    const caps = ((this.opts.inlineEvents ?? true) ? LinkCaps.INLINE_EVENTS : 0) | LinkCaps.BATCH_WRITES;
     const frame = encodeFrame(
       MsgType.SYNC,
       syncSeq,

@@ -12,6 +12,7 @@ import { openSerialChannel, parseSerialSpec } from '../../drivers/serial/serialp
 import { PcieDevice } from '../../drivers/pcie/device.ts';
 import { XdmaFunction } from '../../drivers/pcie/xdma.ts';
 import { ShmFunction } from '../../drivers/pcie/shm.ts';
+import { checkSpeed } from '../../drivers/pacing/free-running-board.ts';
 
 export interface OpenDeviceOptions {
   /** Execution mode of an emulated board (default timing). */
@@ -31,7 +32,7 @@ async function openEmulated(boardId: string, opts: OpenDeviceOptions): Promise<D
 export const DEFAULT_SERIAL_BAUD = 3_000_000;
 
 /** `--board` help of every command that opens a device: each way to name one, and the default baud. */
-export const DEVICE_HELP = `board id (${boardIds().join(', ')}: the in-process emulator), serial:PATH[@baud] (default ${DEFAULT_SERIAL_BAUD} baud), pcie:/dev/xdmaN or shm:<board>`;
+export const DEVICE_HELP = `board id (${boardIds().join(', ')}: the in-process emulator), serial:PATH[@baud] (default ${DEFAULT_SERIAL_BAUD} baud), pcie:/dev/xdmaN or shm:<board>[@speed] (@speed: free-running)`;
 
 /** `serial:PATH[@baud]` — a devkit on a USB-serial cable, or `cotenant emu --pty`. */
 async function openSerial(rest: string): Promise<Device> {
@@ -52,11 +53,15 @@ async function openPcie(rest: string): Promise<Device> {
   return PcieDevice.connect(await XdmaFunction.open(rest));
 }
 
-/** `shm:<board>` — the emulator in a worker thread behind a shared-memory PCIe function. */
-async function openShm(boardId: string, opts: OpenDeviceOptions): Promise<Device> {
+/** `shm:<board>[@F]` — the emulator in a worker thread behind a shared-memory PCIe
+ *  function; with `@F` it runs free at speed F instead of in lockstep. */
+async function openShm(rest: string, opts: OpenDeviceOptions): Promise<Device> {
+  const at = rest.indexOf('@');
+  const boardId = at < 0 ? rest : rest.slice(0, at);
   if (findBoard(boardId) === undefined)
     throw new ConfigError(`unknown board "${boardId}" for shm:; valid boards: ${boardIds().join(', ')}`);
-  return PcieDevice.connect(await ShmFunction.start(boardId, opts.mode ?? 'timing'));
+  const speed = at < 0 ? undefined : checkSpeed(Number(rest.slice(at + 1)), `shm:${rest}: the speed after @`);
+  return PcieDevice.connect(await ShmFunction.start(boardId, opts.mode ?? 'timing', speed));
 }
 
 /** scheme → opener. `emu:<board>` is the explicit form of a bare board id. */
@@ -84,4 +89,28 @@ export async function openDevice(spec: string, opts: OpenDeviceOptions = {}): Pr
   throw new ConfigError(
     `unknown device "${spec}"; valid choices: a board id (${boardIds().join(', ')}) or ${schemes}`,
   );
+}
+
+/**
+ * Opens a device for the executor and the cost probes, which drive the board in lockstep
+ * (they let board time stand still while the host decides). A free-running board is
+ * refused with a ConfigError until the runtime supports it (docs/protocol.md).
+ */
+export async function openLockstepDevice(
+  spec: string,
+  command: string,
+  opts: OpenDeviceOptions = {},
+): Promise<Device> {
+  const device = await openDevice(spec, opts);
+  const h = await device.hello().catch(async (err: unknown) => {
+    await device.close();
+    throw err;
+  });
+  if (!h.capabilities.lockstep) {
+    await device.close();
+    throw new ConfigError(
+      `${command}: ${spec} is a free-running board (speed ${h.speed ?? '?'}); the executor and the cost probes drive lockstep boards only for now: serve the board without --free-running (or use shm:<board> without @speed)`,
+    );
+  }
+  return device;
 }

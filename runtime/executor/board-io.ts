@@ -1,6 +1,7 @@
 // Small Device helpers the executor and the probes share: 64-bit counters, the clock,
 // launching one step's programs on physical tiles.
-import type { Device } from '../../drivers/device.ts';
+import type { Device, RegisterWrite } from '../../drivers/device.ts';
+import { writeRegisters } from '../../drivers/register-batch.ts';
 import type { GlobalRegisterName } from '../../boards/registers.ts';
 import type { CompiledLike } from './workload.ts';
 
@@ -34,6 +35,8 @@ export class TileShadow {
    * tiles[i]); returns the physical tiles that got a program. THROTTLE is rewritten
    * whenever it is on (a write resets the engine, so no credit carries over between steps),
    * except a `sticky` unchanged value (a fixed budget whose engine state must carry over).
+   * All of a launch's writes go to the board as one batch (one frame over serial), in the
+   * order a write-by-write launch would issue them.
    */
   async launch(
     device: Device,
@@ -46,21 +49,23 @@ export class TileShadow {
   ): Promise<number[]> {
     const s = compiled.steps[step]!;
     const used: number[] = [];
+    const writes: RegisterWrite[] = [];
+    const shadow: (() => void)[] = []; // applied once the board has taken the writes
     for (let i = 0; i < tiles.length; i++) {
       const phys = tiles[i]!;
       const th = throttle[i] ?? 0;
       if (this.regionBase[phys] !== region.base) {
-        await device.writeRegister('REGION_BASE', region.base, phys);
-        this.regionBase[phys] = region.base;
+        writes.push({ name: 'REGION_BASE', value: region.base, tile: phys });
+        shadow.push(() => (this.regionBase[phys] = region.base));
       }
       if (this.regionLimit[phys] !== region.limit) {
-        await device.writeRegister('REGION_LIMIT', region.limit, phys);
-        this.regionLimit[phys] = region.limit;
+        writes.push({ name: 'REGION_LIMIT', value: region.limit, tile: phys });
+        shadow.push(() => (this.regionLimit[phys] = region.limit));
       }
       const same = this.throttle[phys] === th;
       if (sticky ? !same : th !== 0 || !same) {
-        await device.writeRegister('THROTTLE', th, phys);
-        this.throttle[phys] = th;
+        writes.push({ name: 'THROTTLE', value: th, tile: phys });
+        shadow.push(() => (this.throttle[phys] = th));
       }
     }
     for (const p of s.programs) {
@@ -69,11 +74,15 @@ export class TileShadow {
         throw new Error(
           `internal: step ${step} has a program for group tile ${p.tile} but only ${tiles.length} tiles were given`,
         );
-      await device.writeRegister('CMD_ADDR', p.address, phys);
-      await device.writeRegister('CMD_LEN', p.bytes.length, phys);
-      await device.writeRegister('DOORBELL', 1, phys);
+      writes.push(
+        { name: 'CMD_ADDR', value: p.address, tile: phys },
+        { name: 'CMD_LEN', value: p.bytes.length, tile: phys },
+        { name: 'DOORBELL', value: 1, tile: phys },
+      );
       used.push(phys);
     }
+    await writeRegisters(device, writes);
+    for (const f of shadow) f();
     return used;
   }
 }

@@ -1,4 +1,4 @@
-// Run metrics, as DESIGN.md defines them (Eyerman & Eeckhout; MoCA; PREMA):
+// Run metrics, as docs/scenario.md defines them (Eyerman & Eeckhout; MoCA; PREMA):
 //   NP_i = T_single / T_multi, STP = Σ NP_i, ANTT = mean(T_multi / T_single),
 //   fairness = min_{i,j} PP_i / PP_j with PP_i = NP_i / (w_i / Σ w), w = priority + 1,
 //   SLA rate = share of requests finished (arrival → finish, queueing included) in time.

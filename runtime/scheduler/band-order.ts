@@ -1,6 +1,6 @@
 // Order inside one best-effort band of the cotenant policy: weighted-fair, guarded by EDF.
 //
-// The fairness metric (DESIGN.md) wants each tenant's normalized progress NP_i in
+// The fairness metric (docs/scenario.md) wants each tenant's normalized progress NP_i in
 // proportion to its weight w_i = priority + 1; the SLA wants deadlines met. So, at a
 // granule boundary with several ready tenants in a band:
 // 1. the reference schedule is EDF over the tenants that can still meet a deadline (their

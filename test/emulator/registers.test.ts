@@ -11,6 +11,7 @@ import {
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
   CAPS_THROTTLE_CREDIT,
+  CAPS_STAGED,
   CAPS_TRAFFIC_GEN,
   STATUS_BUSY,
   registerAddress,
@@ -32,7 +33,7 @@ test('identity registers: BOARD_ID, FW_VERSION, CAPS, TILE_COUNT, region reset v
   t.is(reg(b, 'FW_VERSION'), 0x010000);
   t.is(
     reg(b, 'CAPS'),
-    CAPS_THROTTLE | CAPS_THROTTLE_CREDIT | CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH,
+    CAPS_THROTTLE | CAPS_THROTTLE_CREDIT | CAPS_TRAFFIC_GEN | CAPS_STAGED | CAPS_FUNCTIONAL | CAPS_FLASH,
   ); // default board carries factory flash
   t.is(reg(b, 'TILE_COUNT'), 8);
   t.is(reg(b, 'REGION_BASE', 3), MOCA_8T.dram.base);
@@ -156,7 +157,7 @@ test('booted manifest shapes hello and the registers; flash registers are forwar
   });
   t.is(reg(b, 'TILE_COUNT'), 2);
   t.is(reg(b, 'FW_VERSION'), 0x020304);
-  t.is(reg(b, 'CAPS'), CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH); // no throttle engine: no credit cap either
+  t.is(reg(b, 'CAPS'), CAPS_TRAFFIC_GEN | CAPS_STAGED | CAPS_FUNCTIONAL | CAPS_FLASH); // no throttle engine: no credit cap either
   t.is(reg(b, 'BOOT_SLOT'), 0x101);
   setReg(b, 'THROTTLE', 0x00640032, 0);
   t.is(reg(b, 'THROTTLE', 0), 0, 'no throttle engine in this firmware');

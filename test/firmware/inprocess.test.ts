@@ -9,6 +9,7 @@ import {
   CAPS_FUNCTIONAL,
   CAPS_THROTTLE,
   CAPS_THROTTLE_CREDIT,
+  CAPS_STAGED,
   CAPS_TRAFFIC_GEN,
 } from '../../boards/registers.ts';
 import { InProcessDevice } from '../../drivers/inprocess.ts';
@@ -35,7 +36,7 @@ test('in-process: flash → test boot → confirm changes firmware version, tile
   );
   t.is(
     await dev.readRegister('CAPS'),
-    CAPS_THROTTLE | CAPS_THROTTLE_CREDIT | CAPS_TRAFFIC_GEN | CAPS_FUNCTIONAL | CAPS_FLASH,
+    CAPS_THROTTLE | CAPS_THROTTLE_CREDIT | CAPS_TRAFFIC_GEN | CAPS_STAGED | CAPS_FUNCTIONAL | CAPS_FLASH,
   );
 
   const r = await flashImage(dev, v3);
@@ -47,7 +48,7 @@ test('in-process: flash → test boot → confirm changes firmware version, tile
   );
   t.is(await dev.readRegister('FW_VERSION'), 0x030201);
   t.is(await dev.readRegister('TILE_COUNT'), 2);
-  t.is(await dev.readRegister('CAPS'), CAPS_TRAFFIC_GEN | CAPS_FLASH); // the generators are board hardware
+  t.is(await dev.readRegister('CAPS'), CAPS_TRAFFIC_GEN | CAPS_STAGED | CAPS_FLASH); // the generators are board hardware
   t.is(await dev.readRegister('BOOT_SLOT'), 1); // B, not on trial
   t.is(await dev.readRegister('BOOT_STATUS'), 0);
   await dev.reset();

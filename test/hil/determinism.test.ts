@@ -1,5 +1,5 @@
 // Lockstep determinism: the same host calls give byte-identical events and cycles over
-// every transport (DESIGN.md, "Determinism").
+// every transport (docs/protocol.md and docs/emulator.md: lockstep determinism).
 import test from 'ava';
 import { encodeProgram, instr } from '../../boards/isa/index.ts';
 import type { Device } from '../../drivers/device.ts';

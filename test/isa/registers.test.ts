@@ -25,7 +25,7 @@ test('throttle register packs window in the high half and target_load in the low
   t.throws(() => encodeThrottle(70000, 1), { instanceOf: RangeError, message: /16-bit/ });
 });
 
-test('board catalogue holds DESIGN.md parameters and keeps every address below 2^31', (t) => {
+test('board catalogue holds the documented parameters (docs/registers.md) and keeps every address below 2^31', (t) => {
   const emu = findBoard('emu');
   t.truthy(emu);
   t.is(emu?.tiles, 4);

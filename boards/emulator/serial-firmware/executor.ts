@@ -11,6 +11,7 @@ import {
   decodeAddressValue,
   decodeAdvanceRequest,
   decodeWriteMem,
+  decodeWriteRegs,
   encodeInfo,
   encodeValue,
 } from '../../wire/messages.ts';
@@ -43,6 +44,20 @@ export function executeRequest(
       case MsgType.WRITE_REG: {
         const r = decodeAddressValue(payload, 'WRITE_REG request');
         board.writeRegister(r.address, r.value);
+        return { ok: true, payload: EMPTY };
+      }
+      case MsgType.WRITE_REGS: {
+        const writes = decodeWriteRegs(payload);
+        // all or nothing: every address is checked before the first write
+        const bad = writes.find((w) => w.address % 4 !== 0);
+        if (bad !== undefined)
+          return {
+            ok: false,
+            status: Status.RANGE,
+            message: `WRITE_REGS: register address 0x${bad.address.toString(16)} is not 4-byte aligned; nothing was written`,
+          };
+        if (board.writeRegisters) board.writeRegisters(writes);
+        else for (const w of writes) board.writeRegister(w.address, w.value);
         return { ok: true, payload: EMPTY };
       }
       case MsgType.READ_MEM: {

@@ -41,7 +41,7 @@ import { executeRequest } from './executor.ts';
 export interface SerialFirmwareOptions {
   /** Largest frame payload this firmware accepts and sends (the SYNC answer is the min with the host's). */
   readonly maxPayloadBytes?: number;
-  /** Link capabilities offered (LinkCaps bits). Default: INLINE_EVENTS. */
+  /** Link capabilities offered (LinkCaps bits). Default: INLINE_EVENTS | BATCH_WRITES. */
   readonly linkCaps?: number;
 }
 
@@ -89,7 +89,7 @@ export class SerialFirmware {
     opts: SerialFirmwareOptions = {},
   ) {
     this.maxPayload = Math.min(opts.maxPayloadBytes ?? 16384 + 4, MAX_PAYLOAD_BYTES);
-    this.caps = opts.linkCaps ?? LinkCaps.INLINE_EVENTS;
+    this.caps = opts.linkCaps ?? LinkCaps.INLINE_EVENTS | LinkCaps.BATCH_WRITES;
     this.decoder = new FrameDecoder(
       (f) => this.onFrame(f),
       () => {

@@ -6,7 +6,7 @@ import { scenarioModels } from '../../executor/model-source.ts';
 import { analyzeLoaded } from '../../executor/session.ts';
 import type { AdmissionResult } from '../../admission/plan.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
-import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 export function admissionRows(a: AdmissionResult): Record<string, string | number>[] {
@@ -52,7 +52,7 @@ export function registerAnalyze(program: Command): void {
     .action(async (file: string, opts: { board?: string; json?: boolean }) => {
       const loaded = loadScenarioFile(file);
       const models = await scenarioModels(loaded);
-      const device = await openDevice(opts.board ?? loaded.scenario.board);
+      const device = await openLockstepDevice(opts.board ?? loaded.scenario.board, 'analyze');
       try {
         const { admission } = await analyzeLoaded(loaded, {
           device,

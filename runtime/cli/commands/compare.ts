@@ -13,7 +13,7 @@ import {
 } from '../../executor/compare.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
-import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 interface CompareOpts {
@@ -53,7 +53,7 @@ export function registerCompare(program: Command): void {
       const spec = opts.board ?? loaded.scenario.board;
       const models = await scenarioModels(loaded);
       const c = await comparePolicies(loaded, {
-        open: () => openDevice(spec),
+        open: () => openLockstepDevice(spec, 'compare'),
         compileFor: (d) => models.compileFor(d.board),
         layersOf: models.layersOf,
         policies,

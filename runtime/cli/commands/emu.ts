@@ -7,7 +7,8 @@ import { boardIds, findBoard } from '../../../boards/definitions.ts';
 import { createEmulatedBoard } from '../../../boards/emulator/index.ts';
 import { createFlashPeripheral } from '../../../boards/emulator/flash/index.ts';
 import { ConfigError } from '../../../boards/errors.ts';
-import { PtyBoardServer } from '../../../drivers/serial/pty-server.ts';
+import { PtyBoardServer, type PtyServerOptions } from '../../../drivers/serial/pty-server.ts';
+import { checkSpeed } from '../../../drivers/pacing/free-running-board.ts';
 import { flashFromFile } from '../flash-file.ts';
 import { DEFAULT_SERIAL_BAUD } from '../open-device.ts';
 
@@ -26,6 +27,14 @@ export function registerEmu(program: Command): void {
     )
     .option('--functional', 'functional mode (real arithmetic) instead of timing mode')
     .option(
+      '--free-running',
+      "run the board on the host's clock instead of in lockstep with the host (board time does not wait for the host)",
+    )
+    .option(
+      '--speed <f>',
+      "with --free-running: board cycles advance at f × the board's clock rate (1 = real time; a slow link or host: e.g. 0.02)",
+    )
+    .option(
       '--flash-file <file>',
       "keep the board's flash in this file (created from factory flash if missing; saved after every change)",
     )
@@ -35,6 +44,8 @@ export function registerEmu(program: Command): void {
         board: string;
         baud?: string;
         functional?: boolean;
+        freeRunning?: boolean;
+        speed?: string;
         flashFile?: string;
       }) => {
         if (!opts.pty)
@@ -45,6 +56,11 @@ export function registerEmu(program: Command): void {
         const baud = opts.baud === undefined ? undefined : Number(opts.baud);
         if (baud !== undefined && (!Number.isInteger(baud) || baud <= 0))
           throw new ConfigError(`--baud must be a positive integer (got ${opts.baud})`);
+        if (opts.speed !== undefined && !opts.freeRunning)
+          throw new ConfigError('--speed applies to a free-running board: add --free-running');
+        const speed = opts.freeRunning
+          ? checkSpeed(opts.speed === undefined ? 1 : Number(opts.speed))
+          : undefined;
         const board = createEmulatedBoard(def, {
           mode: opts.functional ? 'functional' : 'timing',
           flash:
@@ -52,7 +68,11 @@ export function registerEmu(program: Command): void {
               ? createFlashPeripheral(def)
               : flashFromFile(def, opts.flashFile, true).flash,
         });
-        const server = new PtyBoardServer(board, baud === undefined ? {} : { baud });
+        const serverOpts: PtyServerOptions = {
+          ...(baud === undefined ? {} : { baud }),
+          ...(speed === undefined ? {} : { freeRunning: { speed } }),
+        };
+        const server = new PtyBoardServer(board, serverOpts);
         const parent = process.ppid;
         const stopped = new Promise<void>((resolve) => {
           const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -71,7 +91,7 @@ export function registerEmu(program: Command): void {
         // only now announce the path: a script that reads it and signals at once finds the handlers
         process.stdout.write(`${server.path}\n`);
         process.stderr.write(
-          `serving ${def.id} on ${server.path}${baud ? ` at ${baud} baud` : ' (unpaced)'}; connect with --board serial:${server.path}${baud ? `@${baud}` : ''}; Ctrl-C to stop\n`,
+          `serving ${def.id} on ${server.path}${baud ? ` at ${baud} baud` : ' (unpaced)'}, ${speed === undefined ? 'lockstep' : `free-running at speed ${speed}`}; connect with --board serial:${server.path}${baud ? `@${baud}` : ''}; Ctrl-C to stop\n`,
         );
         await stopped;
       },

@@ -12,7 +12,7 @@ import { htmlReport } from '../../report/html.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { POLICY_NAMES, type PolicyName, type Scenario } from '../../scenario/schema.ts';
 import { ADMISSION_METRICS, RUN_METRICS, type MetricDefinition } from '../../metrics/definitions.ts';
-import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 import { ensureParentDir, writeOutputFile } from '../output-file.ts';
 import { admissionRows } from './analyze.ts';
@@ -61,8 +61,9 @@ export function registerRun(program: Command): void {
       if (opts.report !== undefined) ensureParentDir(opts.report, '--report');
       const models = await scenarioModels(loaded);
       const functional = loaded.inputs.some((f) => f !== undefined);
-      const device = await openDevice(
+      const device = await openLockstepDevice(
         opts.board ?? loaded.scenario.board,
+        'run',
         functional ? { mode: 'functional' } : {},
       );
       const tty = process.stderr.isTTY === true && opts.json !== true;
