@@ -17,11 +17,10 @@ import {
   type Contention,
   type TenantVerdict,
 } from '../admission/plan.ts';
-import { encodeTrafficGen, TRAFFIC_GEN_SATURATE } from '../../boards/registers.ts';
 import { admissionOptions } from '../executor/session.ts';
 import { boardCycle } from '../executor/board-io.ts';
 import { execute, type ExecTenant } from '../executor/executor.ts';
-import { measureSteps, PROBE_RESERVED_BYTES, type CoRunner } from '../executor/probe.ts';
+import { coRunnersFor, measureSteps, PROBE_RESERVED_BYTES } from '../executor/probe.ts';
 import {
   prepareVariant,
   RegionAllocator,
@@ -293,23 +292,20 @@ export class Runtime {
     if (c === undefined) {
       const v = await this.variant(t, req);
       const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      const co: CoRunner[] = [];
-      for (let k = 0; k < contention.others; k++)
-        co.push({
-          tile: req.tiles + k,
-          gen:
-            k >= contention.others - contention.budgeted
-              ? encodeTrafficGen(contention.budget)
-              : TRAFFIC_GEN_SATURATE,
-        });
       await this.device.writeRegister('MODE', 0); // costs are the same in both modes; timing is cheaper
-      c = await measureSteps(this.device, v, tiles, co);
+      c = await measureSteps(
+        this.device,
+        v,
+        tiles,
+        coRunnersFor(contention, req.tiles, this.device.board.tileBusBytesPerCycle),
+      );
       t.costs.set(key, c);
     }
     return c;
   }
 
-  private plan(ts: readonly TenantState[]): Promise<AdmissionResult> {
+  private async plan(ts: readonly TenantState[]): Promise<AdmissionResult> {
+    const caps = await this.device.readRegister('CAPS');
     const adm: AdmissionTenant[] = ts.map((t) => ({
       name: t.handle.name,
       priority: t.priority,
@@ -323,8 +319,10 @@ export class Runtime {
       adm,
       this.device.board.tiles,
       (i, v, c) => this.stepCosts(ts[i]!, v, c),
-      (i, v) => this.compiled(ts[i]!, v, this.regions.cursor).steps.map((s) => s.estCycles),
-      { ...admissionOptions(this.device.board, []), queueLimits: ts.map((t) => t.queueLimit) },
+      // Estimates do not depend on where a variant sits: compiled at the DRAM base, so a
+      // full DRAM never fails planning.
+      (i, v) => this.compiled(ts[i]!, v, this.device.board.dram.base).steps.map((s) => s.estCycles),
+      { ...admissionOptions(this.device.board, [], caps), queueLimits: ts.map((t) => t.queueLimit) },
     );
   }
 

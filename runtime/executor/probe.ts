@@ -17,7 +17,10 @@ import {
   THROTTLE_COUNT_STORES,
   THROTTLE_CREDIT_UNLIMITED,
   TRAFFIC_GEN_SATURATE,
+  TRAFFIC_GEN_THROTTLED,
 } from '../../boards/registers.ts';
+import { budgetThrottle } from '../admission/budget.ts';
+import type { Contention } from '../admission/types.ts';
 import type { Device } from '../../drivers/device.ts';
 import { boardCycle, TileShadow } from './board-io.ts';
 import type { PreparedVariant } from './workload.ts';
@@ -35,6 +38,29 @@ export interface CoRunner {
   /** TRAFFIC_GEN value, e.g. TRAFFIC_GEN_SATURATE, with TRAFFIC_GEN_THROTTLED for budgets. */
   readonly gen: number;
   readonly throttle?: number;
+}
+
+/** The co-runners of a lane of `laneTiles` tiles (placed on tiles 0..laneTiles-1) under
+ *  `contention`: the next `others` tiles, the last `budgeted` of them generating traffic
+ *  through their throttle engines set to the budget (as the run throttles them), the rest
+ *  saturating. The one place that maps an admission Contention to generator settings. */
+export function coRunnersFor(
+  contention: Contention,
+  laneTiles: number,
+  tileBusBytesPerCycle: number,
+): CoRunner[] {
+  const co: CoRunner[] = [];
+  for (let k = 0; k < contention.others; k++)
+    co.push({
+      tile: laneTiles + k,
+      ...(k >= contention.others - contention.budgeted
+        ? {
+            gen: TRAFFIC_GEN_SATURATE | TRAFFIC_GEN_THROTTLED,
+            throttle: budgetThrottle(contention.budget, tileBusBytesPerCycle).value,
+          }
+        : { gen: TRAFFIC_GEN_SATURATE }),
+    });
+  return co;
 }
 
 export function saturating(tiles: readonly number[]): CoRunner[] {

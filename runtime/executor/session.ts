@@ -16,12 +16,7 @@ import {
 } from '../admission/plan.ts';
 import { ConfigError } from '../../boards/errors.ts';
 import { burstAllowanceBytes, budgetThrottle } from '../admission/budget.ts';
-import {
-  CAPS_THROTTLE_CREDIT,
-  CAPS_TRAFFIC_GEN,
-  TRAFFIC_GEN_SATURATE,
-  TRAFFIC_GEN_THROTTLED,
-} from '../../boards/registers.ts';
+import { CAPS_THROTTLE_CREDIT, CAPS_TRAFFIC_GEN } from '../../boards/registers.ts';
 import {
   overallMetrics,
   tenantMetrics,
@@ -42,7 +37,7 @@ import { createPolicy } from '../scheduler/index.ts';
 import type { VariantRequest } from '../scheduler/types.ts';
 import { variantKey } from '../scheduler/types.ts';
 import { execute, type ExecResult, type ExecTenant } from './executor.ts';
-import { measureSteps, PROBE_RESERVED_BYTES, type CoRunner } from './probe.ts';
+import { coRunnersFor, measureSteps, PROBE_RESERVED_BYTES } from './probe.ts';
 import {
   prepareVariant,
   RegionAllocator,
@@ -180,18 +175,12 @@ class VariantStore {
     if (c === undefined) {
       const v = await this.get(tenant, req);
       const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      const co: CoRunner[] = [];
-      for (let k = 0; k < contention.others; k++)
-        co.push({
-          tile: req.tiles + k,
-          ...(k >= contention.others - contention.budgeted
-            ? {
-                gen: TRAFFIC_GEN_SATURATE | TRAFFIC_GEN_THROTTLED,
-                throttle: budgetThrottle(contention.budget, this.device.board.tileBusBytesPerCycle).value,
-              }
-            : { gen: TRAFFIC_GEN_SATURATE }),
-        });
-      c = await measureSteps(this.device, v, tiles, co);
+      c = await measureSteps(
+        this.device,
+        v,
+        tiles,
+        coRunnersFor(contention, req.tiles, this.device.board.tileBusBytesPerCycle),
+      );
       this.costs.set(key, c);
     }
     return c;
