@@ -97,6 +97,24 @@ export async function planAdmission(
   for (const [l, placed] of best.sized.entries()) {
     const ctx = best.ctx[l]!;
     const tasks = placed.map((p) => rtaTask(ts, p));
+    // The same lane sized against saturating co-runners, for the "bound without budgets"
+    // column (once per lane of a budgeted plan that holds a guaranteed tenant).
+    const plainTasks =
+      budgeted && placed.some((p) => ts[p.tenant]!.guaranteed)
+        ? (
+            await sizeLane(
+              ts,
+              placed.map((q) => q.tenant),
+              best.laneTiles,
+              {
+                contention: { others: boardTiles - best.laneTiles, budgeted: 0, budget: Infinity },
+                extraBlocking: 0,
+              },
+              cost,
+              estimate,
+            )
+          ).map((q) => rtaTask(ts, q))
+        : undefined;
     for (const [k, p] of placed.entries()) {
       const t = ts[p.tenant]!;
       const r = analyzeIn(tasks, k, ctx);
@@ -105,24 +123,8 @@ export async function planAdmission(
       const limit = opts.queueLimits?.[p.tenant];
       const queueOk = limit === undefined || queueNeeded <= limit;
       const verdict = !t.guaranteed ? 'best-effort' : r.schedulable && queueOk ? 'guaranteed' : 'rejected';
-      let boundWithoutBudgets: number | undefined;
-      if (budgeted && t.guaranteed) {
-        const plain = await sizeLane(
-          ts,
-          placed.map((q) => q.tenant),
-          best.laneTiles,
-          {
-            contention: { others: boardTiles - best.laneTiles, budgeted: 0, budget: Infinity },
-            extraBlocking: 0,
-          },
-          cost,
-          estimate,
-        );
-        boundWithoutBudgets = analyzeTask(
-          plain.map((q) => rtaTask(ts, q)),
-          k,
-        ).bound;
-      }
+      const boundWithoutBudgets =
+        plainTasks !== undefined && t.guaranteed ? analyzeTask(plainTasks, k).bound : undefined;
       const suggestions =
         verdict !== 'rejected'
           ? []
