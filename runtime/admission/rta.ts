@@ -95,28 +95,24 @@ export function responseTime(
     }
     util += taskCost(th) / th.period;
   }
-  if (ti.period !== undefined && util >= 1)
+  if (util >= 1)
     return unbounded(
       `utilization of ${ti.name} and everything above it is ${(util * 100).toFixed(1)}% ≥ 100%`,
     );
-  if (ti.period === undefined && util >= 1)
-    return unbounded(`utilization above ${ti.name} is ${(util * 100).toFixed(1)}% ≥ 100%`);
+  // From here every task h ≤ i has a minimum gap (the loop above returned otherwise).
+  const period = (h: number): number => tasks[h]!.period!;
 
-  // Level-i busy period: L = B + Σ_{h≤i} ⌈L/T_h⌉ C_h (for an unbounded own arrival
-  // pattern only the first job is considered).
+  // Level-i busy period: L = B + Σ_{h≤i} ⌈L/T_h⌉ C_h.
   let L = blocking + ci;
   for (let h = 0; h < i; h++) L += taskCost(tasks[h]!);
   for (;;) {
     let next = blocking;
-    for (let h = 0; h <= i; h++) {
-      const th = tasks[h]!;
-      next += (th.period === undefined ? 1 : Math.ceil(L / th.period)) * taskCost(th);
-    }
+    for (let h = 0; h <= i; h++) next += Math.ceil(L / period(h)) * taskCost(tasks[h]!);
     if (next === L) break;
     if (next > HORIZON_CYCLES) return unbounded(`the level busy period of ${ti.name} does not end`);
     L = next;
   }
-  const jobs = ti.period === undefined ? 1 : Math.max(1, Math.ceil(L / ti.period));
+  const jobs = Math.max(1, Math.ceil(L / period(i)));
   let bound = 0;
   let worstJob = 1;
   for (let k = 1; k <= jobs; k++) {
@@ -125,15 +121,12 @@ export function responseTime(
     for (let h = 0; h < i; h++) s += taskCost(tasks[h]!);
     for (;;) {
       let next = blocking + k * ci - last;
-      for (let h = 0; h < i; h++) {
-        const th = tasks[h]!;
-        next += (Math.floor(s / th.period!) + 1) * taskCost(th);
-      }
+      for (let h = 0; h < i; h++) next += (Math.floor(s / period(h)) + 1) * taskCost(tasks[h]!);
       if (next === s) break;
       if (next > HORIZON_CYCLES) return unbounded(`job ${k} of ${ti.name} never starts its last granule`);
       s = next;
     }
-    const r = s + last - (k - 1) * (ti.period ?? 0);
+    const r = s + last - (k - 1) * period(i);
     if (r > bound) {
       bound = r;
       worstJob = k;
