@@ -7,7 +7,9 @@ import { boardIds, findBoard } from '../../boards/definitions.ts';
 import { ConfigError, CotenantError } from '../../boards/errors.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import { resolveModelName } from '../models/index.ts';
+import { createRandom } from '../random.ts';
 import { parseTraceText, type ArrivalPattern } from './arrivals.ts';
+import { streamArrivals, type StreamTenant } from './streams.ts';
 import { toCycles, type Duration } from './duration.ts';
 import { parseScenario, type Scenario, type TenantSpec } from './schema.ts';
 
@@ -142,6 +144,7 @@ export function resolveTenants(
   def: BoardDefinition,
   isolated: readonly number[],
 ): ResolvedTenant[] {
+  const streamed = streamTraces(loaded, def, isolated);
   return loaded.scenario.tenants.map((t, i) => {
     const cyc = (d: Duration) => toCycles(d, def.clockHz, isolated[i]);
     const a = t.arrival;
@@ -174,7 +177,48 @@ export function resolveTenants(
       case 'trace':
         arrival = { kind: 'trace', times: loaded.traces[i]! };
         break;
+      case 'stream':
+        arrival = { kind: 'trace', times: streamed.get(i)! };
+        break;
     }
     return { spec: t, model: loaded.models[i]!, deadline: cyc(t.deadline), arrival };
   });
+}
+
+/** The arrival traces of `stream` tenants (by tenant index), from the scenario's seed. */
+function streamTraces(
+  loaded: LoadedScenario,
+  def: BoardDefinition,
+  isolated: readonly number[],
+): Map<number, number[]> {
+  const s = loaded.scenario;
+  const out = new Map<number, number[]>();
+  if (s.streams === undefined) return out;
+  const jitter = s.streams.jitter;
+  if (jitter !== undefined && 'xIsolated' in jitter)
+    throw new ConfigError(
+      `${loaded.source}: streams.jitter: give cycles or a time ("0.85ms"); streams have no isolated latency of their own`,
+    );
+  const tenants: StreamTenant[] = [];
+  s.tenants.forEach((t, i) => {
+    if (t.arrival.kind === 'stream')
+      tenants.push({ tenant: i, weight: t.arrival.weight, isolatedCycles: isolated[i]! });
+  });
+  const limit =
+    'requests' in s.run
+      ? { maxPerStream: s.run.requests, endCycle: Number.POSITIVE_INFINITY }
+      : { maxPerStream: 10_000_001, endCycle: toCycles(s.run.duration, def.clockHz) };
+  const rng = createRandom(s.seed);
+  const times = streamArrivals(
+    tenants,
+    {
+      count: s.streams.count,
+      loadFactor: s.streams.loadFactor,
+      jitter: jitter === undefined ? 0 : toCycles(jitter, def.clockHz),
+    },
+    limit,
+    (k) => rng.fork(`stream:${k}`),
+  );
+  tenants.forEach((t, k) => out.set(t.tenant, times[k]!));
+  return out;
 }

@@ -26,7 +26,23 @@ const arrivalSchema = z.discriminatedUnion('kind', [
   z
     .object({ kind: z.literal('trace'), file: z.string().min(1, 'must name a file of arrival times') })
     .strict(),
+  // One of the scenario's shared request streams (top-level `streams`) picks this tenant's
+  // model with this draw weight (MoCA's protocol: runtime/scenario/streams.ts).
+  z
+    .object({ kind: z.literal('stream'), weight: z.number().positive('must be a positive draw weight') })
+    .strict(),
 ]);
+
+/** Shared request streams: each stream's next request draws a `stream` tenant by weight and
+ *  comes one isolated latency of the previous request's model × loadFactor later, minus a
+ *  uniform random jitter in [0, jitter] (never earlier than the previous one). */
+const streamsSchema = z
+  .object({
+    count: z.number().int().positive('must be a positive stream count').default(4),
+    loadFactor: z.number().positive('must be a positive factor of the isolated latency'),
+    jitter: durationSchema.optional(),
+  })
+  .strict();
 
 const granuleSchema = z.union([
   z.literal('layer'),
@@ -95,6 +111,7 @@ export const scenarioSchema = z
     seed: z.number().int().min(0).max(0xffffffff).default(1),
     policy: z.enum(POLICY_NAMES).default('cotenant'),
     run: runSchema,
+    streams: streamsSchema.optional(),
     tenants: z.array(tenantSchema).min(1, 'needs at least one tenant').max(64),
   })
   .strict()
@@ -109,12 +126,27 @@ export const scenarioSchema = z
           message: `duplicate tenant name "${t.name}" (also tenants[${prev}])`,
         });
       seen.set(t.name, i);
+      if (t.arrival.kind === 'stream' && s.streams === undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'arrival'],
+          message:
+            'a "stream" arrival needs the top-level "streams": {"count": 4, "loadFactor": 1.2, "jitter": "0.85ms"}',
+        });
     });
+    if (s.streams !== undefined && s.tenants.every((t) => t.arrival.kind !== 'stream'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['streams'],
+        message:
+          'no tenant draws from the streams: give some tenants "arrival": {"kind": "stream", "weight": W}',
+      });
   });
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type TenantSpec = Scenario['tenants'][number];
 export type ArrivalSpec = TenantSpec['arrival'];
+export type StreamsSpec = NonNullable<Scenario['streams']>;
 
 /** `tenants[1].arrival.minGap` from zod's path array. */
 export function formatPath(path: readonly PropertyKey[]): string {

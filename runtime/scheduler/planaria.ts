@@ -1,8 +1,10 @@
-// Planaria-like baseline (MICRO 2020): tiles split dynamically between co-running requests.
-// At every layer boundary a request gets the fewest tiles (1, 2, 4, …) whose estimated
-// remaining time still meets its deadline, in order of a score of priority and remaining
-// time; tiles left over go to the highest-scored requests. A request keeps its tiles for
-// the layer in flight (repartitioning happens at layer boundaries, arrivals, completions).
+// Planaria baseline (MICRO 2020): tiles split dynamically between co-running requests.
+// At every decision point (layer boundaries, arrivals, completions) the waiting heads are
+// ranked by a score of priority and remaining time over slack; each gets the fewest tiles
+// (1, 2, 4, …) whose estimated remaining time still meets its deadline, and the tiles left
+// over are shared by score (planariaGrants). A request that can no longer meet its deadline
+// does not take tiles ahead of those that can. A request keeps its tiles for the layer in
+// flight.
 import type { Dispatch, Job, Policy, SchedState } from './types.ts';
 import { nextStepIn, plainDispatch } from './common.ts';
 import { remainingEstimate, variantKey } from './types.ts';
@@ -11,6 +13,50 @@ function sizes(boardTiles: number): number[] {
   const out: number[] = [];
   for (let n = 1; n <= boardTiles; n *= 2) out.push(n);
   return out;
+}
+
+export interface PlanariaCandidate {
+  /** Tile counts the request can run its next step on, ascending. */
+  readonly sizes: readonly number[];
+  /** Those of `sizes` whose estimated remaining time still meets the deadline, ascending. */
+  readonly meets: readonly number[];
+}
+
+/**
+ * Planaria's allocation of `free` tiles to candidates in score order (best first): first
+ * each candidate that can still meet its deadline gets the fewest tiles that do, while they
+ * fit; then the rest is shared by score — every candidate without tiles gets its smallest
+ * size, and then granted candidates, best first, double while the tiles last. Returns the
+ * tiles per candidate (0 = waits).
+ */
+export function planariaGrants(cands: readonly PlanariaCandidate[], free: number): number[] {
+  const n = cands.map(() => 0);
+  let left = free;
+  cands.forEach((c, i) => {
+    const m = c.meets.find((k) => k <= left);
+    if (m !== undefined) {
+      n[i] = m;
+      left -= m;
+    }
+  });
+  cands.forEach((c, i) => {
+    if (n[i] !== 0) return;
+    const m = c.sizes.find((k) => k <= left);
+    if (m !== undefined) {
+      n[i] = m;
+      left -= m;
+    }
+  });
+  cands.forEach((c, i) => {
+    if (n[i] === 0) return;
+    for (;;) {
+      const bigger = c.sizes.find((k) => k > n[i]! && k - n[i]! <= left);
+      if (bigger === undefined) break;
+      left -= bigger - n[i]!;
+      n[i] = bigger;
+    }
+  });
+  return n;
 }
 
 export function planariaPolicy(): Policy {
@@ -38,37 +84,27 @@ export function planariaPolicy(): Policy {
         );
       };
       heads.sort((a, b) => score(b) - score(a) || a.id - b.id);
-      const grants: { job: Job; n: number }[] = [];
-      let left = free.length;
-      for (const j of heads) {
-        if (left === 0) break;
-        const t = state.tenants[j.tenant]!;
-        const fits = allowed.filter((n) => n <= left && nextStepIn(state, j, keyOf(n)) !== undefined);
-        if (fits.length === 0) continue;
-        const meets = fits.find((n) => state.now + remainingEstimate(t, j, keyOf(n)) <= j.deadline);
-        const n = meets ?? fits[fits.length - 1]!;
-        grants.push({ job: j, n });
-        left -= n;
-      }
-      // Share what is left with the highest-scored requests (double while it fits).
-      for (const g of grants) {
-        while (left > 0) {
-          const bigger = allowed.find(
-            (n) => n > g.n && n - g.n <= left && nextStepIn(state, g.job, keyOf(n)) !== undefined,
-          );
-          if (bigger === undefined) break;
-          left -= bigger - g.n;
-          g.n = bigger;
-        }
-      }
+      const grants = planariaGrants(
+        heads.map((j) => {
+          const t = state.tenants[j.tenant]!;
+          const sizes = allowed.filter((n) => nextStepIn(state, j, keyOf(n)) !== undefined);
+          return {
+            sizes,
+            meets: sizes.filter((n) => state.now + remainingEstimate(t, j, keyOf(n)) <= j.deadline),
+          };
+        }),
+        free.length,
+      );
       const out: Dispatch[] = [];
       let at = 0;
-      for (const g of grants) {
-        const tiles = free.slice(at, at + g.n);
-        at += g.n;
-        const key = keyOf(g.n);
-        out.push(plainDispatch(g.job, key, nextStepIn(state, g.job, key)!, tiles));
-      }
+      grants.forEach((n, i) => {
+        if (n === 0) return;
+        const job = heads[i]!;
+        const tiles = free.slice(at, at + n);
+        at += n;
+        const key = keyOf(n);
+        out.push(plainDispatch(job, key, nextStepIn(state, job, key)!, tiles));
+      });
       return out;
     },
   };
