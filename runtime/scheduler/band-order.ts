@@ -7,9 +7,12 @@
 //    urgency request: runtime/scheduler/urgency.ts); in it, a tenant's request completes at
 //    now + the work of everything before it plus its own, and has slack = deadline − that;
 // 2. candidates are tried by *lag*, largest first: w_i × predicted slowdown of the head
-//    (waited + remaining) / isolated latency, the inverse of its weighted progress
-//    NP_i / w_i if it finished as predicted (the tenant furthest below its weighted share
-//    first; ties: priority, tenant index);
+//    (waited + remaining) / isolated latency — the inverse of its weighted progress
+//    NP_i / w_i if it finished as predicted — per cycle of the head's remaining work, so
+//    the board goes where it buys the most weighted progress per cycle (Smith's rule with
+//    slowdown weights; ties: priority, tenant index). Without the division by the
+//    remaining work (pure lag) long requests of lagging tenants ran first and set B's SLA
+//    under MoCA's protocol fell by 6–9 points (docs/evaluation.md);
 // 3. the first candidate whose next granule g fits in the slack of every request EDF
 //    would finish in time before it goes (running g first delays exactly those by g; the
 //    candidate's own request and those after it finish when they would have).

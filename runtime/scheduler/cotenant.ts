@@ -105,8 +105,12 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
           c.priority = tv.priority;
           c.granule =
             tv.variants.get(keys[t]!)?.steps[head.variant === keys[t] ? head.step : 0]?.estCycles ?? rem;
-          // w × predicted slowdown of the head (waited + remaining) / isolated latency.
-          c.lag = ((tv.priority + 1) * (state.now - head.arrival + rem)) / Math.max(1, tv.isolatedCycles);
+          // w × predicted slowdown of the head (waited + remaining) / isolated latency, per
+          // cycle of remaining work: the weighted progress the band gains per board cycle.
+          c.lag =
+            ((tv.priority + 1) * (state.now - head.arrival + rem)) /
+            Math.max(1, tv.isolatedCycles) /
+            Math.max(1, rem);
           inBand[n++] = c;
         }
         const tenant = n > 1 ? pickInBand(inBand, n, state.now, edf).tenant : only;
