@@ -59,7 +59,7 @@ function parseCount(text: string | undefined, what: string, fallback: number, mi
 }
 
 /** The worker entry: the .ts source under tsx, the bundled .mjs beside dist/cotenant.mjs. */
-function spawnWorker(): Worker {
+export function spawnWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./eval-moca-worker.mjs', import.meta.url));
   // Under tsx a worker does not inherit the TypeScript loader: load the entry through tsImport.
   const url = new URL('../eval-moca-worker.ts', import.meta.url).href;
