@@ -34,7 +34,7 @@ import {
 import type { PolicyName } from '../scenario/schema.ts';
 import { toCycles } from '../scenario/duration.ts';
 import { createPolicy } from '../scheduler/index.ts';
-import type { VariantRequest } from '../scheduler/types.ts';
+import type { Policy, VariantRequest } from '../scheduler/types.ts';
 import { variantKey } from '../scheduler/types.ts';
 import { execute, type ExecResult, type ExecTenant } from './executor.ts';
 import { coRunnersFor, measureSteps, PROBE_RESERVED_BYTES } from './probe.ts';
@@ -63,6 +63,8 @@ export interface SessionOptions {
   readonly onProgress?: (ended: number, total: number) => void;
   /** Functional runs (tenants with model packages and inputs): runtime/executor/functional-run.ts. */
   readonly data?: SessionData;
+  /** Benchmarks: the policy object to run instead of createPolicy's (named `policy`). */
+  readonly makePolicy?: (def: Device['board'], admission: AdmissionResult | undefined) => Policy;
 }
 
 /** Real tensors in and out of a run: parameters uploaded with each variant, each request's
@@ -333,7 +335,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
       );
     }
   }
-  const policy = createPolicy(policyName, def, admission);
+  const policy = opts.makePolicy?.(def, admission) ?? createPolicy(policyName, def, admission);
   const requests = policy.variants(p.tenants, def.tiles);
   opts.onPhase?.('compiling and uploading');
   p.store.pinForRun();

@@ -19,15 +19,26 @@ export function mocaQueueScore(state: SchedState, job: Job): number {
   return t.priority * 100000 + (100000 * (state.now - job.arrival)) / Math.max(1, t.isolatedCycles);
 }
 
+/** What the moca policy adds to the static frame; both on by default (the ablation bench,
+ *  bench/moca-ablation.ts, turns one off to measure what each contributes). */
+export interface MocaParts {
+  readonly regulation?: boolean;
+  readonly colocation?: boolean;
+}
+
 /** `dim`: the board's array size (MoCA's compute estimate, MACs / DIM² per tile). */
-export function partitionPolicy(name: 'static-partition' | 'moca', dim: number): Policy {
+export function partitionPolicy(
+  name: 'static-partition' | 'moca',
+  dim: number,
+  parts: MocaParts = {},
+): Policy {
   let key = '';
   let half = '';
   let groups: number[][] = [];
   let models: (string | undefined)[] = [];
   const tailStart = new Map<number, number | undefined>();
   const moca = name === 'moca';
-  const regulator = moca ? mocaRegulator(dim) : undefined;
+  const regulator = moca && parts.regulation !== false ? mocaRegulator(dim) : undefined;
   const tailOf = (state: SchedState, job: Job): number | undefined => {
     if (!tailStart.has(job.tenant)) {
       const m = models[job.tenant];
@@ -43,7 +54,7 @@ export function partitionPolicy(name: 'static-partition' | 'moca', dim: number):
       models = tenants.map((t) => t.model);
       const v: VariantRequest = { tiles: size, granule: { kind: 'layer' } };
       key = variantKey(v);
-      const colocate = moca && size === 2;
+      const colocate = moca && parts.colocation !== false && size === 2;
       const h: VariantRequest = { tiles: 1, granule: { kind: 'layer' } };
       half = colocate ? variantKey(h) : '';
       // Co-location runs heavy tails and their partners on one tile each.
