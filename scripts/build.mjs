@@ -56,3 +56,20 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// `cotenant eval moca` runs its cells on worker threads; runtime/cli/commands/eval-moca.ts
+// loads this file from beside dist/cotenant.mjs.
+await build({
+  entryPoints: ['runtime/cli/eval-moca-worker.ts'],
+  outfile: 'dist/eval-moca-worker.mjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: true,
+  external: ['serialport', '@serialport/*', 'node-pty'],
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  logLevel: 'warning',
+});
