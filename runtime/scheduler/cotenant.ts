@@ -34,6 +34,11 @@ export interface CotenantPlan {
   readonly assignment: readonly { readonly lane: number; readonly variant: VariantRequest }[];
   /** Per lane: fixed DRAM budget per tile in bytes/cycle (Infinity or absent: none). */
   readonly budgets?: readonly number[];
+  /** Per tenant: a whole request's cost on its lane as admission measured it (cycles). The
+   *  best-effort order's predictions (remaining work, granule, hopeless) scale the
+   *  compiler's per-step estimates by measured ÷ estimated, so they predict the board, not
+   *  the compiler's model of it (absent or not finite: the estimates as they are). */
+  readonly measuredCycles?: readonly number[];
 }
 
 export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number): Policy {
@@ -42,13 +47,32 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
   // Levels depend only on the (fixed) tenant list; computed once per list.
   let levelsFor: readonly TenantView[] | undefined;
   let levels: number[] = [];
-  const remainingOf =
-    (state: SchedState) =>
-    (job: Job): number => {
+  // Per tenant: measured ÷ estimated cost of a whole request (1 when unknown), fixed once
+  // the tenants' variants are known.
+  let scaleFor: readonly TenantView[] | undefined;
+  let scale: number[] = [];
+  const scaleOf = (state: SchedState): number[] => {
+    if (scaleFor !== state.tenants) {
+      scale = state.tenants.map((tv, i) => {
+        const est = tv.variants.get(keys[i]!)?.remainingEst[0] ?? 0;
+        const m = plan.measuredCycles?.[i] ?? Number.NaN;
+        return est > 0 && Number.isFinite(m) && m > 0 ? m / est : 1;
+      });
+      scaleFor = state.tenants;
+    }
+    return scale;
+  };
+  const remainingOf = (state: SchedState) => {
+    const k = scaleOf(state);
+    return (job: Job): number => {
       const v = state.tenants[job.tenant]!.variants.get(keys[job.tenant]!);
       if (v === undefined) return 0;
-      return job.variant === keys[job.tenant] ? (v.remainingEst[job.step] ?? 0) : v.remainingEst[0]!;
+      return (
+        k[job.tenant]! *
+        (job.variant === keys[job.tenant] ? (v.remainingEst[job.step] ?? 0) : v.remainingEst[0]!)
+      );
     };
+  };
   // Per-tenant candidate records and EDF scratch, reused by every decision (no allocation).
   const cands: BandCandidate[] = plan.assignment.map((_, i) => ({
     tenant: i,
@@ -103,8 +127,8 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
           queueUrgency(q, state.now, remaining, c);
           const rem = remaining(head);
           c.priority = tv.priority;
-          c.granule =
-            tv.variants.get(keys[t]!)?.steps[head.variant === keys[t] ? head.step : 0]?.estCycles ?? rem;
+          const est = tv.variants.get(keys[t]!)?.steps[head.variant === keys[t] ? head.step : 0]?.estCycles;
+          c.granule = est === undefined ? rem : est * scale[t]!;
           // w × predicted slowdown of the head (waited + remaining) / isolated latency, per
           // cycle of remaining work: the weighted progress the band gains per board cycle.
           c.lag =

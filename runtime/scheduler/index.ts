@@ -18,6 +18,7 @@ export function createPolicy(name: PolicyName, def: BoardDefinition, admission?:
           lanes: admission.lanes,
           assignment: admission.tenants.map((t) => ({ lane: t.lane, variant: t.variant })),
           budgets: admission.laneBudgets,
+          measuredCycles: admission.tenants.map((t) => t.wcet),
         },
         def.tileBusBytesPerCycle,
       );

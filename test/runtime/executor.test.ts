@@ -154,6 +154,35 @@ test('cotenant abandons a waiting best-effort `drop` request as soon as it is pr
   // A `finish` tenant is never abandoned: its late request still runs to the end (A above).
 });
 
+test('cotenant predicts with admission’s measured costs: measured ÷ estimated scales the remaining work', async (t) => {
+  // The mix above, but admission measured B's request at 5 cycles against the compiler's
+  // 10: at cycle 5 B #1 is predicted to need 5 ≤ 7 left, so it is kept; at 10 (A done) it
+  // needs 5 > 2 left and is dropped then.
+  const ts: T[] = [
+    { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish', guaranteed: true },
+    { name: 'B', model: 'L:5,5', priority: 2, deadline: 12, late: 'drop', queueLimit: 1 },
+  ];
+  const plan = {
+    lanes: [[0]],
+    assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })),
+    measuredCycles: [10, 5],
+  };
+  const arrivals: Arrival[] = [
+    { id: 0, tenant: 0, seq: 0, cycle: 0 },
+    { id: 1, tenant: 1, seq: 0, cycle: 0 },
+    { id: 2, tenant: 1, seq: 1, cycle: 2 },
+  ];
+  const r = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16));
+  t.deepEqual(
+    r.records.map((x) => [x.id, x.outcome, x.end]),
+    [
+      [2, 'rejected', 2],
+      [0, 'missed', 10],
+      [1, 'dropped', 10],
+    ],
+  );
+});
+
 test('cotenant: guaranteed tenants keep their static place; inside a best-effort band, EDF when deadlines are at stake, hopeless last', async (t) => {
   // Static order X(9) > G(5, guaranteed) > A(3) > C(2) > B(1): X alone in band 0, G, then
   // band 1 = {A, C, B}. All arrive at 0 on one tile (one-layer models, so every request is one granule).
