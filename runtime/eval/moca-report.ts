@@ -121,6 +121,8 @@ function tableRows(results: readonly CellResult[], guaranteed: boolean): string[
 
 const HEAD = ['cell', 'policy', 'SLA', 'SLA high', 'STP', 'ANTT', 'fairness'];
 
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+
 function verdictRows(results: readonly CellResult[]): string[][] {
   return summarize(results).verdicts.map((v) => [
     `${v.cell.set}-${v.cell.qos}${v.cell.guaranteed ? ' g' : ''}`,
@@ -129,7 +131,7 @@ function verdictRows(results: readonly CellResult[]): string[][] {
       : `${v.slaLeadRequests > 0 ? '+' : ''}${v.slaLeadRequests} (${v.bestSlaOther})`,
     v.stpRatio === undefined ? '–' : `${f3(v.stpRatio)} (${v.bestStpOther})`,
     v.fairnessVsMoca === undefined ? '–' : f3(v.fairnessVsMoca),
-    v.mocaOverStaticRequests === undefined ? '–' : String(v.mocaOverStaticRequests),
+    v.mocaOverStaticRequests === undefined ? '–' : signed(v.mocaOverStaticRequests),
     v.cotenantGuaranteedMisses === undefined ? '–' : String(v.cotenantGuaranteedMisses),
   ]);
 }
