@@ -40,7 +40,9 @@ export interface Replay {
   readonly loadCycles: number;
 }
 
-export function replayGemminiConv(layer: ConvLayer, def: BoardDefinition): Replay {
+/** `run: false` skips the emulator run (`cycles` is then 0): the tiling and its compute and load
+ *  bounds only. */
+export function replayGemminiConv(layer: ConvLayer, def: BoardDefinition, run = true): Replay {
   if (layer.kind !== 'conv') throw new Error(`${layer.name}: only dense convs have a Gemmini conv tiling`);
   const [inH, inW, inC] = layer.in;
   const [outH, outW, outC] = layer.out;
@@ -148,6 +150,21 @@ export function replayGemminiConv(layer: ConvLayer, def: BoardDefinition): Repla
     }
   }
   words.push(instr('END'));
+  const bounds = {
+    tiles: t,
+    loops,
+    inputMoves: inputBytes / (inH * inW * inC),
+    inputRequests,
+    inputRequestBytes: reqIn,
+    computeCycles,
+    loadCycles: Math.ceil((loadRequestCycles * def.dramLatencyCycles) / def.dmaMaxInflight),
+  };
+  return { ...bounds, cycles: run ? runLoops(words, def, layer.name) : 0 };
+}
+
+/** Runs `words` on tile 0 of a fresh emulated board (timing mode); the cycles to its done event. */
+function runLoops(words: readonly Instruction[], def: BoardDefinition, what: string): number {
+  const base = def.dram.base;
   const board = createEmulatedBoard(def, { mode: 'timing' });
   const bytes = encodeProgram(words);
   const progAddr = base + 256 * (1 << 20);
@@ -162,7 +179,7 @@ export function replayGemminiConv(layer: ConvLayer, def: BoardDefinition): Repla
   for (let guard = 0; guard < 1_000_000; guard++) {
     const r = board.advance(start + 1e12);
     const fault = r.events.find((e) => e.kind === 'fault');
-    if (fault) throw new Error(`replay of ${layer.name} faulted: ${JSON.stringify(fault)}`);
+    if (fault) throw new Error(`replay of ${what} faulted: ${JSON.stringify(fault)}`);
     const done = r.events.find((e) => e.kind === 'done');
     if (done) {
       end = done.cycle;
@@ -170,14 +187,5 @@ export function replayGemminiConv(layer: ConvLayer, def: BoardDefinition): Repla
     }
     if ((board.readRegister(registerAddress('STATUS', 0)) & STATUS_BUSY) === 0) break;
   }
-  return {
-    tiles: t,
-    loops,
-    inputMoves: inputBytes / (inH * inW * inC),
-    inputRequests,
-    inputRequestBytes: reqIn,
-    cycles: end - start,
-    computeCycles,
-    loadCycles: Math.ceil((loadRequestCycles * def.dramLatencyCycles) / def.dmaMaxInflight),
-  };
+  return end - start;
 }
