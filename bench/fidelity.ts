@@ -92,7 +92,7 @@ for (const [cls, a] of classSums) {
 // of one loop hidden under the previous loop's compute, as LoopConv's two loops in flight allow).
 console.log("\nfirst convs with Gemmini's tiling (tiled_conv_auto), replayed one loop per tile");
 console.log(
-  '  layer              measured   emulated  replay(serial)  overlap-bound  tiles porows×pocols×pochs kchs, input moved, requests',
+  '  layer              measured   emulated  replay(serial)  overlap-bound  tiles porows×pocols×pochs kchs, input moved, requests, spad-rows calls of the tiler',
 );
 for (const [name, m] of Object.entries(cal.models)) {
   const model = loadModel(name);
@@ -103,7 +103,7 @@ for (const [name, m] of Object.entries(cal.models)) {
     const emu = convEmulated.get(`${name}/${l.name}`) ?? 0;
     const bound = Math.max(r.computeCycles, r.loadCycles);
     console.log(
-      `  ${`${name}/${l.name}`.padEnd(18)} ${String(c.cycles).padStart(8)} ${fmt(emu / c.cycles).padStart(10)} ${fmt(r.cycles / c.cycles).padStart(15)} ${fmt(bound / c.cycles).padStart(14)}  ${r.loops} ${r.tiles.porows}×${r.tiles.pocols}×${r.tiles.pochs} ${r.tiles.kchs}, ${r.inputMoves.toFixed(1)}×, ${r.inputRequests} of ${r.inputRequestBytes} B`,
+      `  ${`${name}/${l.name}`.padEnd(18)} ${String(c.cycles).padStart(8)} ${fmt(emu / c.cycles).padStart(10)} ${fmt(r.cycles / c.cycles).padStart(15)} ${fmt(bound / c.cycles).padStart(14)}  ${r.loops} ${r.tiles.porows}×${r.tiles.pocols}×${r.tiles.pochs} ${r.tiles.kchs}, ${r.inputMoves.toFixed(1)}×, ${r.inputRequests} of ${r.inputRequestBytes} B, ${r.tiles.spadRowsCalls}`,
     );
   }
 }
@@ -135,8 +135,11 @@ for (const [name, m] of Object.entries(cal.models)) {
 // ends a split layer (an atomic arrive and the release, two round trips to the shared L2).
 const HW_LOW = 1.35;
 const HW_HIGH = 1.6;
+const HW_MID = 1.5;
 console.log('\n2-tile speedup (1 tile → 2 tiles, layer granules); measured MoCA pairs: about 1.35–1.6');
-console.log('  model        1 tile → 2 tiles   speedup   per-layer core costs (cycles, % of the 2-tile run)');
+console.log(
+  '  model        1 tile → 2 tiles   speedup   core costs (cycles, % of the 2-tile run)   steps   per-step cost that would give ×1.5',
+);
 const speedups: number[] = [];
 let inside = 0;
 for (const name of modelNames()) {
@@ -152,12 +155,13 @@ for (const name of modelNames()) {
     regionBase: MOCA_8T.dram.base,
   });
   let core = 0;
+  const steps = compiled.steps.length;
   for (const s of compiled.steps) {
     core += 7; // the step's first loop configuration, issued one command per cycle
     if (s.programs.length > 1) core += 2 * MOCA_8T.l2HitLatencyCycles;
   }
   console.log(
-    `  ${name.padEnd(12)} ${String(one.cycles).padStart(9)} → ${String(two.cycles).padEnd(9)} ×${x.toFixed(2)}     ${core} (${((100 * core) / two.cycles).toFixed(2)}%)`,
+    `  ${name.padEnd(12)} ${String(one.cycles).padStart(9)} → ${String(two.cycles).padEnd(9)} ×${x.toFixed(2)}     ${core} (${((100 * core) / two.cycles).toFixed(2)}%)   ${steps}   ${Math.max(0, Math.round((one.cycles / HW_MID - two.cycles) / steps))}`,
   );
 }
 console.log(

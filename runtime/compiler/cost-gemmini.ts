@@ -45,6 +45,9 @@ export interface GemminiConvTiles {
   readonly krows: number;
   readonly kcols: number;
   readonly kchs: number;
+  /** How many times the tiler evaluated `tiled_conv_total_spad_rows` (twice per candidate:
+   *  scratchpad and accumulator rows), i.e. the work the core does before the layer starts. */
+  readonly spadRowsCalls: number;
 }
 
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
@@ -95,9 +98,14 @@ export function gemminiConvTiling(shape: GemminiConvShape, cap: GemminiCapacity)
   // int8 and int32 elements).
   const maxSpad = cap.scratchpadBytes / dim / 2;
   const maxAcc = cap.accumulatorBytes / (4 * dim) / 2;
-  const fits = (a: readonly number[]): boolean =>
-    spadRows(false, shape, downsample, a, dim) <= maxSpad &&
-    spadRows(true, shape, downsample, a, dim) <= maxAcc;
+  let calls = 0;
+  const fits = (a: readonly number[]): boolean => {
+    calls += 2; // gemmini.h computes both before comparing
+    return (
+      spadRows(false, shape, downsample, a, dim) <= maxSpad &&
+      spadRows(true, shape, downsample, a, dim) <= maxAcc
+    );
+  };
   const ROWS = 1;
   const COLS = 2;
   const OCH = 3;
@@ -147,5 +155,6 @@ export function gemminiConvTiling(shape: GemminiConvShape, cap: GemminiCapacity)
     krows: args[4]!,
     kcols: args[5]!,
     kchs: args[6]!,
+    spadRowsCalls: calls,
   };
 }

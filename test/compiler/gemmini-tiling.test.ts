@@ -52,7 +52,7 @@ const resnet1: GemminiConvShape = {
 test("AlexNet's and ResNet-50's first layers: the tiles tiled_conv_auto's greedy loop ends at", (t) => {
   // AlexNet: shrink the largest factor (channels by DIM, rows and columns by one, columns kept
   // above DIM while rows > 1) until 4063 spad rows / 160 acc rows fit 4096 / 512, then grow.
-  t.deepEqual(gemminiConvTiling(alexnet1, MOCA_8T), {
+  t.like(gemminiConvTiling(alexnet1, MOCA_8T), {
     porows: 10,
     pocols: 16,
     pochs: 16,
@@ -60,7 +60,7 @@ test("AlexNet's and ResNet-50's first layers: the tiles tiled_conv_auto's greedy
     kcols: 11,
     kchs: 3,
   });
-  t.deepEqual(gemminiConvTiling(resnet1, MOCA_8T), {
+  t.like(gemminiConvTiling(resnet1, MOCA_8T), {
     porows: 6,
     pocols: 17,
     pochs: 16,
@@ -82,7 +82,7 @@ test('a layer that fits half the scratchpad and accumulator whole is one tile', 
     pooledRows: 8,
     pooledCols: 8,
   };
-  t.deepEqual(gemminiConvTiling(small, MOCA_8T), {
+  t.like(gemminiConvTiling(small, MOCA_8T), {
     porows: 8,
     pocols: 8,
     pochs: 16,
