@@ -17,7 +17,7 @@ import { loadModel, modelNames } from '../runtime/models/index.ts';
 import { layerClass, type LayerClass } from '../runtime/models/layer-class.ts';
 import { profileModel } from '../runtime/profile.ts';
 import { compileModel } from '../runtime/compiler/compile.ts';
-import { replayGemminiConv } from './gemmini-replay.ts';
+import { mocaConvAccount } from './moca-tiling.ts';
 
 interface CalibrationLayer {
   readonly layer: string;
@@ -86,45 +86,24 @@ for (const [cls, a] of classSums) {
     worst = { cls, ratio };
 }
 
-// Gemmini's own tiling of the first convs, replayed through the emulator (bench/gemmini-replay.ts):
-// one loop per tile as tiled_conv issues them. Back to back, with every input re-read from DRAM,
-// it bounds the tiling's cost from above; max(compute, loads) bounds it from below (the loads
-// of one loop hidden under the previous loop's compute, as LoopConv's two loops in flight allow).
-console.log("\nfirst convs with Gemmini's tiling (tiled_conv_auto), replayed one loop per tile");
+// MoCA's own tiling of every measured conv (bench/moca-tiling.ts): what the calibration runs'
+// software made Gemmini do — loops, array cycles, input requests — beside the emulated cycles.
+console.log('\nconvs with MoCA\'s tiling (tiling_factor_calculate; docs/emulator.md, "MoCA\'s tiling")');
 console.log(
-  '  layer              measured   emulated  replay(serial)  overlap-bound  tiles porows×pocols×pochs kchs, input moved, requests, spad-rows calls of the tiler',
+  '  layer              measured  emulated  array/measured  tile porows×pocols×pochs kernel krows×kcols×kchs, loops, input moved, input requests (× L2 latency / in flight, / measured)',
 );
 for (const [name, m] of Object.entries(cal.models)) {
   const model = loadModel(name);
   for (const c of m.layers) {
     const l = model.layers.find((x) => x.name === c.layer);
-    if (c.cycles === null || l?.kind !== 'conv' || layerClass(l) !== 'first conv') continue;
-    const r = replayGemminiConv(l, MOCA_8T);
+    if (c.cycles === null || l?.kind !== 'conv') continue;
+    const a = mocaConvAccount(l, MOCA_8T);
     const emu = convEmulated.get(`${name}/${l.name}`) ?? 0;
-    const bound = Math.max(r.computeCycles, r.loadCycles);
+    const reqCycles = (a.inputRequests * MOCA_8T.l2HitLatencyCycles) / MOCA_8T.dmaMaxInflight;
     console.log(
-      `  ${`${name}/${l.name}`.padEnd(18)} ${String(c.cycles).padStart(8)} ${fmt(emu / c.cycles).padStart(10)} ${fmt(r.cycles / c.cycles).padStart(15)} ${fmt(bound / c.cycles).padStart(14)}  ${r.loops} ${r.tiles.porows}×${r.tiles.pocols}×${r.tiles.pochs} ${r.tiles.kchs}, ${r.inputMoves.toFixed(1)}×, ${r.inputRequests} of ${r.inputRequestBytes} B, ${r.tiles.spadRowsCalls}`,
+      `  ${`${name}/${l.name}`.padEnd(18)} ${String(c.cycles).padStart(8)} ${fmt(emu / c.cycles).padStart(9)} ${fmt(a.arrayCycles / c.cycles).padStart(15)}  ${a.tiles.porows}×${a.tiles.pocols}×${a.tiles.pochs} ${a.tiles.krows}×${a.tiles.kcols}×${a.tiles.kchs}, ${a.loops}, ${a.inputMoves.toFixed(1)}×, ${a.inputRequests} (${fmt(reqCycles / c.cycles)})`,
     );
   }
-}
-
-// The same tiler on the other convs: its tiles' array cycles alone (a lower bound on their cost)
-// against the measurement, beside the emulator with cotenant's tiling.
-console.log(
-  "\nk×k convs: Gemmini's tiling's compute cycles alone / measured (emulated with cotenant's tiling)",
-);
-for (const [name, m] of Object.entries(cal.models)) {
-  const model = loadModel(name);
-  const row: string[] = [];
-  for (const c of m.layers) {
-    const l = model.layers.find((x) => x.name === c.layer);
-    if (c.cycles === null || l?.kind !== 'conv' || layerClass(l) === 'first conv') continue;
-    const r = replayGemminiConv(l, MOCA_8T, false);
-    row.push(
-      `${l.name} ${fmt(r.computeCycles / c.cycles)} (${fmt(convEmulated.get(`${name}/${l.name}`)! / c.cycles)}, kchs ${r.tiles.kchs})`,
-    );
-  }
-  console.log(`  ${name}: ${row.join('; ')}`);
 }
 
 // Two tiles: emulated speedups against the range the issue quotes for measured MoCA pairs, and

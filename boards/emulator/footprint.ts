@@ -261,7 +261,9 @@ export function kernelSlices(
   for (let q0 = 0; q0 < k * k; q0 += p) {
     const q1 = Math.min(k * k, q0 + p) - 1;
     const ry = Math.floor(q1 / k) - Math.floor(q0 / k) + 1;
-    const rx = ry === 1 ? (q1 % k) - (q0 % k) + 1 : ry === 2 ? Math.min(k, k - (q0 % k) + (q1 % k) + 1) : k;
+    // a run that wraps to the next kernel row loads its bounding rectangle (Gemmini's tiles
+    // are krows × kcols rectangles): all k columns
+    const rx = ry === 1 ? (q1 % k) - (q0 % k) + 1 : k;
     out.push({ ry, rx });
   }
   return out;

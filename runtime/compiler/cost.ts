@@ -239,11 +239,13 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
             sliceInput(op.outW, op.inW, op.inC, op.s, inRows, last, sl.ry, sl.rx);
       }
       // the input moves one pixel (its channels, ≤ 64 B) per DMA request: re-reads of it
-      // come from the L2 at its latency, the first read from DRAM (Little's law)
+      // come from the L2 at its latency, the first read from DRAM (Little's law); counted for
+      // layers of fewer than DIM channels, whose requests are far below a line (RGB: 3 B)
       const rq = Math.min(board.dmaRequestBytes, op.inC);
       const firstBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * rq) / board.dramLatencyCycles);
       const reBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * rq) / board.l2HitLatencyCycles);
-      inputExtra = inBytes / firstBw + (perJ * nJ - inBytes) / reBw - (perJ * nJ) / bytesPerCycle;
+      if (op.inC < D)
+        inputExtra = inBytes / firstBw + (perJ * nJ - inBytes) / reBw - (perJ * nJ) / bytesPerCycle;
       readBytes =
         perJ * nJ + kRows * op.outC * cdiv(outPix, t.tI) + (op.bias ? 4 * op.outC * cdiv(outPix, t.tI) : 0);
       writeBytes = (op.pool ? op.pool.h * op.pool.w : outPix) * op.outC;
