@@ -297,6 +297,8 @@ export class NpuBoard implements EmulatedBoard {
         return t.staged === undefined ? 0 : NEXT_STAGE | t.staged.ctrl;
       case T.STARTED_ID:
         return t.startedId;
+      case T.NEXT_GROUP:
+        return t.nextGroup;
       default:
         return 0;
     }
@@ -379,6 +381,9 @@ export class NpuBoard implements EmulatedBoard {
       case T.NEXT_ID:
         t.nextId = v;
         return;
+      case T.NEXT_GROUP:
+        t.nextGroup = v >>> 0;
+        return;
       case T.NEXT_CTRL:
         if ((v & NEXT_STAGE) === 0) {
           t.cancelStaged();
@@ -393,14 +398,44 @@ export class NpuBoard implements EmulatedBoard {
             throttle: t.nextThrottle,
             id: t.nextId,
             ctrl: v & (NEXT_SET_REGION | (this.throttleCap() ? NEXT_SET_THROTTLE : 0)),
+            group: t.nextGroup & ~(1 << t.index),
           },
-          (v & NEXT_ONLY_IF_STAGED) !== 0,
+          (v & NEXT_ONLY_IF_STAGED) !== 0 && !this.groupStaged(t.index, t.nextGroup),
           this.now,
         );
+        this.startGroups(this.now);
         this.solver.solve(this.tiles, this.now);
         return;
       default:
         return;
+    }
+  }
+
+  /** NEXT_ONLY_IF_STAGED with a group: the group's entry still waits if any of its tiles
+   *  holds a staged entry (a group's entries start together, so none does once it started). */
+  private groupStaged(tile: number, group: number): boolean {
+    if (this.tiles[tile]!.staged !== undefined) return true;
+    for (let i = 0; i < this.tiles.length; i++)
+      if ((group & (1 << i)) !== 0 && this.tiles[i]!.staged !== undefined) return true;
+    return false;
+  }
+
+  /** Starts, in one cycle, the staged entries of every barrier group whose tiles are all
+   *  idle: idleness is judged before any of them starts, so no group member waits on
+   *  another that has just started. */
+  private startGroups(now: number): void {
+    const tiles = this.tiles;
+    let idle = 0;
+    let waiting = 0;
+    for (let i = 0; i < tiles.length; i++) {
+      const t = tiles[i]!;
+      if (t.idle) idle |= 1 << i;
+      if (t.staged !== undefined && t.staged.group !== 0) waiting |= 1 << i;
+    }
+    if ((waiting & idle) === 0) return;
+    for (let i = 0; i < tiles.length; i++) {
+      const t = tiles[i]!;
+      if ((waiting & idle & (1 << i)) !== 0 && (t.staged!.group & ~idle) === 0) t.startGroupEntry(now);
     }
   }
 
@@ -457,6 +492,7 @@ export class NpuBoard implements EmulatedBoard {
       for (let i = 0; i < n; i++) tiles[i]!.progress(next);
       this.now = next;
       for (let i = 0; i < n; i++) tiles[i]!.handle(next);
+      this.startGroups(next);
       this.solver.solve(tiles, next);
       if (stopAtEvents && this.pending.length > 0) return;
     }

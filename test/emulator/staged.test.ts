@@ -162,3 +162,55 @@ test('free-running: the staged program starts at the barrier while the host is a
   const stagedGap = startB.cycle - doneA;
   t.true(gap > 100 * stagedGap, `idle at the barrier: ${gap} cycles host-driven vs ${stagedGap} staged`);
 });
+
+test('NEXT_GROUP: a group’s entries start together once every tile of the group is idle', (t) => {
+  const b = board();
+  place(b);
+  const long = encodeProgram([
+    instr('GRANULE_END', { tag: 40 }),
+    instr('GRANULE_END', { tag: 41 }),
+    instr('GRANULE_END', { tag: 42 }),
+    instr('GRANULE_END', { tag: 43 }),
+    instr('END'),
+  ]);
+  const L = DRAM + 0x3000;
+  b.writeMemory(L, long);
+  launch(b, 0, A, prog(10)); // short on tile 0
+  launch(b, 1, L, long); // longer on tile 1: the step's barrier is tile 1's done
+  const group = 0b11;
+  for (const [tile, addr, id] of [
+    [0, B, 5],
+    [1, C, 6],
+  ] as const) {
+    setReg(b, 'NEXT_GROUP', group, tile);
+    stage(b, tile, addr, id);
+  }
+  t.is(reg(b, 'NEXT_GROUP', 0), group);
+  const ev = runAll(b);
+  const done = (tile: number, tag: number) =>
+    ev.find((e) => e.kind === 'done' && e.tile === tile && e.tag === tag)!.cycle;
+  const barrier = done(1, 43);
+  t.true(done(0, 11) < barrier, 'tile 0 finished first and waited');
+  const firstAfter = (tile: number) =>
+    ev.find((e) => e.kind === 'granule' && e.tile === tile && e.cycle > done(tile, tile === 0 ? 11 : 43))!;
+  t.is(firstAfter(0).cycle - barrier, firstAfter(1).cycle - barrier, 'both started at the barrier');
+  t.is(reg(b, 'STARTED_ID', 0), 5);
+  t.is(reg(b, 'STARTED_ID', 1), 6);
+
+  // replacing a group entry with NEXT_ONLY_IF_STAGED: a tile with nothing staged takes the
+  // replacement while another tile of its group still holds the group's old entry
+  const r = board();
+  place(r);
+  launch(r, 0, L, long);
+  setReg(r, 'NEXT_GROUP', group, 0);
+  stage(r, 0, B, 5);
+  setReg(r, 'NEXT_GROUP', group, 1);
+  stage(r, 1, C, 9, NEXT_STAGE | NEXT_ONLY_IF_STAGED);
+  t.is(reg(r, 'NEXT_ID', 1), 9, 'group still waits: replacement taken');
+  t.is(reg(r, 'NEXT_ID', 0), 5);
+  runAll(r);
+  t.is(reg(r, 'STARTED_ID', 1), 9);
+  setReg(r, 'NEXT_GROUP', group, 1);
+  stage(r, 1, C, 10, NEXT_STAGE | NEXT_ONLY_IF_STAGED);
+  t.is(reg(r, 'NEXT_ID', 1), 0, 'the group has started: a late replacement is ignored');
+});
