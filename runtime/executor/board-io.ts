@@ -44,6 +44,32 @@ export class TileShadow {
     this.throttle = new Array<number>(tiles).fill(-1);
   }
 
+  /** The REGION and THROTTLE values a staged program must set when it starts on `phys`,
+   *  by the same rule as launch() (undefined: the tile keeps its value). */
+  stagedSettings(
+    phys: number,
+    region: { base: number; limit: number },
+    throttle: number,
+    sticky: boolean,
+  ): { region?: { base: number; limit: number }; throttle?: number } {
+    const same = this.throttle[phys] === throttle;
+    return {
+      ...(this.regionBase[phys] !== region.base || this.regionLimit[phys] !== region.limit
+        ? { region: { base: region.base, limit: region.limit } }
+        : {}),
+      ...((sticky ? !same : throttle !== 0 || !same) ? { throttle } : {}),
+    };
+  }
+
+  /** Records what a staged program set when it started. */
+  applied(phys: number, set: { region?: { base: number; limit: number }; throttle?: number }): void {
+    if (set.region !== undefined) {
+      this.regionBase[phys] = set.region.base;
+      this.regionLimit[phys] = set.region.limit;
+    }
+    if (set.throttle !== undefined) this.throttle[phys] = set.throttle;
+  }
+
   /**
    * Starts step `step` of `compiled` on `tiles` (group-relative program tile i runs on
    * tiles[i]); returns the physical tiles that got a program. THROTTLE is rewritten
