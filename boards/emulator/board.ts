@@ -387,6 +387,8 @@ export class NpuBoard implements EmulatedBoard {
       case T.NEXT_CTRL:
         if ((v & NEXT_STAGE) === 0) {
           t.cancelStaged();
+          this.startGroups(this.now); // a group may have waited on this tile's entry
+          this.solver.solve(this.tiles, this.now);
           return;
         }
         t.stage(
@@ -420,23 +422,30 @@ export class NpuBoard implements EmulatedBoard {
     return false;
   }
 
-  /** Starts, in one cycle, the staged entries of every barrier group whose tiles are all
-   *  idle: idleness is judged before any of them starts, so no group member waits on
-   *  another that has just started. */
+  /**
+   * Starts the staged group entries whose group is ready: every other tile of the group is
+   * idle and holds no entry but one with the same NEXT_ID (one host entry = one step on
+   * several tiles), or has already started that entry. Readiness is judged for all tiles
+   * before any starts, so the tiles of one entry start in the same cycle when their writes
+   * landed together, and a tile that started first never holds back the rest.
+   */
   private startGroups(now: number): void {
     const tiles = this.tiles;
-    let idle = 0;
-    let waiting = 0;
+    const go: number[] = [];
     for (let i = 0; i < tiles.length; i++) {
       const t = tiles[i]!;
-      if (t.idle) idle |= 1 << i;
-      if (t.staged !== undefined && t.staged.group !== 0) waiting |= 1 << i;
+      const e = t.staged;
+      if (e === undefined || e.group === 0 || !t.idle) continue;
+      let ready = true;
+      for (let j = 0; j < tiles.length && ready; j++) {
+        if ((e.group & (1 << j)) === 0) continue;
+        const u = tiles[j]!;
+        if (u.startedId === e.id && u.staged?.id !== e.id) continue;
+        ready = u.idle && (u.staged === undefined || u.staged.id === e.id);
+      }
+      if (ready) go.push(i);
     }
-    if ((waiting & idle) === 0) return;
-    for (let i = 0; i < tiles.length; i++) {
-      const t = tiles[i]!;
-      if ((waiting & idle & (1 << i)) !== 0 && (t.staged!.group & ~idle) === 0) t.startGroupEntry(now);
-    }
+    for (const i of go) tiles[i]!.startGroupEntry(now);
   }
 
   // ---- memory ----------------------------------------------------------------------

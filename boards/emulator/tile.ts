@@ -55,8 +55,8 @@ export interface StagedEntry {
   readonly id: number;
   /** NEXT_SET_THROTTLE / NEXT_SET_REGION bits as accepted (throttle only with the capability). */
   readonly ctrl: number;
-  /** NEXT_GROUP: tiles that must all be idle before it starts (0: this tile alone). The
-   *  board starts a group's entries together (EmulatedBoard.startGroups), never the tile. */
+  /** NEXT_GROUP: the other tiles of its barrier group (0: this tile alone). The
+   *  board starts group entries (EmulatedBoard.startGroups), never the tile. */
   readonly group: number;
 }
 

@@ -546,14 +546,24 @@ export async function execute(
     if (r.staged.length === 0) return;
     let e: StagedChoice | undefined;
     if (r.staged.length === 1) e = r.staged[0];
-    else
-      for (const c of [...r.staged].reverse()) {
-        const p = c.programs[0];
-        if (p !== undefined && (await device.readRegister('STARTED_ID', p.tile)) === c.id) {
-          e = c;
-          break;
+    else {
+      // One read when some tile has a program in every entry (the usual case: a lane's
+      // first tile): its STARTED_ID names the entry that started. Else entry by entry.
+      const common = r.staged[0]!.programs.find((p) =>
+        r.staged.every((c) => c.programs.some((q) => q.tile === p.tile)),
+      )?.tile;
+      if (common !== undefined) {
+        const id = await device.readRegister('STARTED_ID', common);
+        e = r.staged.find((c) => c.id === id);
+      } else
+        for (const c of [...r.staged].reverse()) {
+          const p = c.programs[0];
+          if (p !== undefined && (await device.readRegister('STARTED_ID', p.tile)) === c.id) {
+            e = c;
+            break;
+          }
         }
-      }
+    }
     if (e === undefined)
       throw new DeviceFault(
         `none of the ${r.staged.length} programs staged behind ${describe(r)} started at its barrier (STARTED_ID)`,
