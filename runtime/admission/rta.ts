@@ -131,8 +131,7 @@ export function responseTime(
     for (let h = 0; h < i; h++) s += taskCost(tasks[h]!);
     for (;;) {
       let next = blocking + k * ci - last;
-      for (let h = 0; h < i; h++)
-        next += (Math.floor((s + jitter(h)) / period(h)) + 1) * taskCost(tasks[h]!);
+      for (let h = 0; h < i; h++) next += (Math.floor((s + jitter(h)) / period(h)) + 1) * taskCost(tasks[h]!);
       if (next === s) break;
       if (next > HORIZON_CYCLES) return unbounded(`job ${k} of ${ti.name} never starts its last granule`);
       s = next;

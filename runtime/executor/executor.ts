@@ -453,7 +453,11 @@ export async function execute(
       const running = byTile.some((r) => r !== undefined);
       const waiting = queues.some((q) => q.length > 0);
       if (!running && !waiting && next >= arrivals.length) break;
-      if (!running && next >= arrivals.length && !queues.some((q, i) => q.length > 0 && tenants[i]!.late === 'drop'))
+      if (
+        !running &&
+        next >= arrivals.length &&
+        !queues.some((q, i) => q.length > 0 && tenants[i]!.late === 'drop')
+      )
         throw new Error(
           `internal: policy ${policy.name} left ${queues.reduce((s, q) => s + q.length, 0)} requests waiting on an idle board`,
         );
@@ -507,7 +511,12 @@ export async function execute(
     }
     if (anyDrop && policy.abandon !== undefined)
       for (const j of policy.abandon(state()))
-        if (!j.running && !staged.has(j) && tenants[j.tenant]!.late === 'drop' && queues[j.tenant]!.includes(j)) {
+        if (
+          !j.running &&
+          !staged.has(j) &&
+          tenants[j.tenant]!.late === 'drop' &&
+          queues[j.tenant]!.includes(j)
+        ) {
           end(j, 'dropped');
           any = true;
         }

@@ -103,12 +103,7 @@ export function stagedChoice(
         tile,
         address: p.address,
         bytes: p.bytes.length,
-        set: shadow.stagedSettings(
-          tile,
-          v.region,
-          d.throttle[p.tile] ?? 0,
-          d.throttleSticky === true,
-        ),
+        set: shadow.stagedSettings(tile, v.region, d.throttle[p.tile] ?? 0, d.throttleSticky === true),
       };
     }),
   };
