@@ -152,6 +152,15 @@ test('release jitter: a higher task’s releases bunch up, and a response counts
   // cycle before (B = 1), then its own granule: 1 + 1 + 2.
   t.is(analyzeTask([j1, tau2(8)], 0).bound, 4);
   // Jitter is monotone: more of it never lowers a bound.
-  t.true(analyzeTask([{ ...tau1, jitter: 2 }, { ...tau2(20), jitter: 2 }], 1).bound >= r.bound + 2);
+  t.true(
+    analyzeTask(
+      [
+        { ...tau1, jitter: 2 },
+        { ...tau2(20), jitter: 2 },
+      ],
+      1,
+    ).bound >=
+      r.bound + 2,
+  );
   t.false(analyzeTask([j1, tau2(7)], 1).schedulable, 'refused at this link jitter');
 });
