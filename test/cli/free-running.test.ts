@@ -64,15 +64,15 @@ test('compare refuses a free-running board with a config error (its policies nee
 
 test('analyze and run take a free-running board: costs measured on it, J counted, steps staged', async (t) => {
   const file = join(FIXTURES, 'free-running.json');
-  const a = await cli('analyze', file, '--board', 'shm:emu@0.005', '--link-jitter', '100us', '--json');
+  const a = await cli('analyze', file, '--board', 'shm:emu@0.002', '--link-jitter', '100us', '--json');
   t.is(a.status, 0, a.stderr);
   const an = JSON.parse(a.stdout) as {
     feasible: boolean;
     link: { lockstep: boolean; jitter: number; source: string };
   };
   t.true(an.feasible);
-  t.deepEqual(an.link, { lockstep: false, speed: 0.005, jitter: 100_000, source: 'given' });
-  const r = await cli('run', file, '--board', 'shm:emu@0.005', '--link-jitter', '100000', '--json');
+  t.deepEqual(an.link, { lockstep: false, speed: 0.002, jitter: 100_000, source: 'given' });
+  const r = await cli('run', file, '--board', 'shm:emu@0.002', '--link-jitter', '100000', '--json');
   t.is(r.status, 0, r.stderr);
   const run = JSON.parse(r.stdout) as {
     mode: string;
@@ -86,7 +86,7 @@ test('analyze and run take a free-running board: costs measured on it, J counted
     6,
   );
   t.is(run.tenants[0]!.missed, 0);
-  const bad = await cli('analyze', file, '--board', 'shm:emu@0.005', '--link-jitter', 'soon');
+  const bad = await cli('analyze', file, '--board', 'shm:emu@0.002', '--link-jitter', 'soon');
   t.is(bad.status, 2, bad.stderr);
   t.regex(bad.stderr, /--link-jitter soon: give board cycles or a board time/);
 });
