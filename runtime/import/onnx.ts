@@ -746,15 +746,7 @@ class Importer {
     const x = this.act(node, 0);
     if (x.shape.length !== 4) this.fail(node, 'input must be [1, C, H, W]');
     const [, C, H, W] = x.shape as [number, number, number, number];
-    if (!global) {
-      const ks = attrInts(a, 'kernel_shape') ?? [];
-      const pads = attrInts(a, 'pads') ?? [0, 0, 0, 0];
-      if (ks[0] !== H || ks[1] !== W || pads.some((p) => p !== 0))
-        this.fail(
-          node,
-          `AveragePool with a ${ks.join('×')} window over a ${H}×${W} input: only a window covering the whole input without padding (a global average) is supported`,
-        );
-    }
+    if (!global) return this.windowAvgPool(node, a, x, C, H, W);
     const name = this.layerName(node);
     this.pending(node, (out, clamp, tensor) => {
       const { lo, hi } = this.bounds(out, clamp);
@@ -766,6 +758,60 @@ class Importer {
         null,
       );
       return this.qt([name], [1, C, 1, 1], out, tensor);
+    });
+  }
+
+  /** AveragePool with a window (ONNX Runtime runs the QDQ form as QLinearAveragePool, in
+   *  float32: the emulator's LOOP_POOL average repeats its steps, docs/isa.md). */
+  private windowAvgPool(node: onnx.INodeProto, a: Attrs, x: QT, C: number, H: number, W: number): void {
+    const ks = attrInts(a, 'kernel_shape') ?? [];
+    const strides = attrInts(a, 'strides') ?? [1, 1];
+    const pads = attrInts(a, 'pads') ?? [0, 0, 0, 0];
+    const ceil = attrInt(a, 'ceil_mode', 0);
+    const countPad = attrInt(a, 'count_include_pad', 0) !== 0;
+    if ((attrString(a, 'auto_pad') ?? 'NOTSET') !== 'NOTSET')
+      this.fail(node, 'auto_pad is not supported; use explicit pads');
+    if (ks.length !== 2 || ks[0] !== ks[1])
+      this.fail(node, `a ${ks.join('×')} window: only square pooling windows are supported`);
+    if (strides[0] !== strides[1]) this.fail(node, 'only equal strides are supported');
+    if (pads.some((p) => p !== pads[0])) this.fail(node, 'only equal padding on every side is supported');
+    if ((attrInts(a, 'dilations') ?? [1, 1]).some((d) => d !== 1))
+      this.fail(node, 'dilated pooling is not supported');
+    const k = ks[0]!,
+      s = strides[0]!,
+      p = pads[0]!;
+    if (p >= k) this.fail(node, `padding ${p} ≥ window ${k}: a window could lie entirely in the padding`);
+    const size = (n: number): number => {
+      const r = (n + 2 * p - k) / s;
+      return (ceil ? Math.ceil(r) : Math.floor(r)) + 1;
+    };
+    const oh = size(H),
+      ow = size(W);
+    // ceil_mode may start a last window past the input (it would average nothing)
+    if ((oh - 1) * s - p >= H || (ow - 1) * s - p >= W)
+      this.fail(node, 'with ceil_mode the last window starts past the input: it would average nothing');
+    const name = this.layerName(node);
+    this.pending(node, (out, clamp, tensor) => {
+      const { lo, hi } = this.bounds(out, clamp);
+      const zOut = out.unsigned ? out.zp + 128 : out.zp;
+      this.addLayer(
+        {
+          name,
+          kind: 'pool',
+          inputs: [...x.producers],
+          in: [H, W, C],
+          out: [oh, ow, C],
+          kernel: k,
+          stride: s,
+          padding: p,
+          mode: 'avg',
+          countIncludePad: countPad,
+        },
+        // table: sIn, sOut and the model's own output zero point (docs/isa.md)
+        { zA: x.zp, zB: 0, zC: out.zp, lo, hi, scales: [x.scale, out.scale, zOut], perChannel: false },
+        null,
+      );
+      return this.qt([name], [1, C, oh, ow], out, tensor);
     });
   }
 

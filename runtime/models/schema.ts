@@ -51,6 +51,8 @@ const layerSchema = z.discriminatedUnion('kind', [
       kernel: pos,
       stride: pos,
       padding: nonneg,
+      mode: z.enum(['max', 'avg']).optional(),
+      countIncludePad: z.boolean().optional(),
     })
     .strict(),
   z.object({ ...base, kind: z.literal('add'), I: pos, J: pos, relu: z.boolean() }).strict(),

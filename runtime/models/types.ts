@@ -64,6 +64,10 @@ export interface PoolLayer extends LayerBase {
   readonly kernel: number;
   readonly stride: number;
   readonly padding: number;
+  /** 'max' (default) or a windowed average (imported AveragePool). */
+  readonly mode?: 'max' | 'avg';
+  /** Average: divide by kernel² (padding counts) instead of the taps inside the input. */
+  readonly countIncludePad?: boolean;
 }
 
 export interface AddLayer extends LayerBase {

@@ -85,6 +85,24 @@ for (const unsigned of [false, true]) {
     await same(t, b, fc);
   });
 
+  test(`${kind}: AveragePool windows on odd shapes: padding excluded and included, strides, ceil mode`, async (t) => {
+    const b = new QdqBuilder(17, unsigned);
+    const x = b.input([1, 5, 13, 11]);
+    const c = b.conv(x, 12, 3, 1, 1, { act: 'relu', perChannel: true });
+    const a1 = b.avgPool(c, 3, 2, 1); // count_include_pad = 0: border windows divide by fewer taps
+    const a2 = b.avgPool(c, 3, 1, 1, { countPad: true });
+    const a3 = b.avgPool(c, 2, 2, 0, { ceil: true }); // clipped last windows (odd sizes)
+    const m = b.add(b.conv(a1, 12, 1, 1, 0), b.conv(b.avgPool(a2, 5, 2, 2), 12, 1, 1, 0));
+    const y = b.conv(b.add(m, b.conv(a3, 12, 1, 1, 0)), 16, 3, 1, 1);
+    await same(t, b, y);
+  });
+
+  test(`${kind}: AveragePool as the output: 3×3 windows, stride 2, border windows averaging fewer taps`, async (t) => {
+    const b = new QdqBuilder(18, unsigned);
+    const x = b.input([1, 6, 9, 12]);
+    await same(t, b, b.avgPool(b.conv(x, 20, 3, 1, 1, { perChannel: true }), 3, 2, 1));
+  });
+
   test(`${kind}: AveragePool over the whole map, 2-D MatMul on several rows`, async (t) => {
     const b = new QdqBuilder(16, unsigned);
     const x = b.input([1, 8, 7, 7]);

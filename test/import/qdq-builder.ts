@@ -257,12 +257,19 @@ export class QdqBuilder {
     return this.q(out, [1, C, 1, 1], f32(x.scale * this.uniform(0.3, 0.6)), this.zp());
   }
 
-  /** A k×k average pool with stride k (not a global average). */
-  avgPool(x: QTensor, k: number): QTensor {
+  /** A k×k average pool (stride s, padding p each side), requantized to a new scale/zero point. */
+  avgPool(x: QTensor, k: number, s = k, p = 0, o: { countPad?: boolean; ceil?: boolean } = {}): QTensor {
     const [, C, H, W] = x.shape as [number, number, number, number];
     const out = this.id('avgpool');
-    this.node('AveragePool', [this.dq(x)], [out], { kernel_shape: [k, k], strides: [k, k] });
-    return this.q(out, [1, C, Math.floor(H / k), Math.floor(W / k)], x.scale, x.zp);
+    this.node('AveragePool', [this.dq(x)], [out], {
+      kernel_shape: [k, k],
+      strides: [s, s],
+      pads: [p, p, p, p],
+      ...(o.countPad ? { count_include_pad: 1 } : {}),
+      ...(o.ceil ? { ceil_mode: 1 } : {}),
+    });
+    const sz = (n: number) => (o.ceil ? Math.ceil((n + 2 * p - k) / s) : Math.floor((n + 2 * p - k) / s)) + 1;
+    return this.q(out, [1, C, sz(H), sz(W)], f32(x.scale * this.uniform(0.4, 0.8)), this.zp());
   }
 
   /** Concat along channels; every input must already have `scale`/`zp` (see convTo). */
