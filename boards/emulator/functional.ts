@@ -297,7 +297,7 @@ export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): v
  * Windowed average (docs/isa.md, LOOP_POOL flags.1) of the pooled rows of a row slice; `map`
  * holds input rows [y0, …) densely. A window is clipped to the image; it averages over its
  * taps inside the image, or over size² when padding counts (`countPad`). Affine mode: the
- * float32 steps of ONNX Runtime's QLinearAveragePool (runtime/emulator docs: docs/isa.md);
+ * float32 steps of ONNX Runtime's QLinearAveragePool (docs/isa.md);
  * otherwise requant(Σ) with the loop's M, S.
  */
 function avgPool(
