@@ -33,6 +33,16 @@ export interface ExecOptions {
   /** Functional runs: after a request ended, before anything else of its tenant is launched
    *  (read its output). Called for every outcome. */
   onJobEnd?: (job: Job, outcome: Outcome, variant: PreparedVariant | undefined, end: number) => Promise<void>;
+  /** Live runs (the library API, runtime/api/runtime.ts): called at every decision point
+   *  before arrivals are admitted. May append tenants to the `tenants` array given to
+   *  execute (and extend `bounds`), and returns the requests submitted since (any cycle:
+   *  the executor keeps its arrivals in order) and a policy to decide with from now on. */
+  live?: (now: number) => Promise<LiveUpdate | undefined>;
+}
+
+export interface LiveUpdate {
+  readonly arrivals?: readonly Arrival[];
+  readonly policy?: Policy;
 }
 
 export interface ExecResult {
@@ -72,10 +82,12 @@ const FOREVER_CYCLES = 2 ** 52;
 export async function execute(
   device: Device,
   tenants: readonly ExecTenant[],
-  arrivals: readonly Arrival[],
-  policy: Policy,
+  initialArrivals: readonly Arrival[],
+  initialPolicy: Policy,
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
+  const arrivals = [...initialArrivals];
+  let policy = initialPolicy;
   const tileCount = device.board.tiles;
   const epoch = await boardCycle(device);
   const rd0 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
@@ -139,6 +151,17 @@ export async function execute(
   });
 
   for (;;) {
+    // 0. Live runs: tenants, requests and a policy that came since the last decision.
+    if (opts.live) {
+      const u = await opts.live(now);
+      for (const a of u?.arrivals ?? []) {
+        let at = arrivals.length;
+        while (at > next && arrivals[at - 1]!.cycle > a.cycle) at--;
+        arrivals.splice(at, 0, a);
+      }
+      if (u?.policy) policy = u.policy;
+      while (queues.length < tenants.length) queues.push([]);
+    }
     // 1. Arrivals up to now (before decisions, so a request arriving at a barrier competes).
     while (next < arrivals.length && arrivals[next]!.cycle <= now) {
       const a = arrivals[next++]!;
