@@ -321,9 +321,11 @@ export class Runtime {
 
   private async drive(): Promise<void> {
     try {
+      // Requests first: a tenant change that needs the board waits until nothing is
+      // submitted (measuring must not delay a request already handed to the runtime).
       for (;;) {
-        if (this.ops.length > 0) await this.idleOps();
-        else if (this.inbox.length > 0) await this.runLive();
+        if (this.inbox.length > 0) await this.runLive();
+        else if (this.ops.length > 0) await this.idleOp();
         else break;
       }
     } catch (e) {
@@ -340,21 +342,19 @@ export class Runtime {
     for (const r of this.run?.requests.values() ?? []) r.reject(e);
   }
 
-  /** Tenant changes while the board has nothing to do: measure, plan over every tenant. */
-  private async idleOps(): Promise<void> {
-    while (this.ops.length > 0) {
-      const op = this.ops.shift()!;
-      if (op.kind === 'remove') {
-        this.completeRemove(op.t);
-        op.resolve();
-        continue;
-      }
-      try {
-        op.resolve(await this.addIdle(op.t));
-      } catch (e) {
-        this.forget(op.t);
-        op.reject(e);
-      }
+  /** A tenant change while the board has nothing to do: measure, plan over every tenant. */
+  private async idleOp(): Promise<void> {
+    const op = this.ops.shift()!;
+    if (op.kind === 'remove') {
+      this.completeRemove(op.t);
+      op.resolve();
+      return;
+    }
+    try {
+      op.resolve(await this.addIdle(op.t));
+    } catch (e) {
+      this.forget(op.t);
+      op.reject(e);
     }
   }
 
