@@ -105,6 +105,30 @@ test('a tenant added and removed while a guaranteed one streams: deadlines and c
     t.deepEqual(Array.from(r.output.quantized), await reference(extra.bytes, extra.inputs[k]!));
 });
 
+test('an add that needs measuring waits for the board to be idle: the stream is not delayed by it', async (t) => {
+  const { rt, cam } = await withCamera();
+  t.teardown(() => rt.close());
+  const fresh = net(53, 8); // never measured on this board
+  const s = await stream(rt, cam, async (rt, done) => {
+    const v = await rt.addTenant({ name: 'fresh', model: fresh.pkg, priority: 1, deadline: '1ms' });
+    return {
+      extra: [],
+      notes: [`${v.admitted ? 'admitted' : 'refused'} ${done() ? 'after' : 'during'} the stream`],
+    };
+  });
+  t.deepEqual(s.notes, ['admitted after the stream']);
+  t.is(s.stats.addsWhileRunning, 0);
+  const quiet = await withCamera();
+  const base = await stream(quiet.rt, quiet.cam, async () => ({ extra: [], notes: [] }));
+  await quiet.rt.close();
+  t.deepEqual(
+    s.camera.map((r) => r.latencyCycles),
+    base.camera.map((r) => r.latencyCycles),
+  );
+  t.true(s.camera.every((r) => r.deadlineMet && !r.certificateViolated));
+  t.is(s.stats.violations, 0);
+});
+
 test('a refused add while a guaranteed tenant streams leaves its every latency and output unchanged', async (t) => {
   const hog = {
     name: 'hog',
