@@ -296,7 +296,8 @@ export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): v
 /**
  * Windowed average (docs/isa.md, LOOP_POOL flags.1) of the pooled rows of a row slice; `map`
  * holds input rows [y0, …) densely. A window is clipped to the image; it averages over its
- * taps inside the image, or over size² when padding counts (`countPad`). Affine mode: the
+ * taps inside the image, or with padding counted (`countPad`) over the window clipped to the
+ * padded image (size² unless a ceil-mode window reaches past it). Affine mode: the
  * float32 steps of ONNX Runtime's QLinearAveragePool (docs/isa.md);
  * otherwise requant(Σ) with the loop's M, S.
  */
@@ -313,14 +314,17 @@ function avgPool(
   const table = aff ? readScales(mem, { ...aff, perChannel: true }, 3) : null;
   const q = quantOf(cfg);
   for (let py = 0; py < cfg.pooledH; py++) {
-    let ys = (py + cfg.firstRow) * st - pad;
-    const ye = Math.min(ys + k, H);
-    ys = Math.max(ys, 0);
+    const y0w = (py + cfg.firstRow) * st - pad;
+    const ys = Math.max(y0w, 0);
+    const ye = Math.min(y0w + k, H);
     for (let px = 0; px < cfg.pooledW; px++) {
-      let xs = px * st - pad;
-      const xe = Math.min(xs + k, W);
-      xs = Math.max(xs, 0);
-      const count = countPad ? k * k : Math.max(0, ye - ys) * Math.max(0, xe - xs);
+      const x0w = px * st - pad;
+      const xs = Math.max(x0w, 0);
+      const xe = Math.min(x0w + k, W);
+      // padding counts, but not the part of a (ceil-mode) window past the padded edge
+      const count = countPad
+        ? (Math.min(y0w + k, H + pad) - y0w) * (Math.min(x0w + k, W + pad) - x0w)
+        : Math.max(0, ye - ys) * Math.max(0, xe - xs);
       const o = (py * cfg.pooledW + px) * C;
       for (let ch = 0; ch < C; ch++) {
         if (aff) {

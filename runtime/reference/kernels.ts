@@ -192,7 +192,7 @@ function pool(m: MemoryImage, op: PoolOp<number>): void {
 }
 
 /** Windowed average (docs/isa.md LOOP_POOL flags.1): the window clipped to the image; the
- *  divisor is size² with countPad, else the taps inside. Affine: float32 sum of sIn·(x − zA),
+ *  divisor with countPad is the window clipped to the padded image, else the taps inside. Affine: float32 sum of sIn·(x − zA),
  *  / count, then rne(f32(f32(avg / sOut) + zOut)) − zOut + zC, clamped. */
 function averagePool(m: MemoryImage, op: PoolOp<number>, countPad: boolean): void {
   const qp = op.qp;
@@ -204,7 +204,10 @@ function averagePool(m: MemoryImage, op: PoolOp<number>, countPad: boolean): voi
       const x0 = px * op.stride - op.padding;
       const cols: number[] = [];
       for (let x = Math.max(0, x0); x < Math.min(op.inW, x0 + op.size); x++) cols.push(x);
-      const count = countPad ? op.size * op.size : rows.length * cols.length;
+      const count = countPad
+        ? (Math.min(y0 + op.size, op.inH + op.padding) - y0) *
+          (Math.min(x0 + op.size, op.inW + op.padding) - x0)
+        : rows.length * cols.length;
       for (let c = 0; c < op.C; c++) {
         const taps = rows.flatMap((y) => cols.map((x) => m.i8(op.a + (y * op.inW + x) * op.sA + c)));
         let v: number;
