@@ -790,6 +790,13 @@ class Importer {
     // ceil_mode may start a last window past the input (it would average nothing)
     if ((oh - 1) * s - p >= H || (ow - 1) * s - p >= W)
       this.fail(node, 'with ceil_mode the last window starts past the input: it would average nothing');
+    // ONNX Runtime divides such a window by k² in its uint8 kernel (QLinearAveragePool) but
+    // by the part inside the padded input in its int8 (float) path: no single answer to match.
+    if (countPad && ((oh - 1) * s - p + k > H + p || (ow - 1) * s - p + k > W + p))
+      this.fail(
+        node,
+        'count_include_pad with ceil_mode where the last window reaches past the padded input is not supported (ONNX Runtime itself counts it differently for int8 and uint8); pad the input so the windows fit, or use count_include_pad = 0',
+      );
     const name = this.layerName(node);
     this.pending(node, (out, clamp, tensor) => {
       const { lo, hi } = this.bounds(out, clamp);

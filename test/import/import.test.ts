@@ -50,3 +50,14 @@ test('an AveragePool with a window outside what the ISA runs is refused, saying 
   const e = t.throws(() => importOnnx(b.build(y), 'avg.onnx'), { instanceOf: ModelError });
   t.regex(e.message, /\(AveragePool\): padding 2 ≥ window 2: a window could lie entirely in the padding/);
 });
+
+test('count_include_pad with a ceil-mode window past the padded input is refused (ONNX Runtime counts it two ways)', (t) => {
+  const b = new QdqBuilder(4);
+  const x = b.input([1, 2, 10, 9]);
+  const y = b.avgPool(b.conv(x, 2, 3, 1, 1), 3, 2, 0, { countPad: true, ceil: true });
+  const e = t.throws(() => importOnnx(b.build(y), 'avg.onnx'), { instanceOf: ModelError });
+  t.regex(
+    e.message,
+    /\(AveragePool\): count_include_pad with ceil_mode where the last window reaches past the padded input/,
+  );
+});
