@@ -172,6 +172,10 @@ interface LiveRun {
   readonly seq: number[];
   readonly requests: Map<number, Request>;
   nextId: number;
+  /** The plan's lanes and their budgets: fixed for the run (a change that would move them
+   *  waits for an idle board). */
+  readonly lanes: AdmissionResult['lanes'];
+  readonly budgets: AdmissionResult['laneBudgets'];
 }
 
 export class Runtime {
@@ -386,7 +390,12 @@ export class Runtime {
       this.order.length === 0
         ? undefined
         : { ...adm, tenants: adm.tenants.filter((_, k) => k !== i), feasible: true };
-    if (this.run !== undefined && t.slot !== undefined) this.run.bounds[t.slot] = undefined;
+    if (this.run !== undefined && t.slot !== undefined) {
+      // its index stays (no more requests): no certificate, and not a guaranteed level that
+      // would split the best-effort bands around it
+      this.run.bounds[t.slot] = undefined;
+      this.run.exec[t.slot] = { ...this.run.exec[t.slot]!, guaranteed: false };
+    }
     t.slot = undefined;
     this.forget(t);
   }
@@ -412,11 +421,13 @@ export class Runtime {
       seq: [],
       requests: new Map(),
       nextId: 0,
+      lanes: admission.lanes,
+      budgets: admission.laneBudgets,
     };
     for (const t of this.order) await this.addSlot(run, t);
     this.run = run;
     try {
-      await execute(this.device, run.exec, [], this.policy(run, admission), {
+      await execute(this.device, run.exec, [], this.policy(run), {
         bounds: run.bounds,
         live: (now) => this.live(run, now),
         onJobStart: async (job, v) => {
@@ -489,9 +500,9 @@ export class Runtime {
     t.slot = index;
   }
 
-  private policy(run: LiveRun, admission: AdmissionResult): Policy {
+  private policy(run: LiveRun): Policy {
     return cotenantPolicy(
-      { lanes: admission.lanes, assignment: run.assignment, budgets: admission.laneBudgets },
+      { lanes: run.lanes, assignment: run.assignment, budgets: run.budgets },
       this.device.board.tileBusBytesPerCycle,
     );
   }
@@ -519,6 +530,7 @@ export class Runtime {
         if (op.t.inflight > 0) break; // completes once its requests on the board have ended
         this.ops.shift();
         this.completeRemove(op.t);
+        policy = this.policy(run);
         op.resolve();
         continue;
       }
@@ -535,7 +547,7 @@ export class Runtime {
       this.ops.shift();
       if (r.admitted) {
         this.counters.addsWhileRunning++;
-        policy = this.policy(run, this.admission!);
+        policy = this.policy(run);
       }
       op.resolve(r);
     }
