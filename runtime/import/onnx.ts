@@ -689,31 +689,48 @@ class Importer {
     p.p.clamp = { min, max };
   }
 
-  private maxPool(node: onnx.INodeProto, a: Attrs): void {
-    const x = this.act(node, 0);
-    if (x.shape.length !== 4) this.fail(node, 'input must be [1, C, H, W]');
-    const [, C, H, W] = x.shape as [number, number, number, number];
+  /** A pool's window: square `k`, stride `s`, padding `p` at the top and left (the ISA's);
+   *  the bottom/right padding (`end`) may differ — it only sets the output size, since a
+   *  window is clipped to the input either way. Output size as ONNX (floor or ceil mode). */
+  private poolGeometry(
+    node: onnx.INodeProto,
+    a: Attrs,
+    H: number,
+    W: number,
+  ): { k: number; s: number; p: number; oh: number; ow: number; end: [number, number] } {
     const ks = attrInts(a, 'kernel_shape') ?? [];
     const strides = attrInts(a, 'strides') ?? [1, 1];
     const pads = attrInts(a, 'pads') ?? [0, 0, 0, 0];
     const ceil = attrInt(a, 'ceil_mode', 0);
     if ((attrString(a, 'auto_pad') ?? 'NOTSET') !== 'NOTSET')
       this.fail(node, 'auto_pad is not supported; use explicit pads');
-    if (ks.length !== 2 || ks[0] !== ks[1]) this.fail(node, 'only square pooling windows are supported');
+    if (ks.length !== 2 || ks[0] !== ks[1])
+      this.fail(node, `a ${ks.join('×')} window: only square pooling windows are supported`);
     if (strides[0] !== strides[1]) this.fail(node, 'only equal strides are supported');
-    if (pads.some((p) => p !== pads[0])) this.fail(node, 'only equal padding on every side is supported');
+    if (pads[0] !== pads[1])
+      this.fail(
+        node,
+        `pads [${pads.join(', ')}]: the top and left padding must be equal (bottom and right may differ)`,
+      );
     if ((attrInts(a, 'dilations') ?? [1, 1]).some((d) => d !== 1))
       this.fail(node, 'dilated pooling is not supported');
-    if (node.output!.length > 1 && node.output![1]) this.fail(node, 'the Indices output is not supported');
     const k = ks[0]!,
       s = strides[0]!,
       p = pads[0]!;
-    const size = (n: number): number => {
-      const r = (n + 2 * p - k) / s;
+    const end: [number, number] = [pads[2] ?? p, pads[3] ?? p];
+    const size = (n: number, e: number): number => {
+      const r = (n + p + e - k) / s;
       return (ceil ? Math.ceil(r) : Math.floor(r)) + 1;
     };
-    const oh = size(H),
-      ow = size(W);
+    return { k, s, p, oh: size(H, end[0]), ow: size(W, end[1]), end };
+  }
+
+  private maxPool(node: onnx.INodeProto, a: Attrs): void {
+    const x = this.act(node, 0);
+    if (x.shape.length !== 4) this.fail(node, 'input must be [1, C, H, W]');
+    const [, C, H, W] = x.shape as [number, number, number, number];
+    if (node.output!.length > 1 && node.output![1]) this.fail(node, 'the Indices output is not supported');
+    const { k, s, p, oh, ow } = this.poolGeometry(node, a, H, W);
     const name = this.layerName(node);
     this.pending(
       node,
@@ -764,32 +781,16 @@ class Importer {
   /** AveragePool with a window (ONNX Runtime runs the QDQ form as QLinearAveragePool, in
    *  float32: the emulator's LOOP_POOL average repeats its steps, docs/isa.md). */
   private windowAvgPool(node: onnx.INodeProto, a: Attrs, x: QT, C: number, H: number, W: number): void {
-    const ks = attrInts(a, 'kernel_shape') ?? [];
-    const strides = attrInts(a, 'strides') ?? [1, 1];
-    const pads = attrInts(a, 'pads') ?? [0, 0, 0, 0];
-    const ceil = attrInt(a, 'ceil_mode', 0);
     const countPad = attrInt(a, 'count_include_pad', 0) !== 0;
-    if ((attrString(a, 'auto_pad') ?? 'NOTSET') !== 'NOTSET')
-      this.fail(node, 'auto_pad is not supported; use explicit pads');
-    if (ks.length !== 2 || ks[0] !== ks[1])
-      this.fail(node, `a ${ks.join('×')} window: only square pooling windows are supported`);
-    if (strides[0] !== strides[1]) this.fail(node, 'only equal strides are supported');
-    if (pads.some((p) => p !== pads[0])) this.fail(node, 'only equal padding on every side is supported');
-    if ((attrInts(a, 'dilations') ?? [1, 1]).some((d) => d !== 1))
-      this.fail(node, 'dilated pooling is not supported');
-    const k = ks[0]!,
-      s = strides[0]!,
-      p = pads[0]!;
+    const { k, s, p, oh, ow, end } = this.poolGeometry(node, a, H, W);
     if (p >= k) this.fail(node, `padding ${p} ≥ window ${k}: a window could lie entirely in the padding`);
-    const size = (n: number): number => {
-      const r = (n + 2 * p - k) / s;
-      return (ceil ? Math.ceil(r) : Math.floor(r)) + 1;
-    };
-    const oh = size(H),
-      ow = size(W);
-    // ceil_mode may start a last window past the input (it would average nothing)
     if ((oh - 1) * s - p >= H || (ow - 1) * s - p >= W)
-      this.fail(node, 'with ceil_mode the last window starts past the input: it would average nothing');
+      this.fail(node, 'the last window starts past the input: it would average nothing');
+    if (countPad && (end[0] !== p || end[1] !== p))
+      this.fail(
+        node,
+        'count_include_pad with different padding at the start and the end of an axis is not supported',
+      );
     // ONNX Runtime divides such a window by k² in its uint8 kernel (QLinearAveragePool) but
     // by the part inside the padded input in its int8 (float) path: no single answer to match.
     if (countPad && ((oh - 1) * s - p + k > H + p || (ow - 1) * s - p + k > W + p))

@@ -103,6 +103,15 @@ for (const unsigned of [false, true]) {
     await same(t, b, b.avgPool(b.conv(x, 20, 3, 1, 1, { perChannel: true }), 3, 2, 1));
   });
 
+  test(`${kind}: pools with more padding at the bottom/right than the top/left (SAME-style)`, async (t) => {
+    const b = new QdqBuilder(20, unsigned);
+    const x = b.input([1, 5, 11, 10]);
+    const c = b.conv(x, 16, 3, 1, 1, { act: 'relu', perChannel: true });
+    const a = b.avgPool(c, 2, 2, [0, 1, 0]); // 6×5: the last row's windows hold one input row
+    const m = b.maxPool(c, 3, 2, [1, 2, 1]); // 6×5
+    await same(t, b, b.add(b.conv(a, 16, 1, 1, 0), b.conv(m, 16, 1, 1, 0)));
+  });
+
   test(`${kind}: AveragePool over the whole map, 2-D MatMul on several rows`, async (t) => {
     const b = new QdqBuilder(16, unsigned);
     const x = b.input([1, 8, 7, 7]);

@@ -236,17 +236,20 @@ export class QdqBuilder {
     return this.finish(out, x.shape, f32(Math.max(x.scale, y.scale) * this.uniform(1.2, 1.6)), act);
   }
 
-  maxPool(x: QTensor, k: number, s: number, p = 0, ceil = 0): QTensor {
+  /** `p`: padding on every side, or [top/left, bottom, right]. */
+  maxPool(x: QTensor, k: number, s: number, p: number | [number, number, number] = 0, ceil = 0): QTensor {
     const [, C, H, W] = x.shape as [number, number, number, number];
+    const [b, eh, ew] = typeof p === 'number' ? [p, p, p] : p;
     const out = this.id('maxpool');
     this.node('MaxPool', [this.dq(x)], [out], {
       kernel_shape: [k, k],
       strides: [s, s],
-      pads: [p, p, p, p],
+      pads: [b, b, eh, ew],
       ...(ceil ? { ceil_mode: 1 } : {}),
     });
-    const sz = (n: number) => (ceil ? Math.ceil((n + 2 * p - k) / s) : Math.floor((n + 2 * p - k) / s)) + 1;
-    return this.q(out, [1, C, sz(H), sz(W)], x.scale, x.zp);
+    const sz = (n: number, e: number) =>
+      (ceil ? Math.ceil((n + b + e - k) / s) : Math.floor((n + b + e - k) / s)) + 1;
+    return this.q(out, [1, C, sz(H, eh), sz(W, ew)], x.scale, x.zp);
   }
 
   globalAvgPool(x: QTensor, asAveragePool = false): QTensor {
@@ -258,18 +261,26 @@ export class QdqBuilder {
   }
 
   /** A k×k average pool (stride s, padding p each side), requantized to a new scale/zero point. */
-  avgPool(x: QTensor, k: number, s = k, p = 0, o: { countPad?: boolean; ceil?: boolean } = {}): QTensor {
+  avgPool(
+    x: QTensor,
+    k: number,
+    s = k,
+    p: number | [number, number, number] = 0,
+    o: { countPad?: boolean; ceil?: boolean } = {},
+  ): QTensor {
     const [, C, H, W] = x.shape as [number, number, number, number];
+    const [b, eh, ew] = typeof p === 'number' ? [p, p, p] : p;
     const out = this.id('avgpool');
     this.node('AveragePool', [this.dq(x)], [out], {
       kernel_shape: [k, k],
       strides: [s, s],
-      pads: [p, p, p, p],
+      pads: [b, b, eh, ew],
       ...(o.countPad ? { count_include_pad: 1 } : {}),
       ...(o.ceil ? { ceil_mode: 1 } : {}),
     });
-    const sz = (n: number) => (o.ceil ? Math.ceil((n + 2 * p - k) / s) : Math.floor((n + 2 * p - k) / s)) + 1;
-    return this.q(out, [1, C, sz(H), sz(W)], f32(x.scale * this.uniform(0.4, 0.8)), this.zp());
+    const sz = (n: number, e: number) =>
+      (o.ceil ? Math.ceil((n + b + e - k) / s) : Math.floor((n + b + e - k) / s)) + 1;
+    return this.q(out, [1, C, sz(H, eh), sz(W, ew)], f32(x.scale * this.uniform(0.4, 0.8)), this.zp());
   }
 
   /** Concat along channels; every input must already have `scale`/`zp` (see convTo). */
