@@ -722,7 +722,16 @@ class Importer {
       const r = (n + p + e - k) / s;
       return (ceil ? Math.ceil(r) : Math.floor(r)) + 1;
     };
-    return { k, s, p, oh: size(H, end[0]), ow: size(W, end[1]), end };
+    const oh = size(H, end[0]),
+      ow = size(W, end[1]);
+    // the layer table allows the symmetric size or one more (docs/models.md)
+    const sym = (n: number): number => Math.floor((n + 2 * p - k) / s) + 1;
+    if (oh < sym(H) || oh > sym(H) + 1 || ow < sym(W) || ow > sym(W) + 1)
+      this.fail(
+        node,
+        `pads [${pads.join(', ')}] give a ${oh}×${ow} output: only end padding that adds at most one row/column to the symmetric size is supported`,
+      );
+    return { k, s, p, oh, ow, end };
   }
 
   private maxPool(node: onnx.INodeProto, a: Attrs): void {
