@@ -14,7 +14,7 @@ export type {
   RuntimeStats,
   Tenant,
   TenantOptions,
-} from './runtime.ts';
+} from './types.ts';
 export type { ModelPackage, TensorQuant } from '../models/package.ts';
 export type { OutputTensor } from '../infer.ts';
 export type { Device as Board } from '../../drivers/device.ts';

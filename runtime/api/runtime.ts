@@ -25,7 +25,6 @@ import {
   type AdmissionResult,
   type AdmissionTenant,
   type Contention,
-  type TenantVerdict,
 } from '../admission/plan.ts';
 import { admissionOptions } from '../executor/session.ts';
 import { boardCycle } from '../executor/board-io.ts';
@@ -39,92 +38,26 @@ import {
   packageImage,
   quantizedInput,
   quantizeInput,
-  type OutputTensor,
 } from '../infer.ts';
 import type { CompiledModel } from '../compiler/types.ts';
 import type { ModelPackage } from '../models/package.ts';
 import type { Arrival } from '../scenario/arrivals.ts';
 import { durationSchema, toCycles } from '../scenario/duration.ts';
 import { cotenantPolicy } from '../scheduler/cotenant.ts';
+import type {
+  AdmissionVerdict,
+  InferOptions,
+  InferResult,
+  RuntimeStats,
+  Tenant,
+  TenantOptions,
+} from './types.ts';
+import { modelKey, refusal, verdictOf } from './verdicts.ts';
 import { variantKey, type Policy, type VariantRequest } from '../scheduler/types.ts';
-import { createHash } from 'node:crypto';
 
 /** Tiles of the reference group for the isolated latency (as `cotenant run`). */
 const REFERENCE_TILES = 2;
 const ISOLATED: Contention = { others: 0, budgeted: 0, budget: Number.POSITIVE_INFINITY };
-
-export interface TenantOptions {
-  readonly model: ModelPackage;
-  readonly name?: string;
-  /** Larger = more important (0–1000). */
-  readonly priority: number;
-  /** Ask for a guaranteed deadline (admission refuses the tenant if it cannot give one). */
-  readonly guaranteed?: boolean;
-  /** Relative deadline: board cycles, or a string such as "2ms" / "300us". */
-  readonly deadline: number | string;
-  /** Minimum gap between this tenant's requests (cycles or "2ms"); needed for a guarantee. */
-  readonly minGap?: number | string;
-  /** Pin the tile count / granule instead of letting admission choose. */
-  readonly tiles?: number;
-  /** Requests waiting beyond this are refused at arrival. Default 64. */
-  readonly queueLimit?: number;
-}
-
-export interface Tenant {
-  readonly id: number;
-  readonly name: string;
-}
-
-export type AdmissionVerdict =
-  | {
-      readonly admitted: true;
-      readonly tenant: Tenant;
-      /** 'guaranteed' (bound ≤ deadline) or 'best-effort'. */
-      readonly verdict: 'guaranteed' | 'best-effort';
-      /** Worst-case response time, cycles (Infinity when unbounded). */
-      readonly bound: number;
-      readonly deadline: number;
-      readonly tiles: number;
-    }
-  | {
-      readonly admitted: false;
-      readonly reason: string;
-      /** What would fit (from admission), e.g. a longer deadline or gap. */
-      readonly suggestions: readonly string[];
-    };
-
-export interface InferOptions {
-  /** Arrival, absolute board cycle (default: when the runtime next drives the board). */
-  readonly arrival?: number;
-}
-
-export interface InferResult {
-  readonly output: OutputTensor;
-  /** Arrival to completion, board cycles. */
-  readonly latencyCycles: number;
-  readonly deadlineMet: boolean;
-  readonly arrival: number;
-  readonly end: number;
-  /** The admitted worst-case response bound of a guaranteed tenant (undefined: best effort). */
-  readonly bound: number | undefined;
-  /** The run-time certificate: this guaranteed request ended late or above its bound. */
-  readonly certificateViolated: boolean;
-}
-
-/** Counters of a runtime's life (runtime.stats()). */
-export interface RuntimeStats {
-  /** Requests ended (any outcome). */
-  readonly requests: number;
-  /** Requests of guaranteed tenants that broke their admitted bound (late, or longer than
-   *  the bound): the run-time certificate. 0 unless the board broke the analysis' model. */
-  readonly violations: number;
-  /** Adds that joined a running run without waiting for the board to be idle. */
-  readonly addsWhileRunning: number;
-  /** Adds that waited for an idle board (to measure, or to re-plan running tenants). */
-  readonly addsAfterIdle: number;
-  /** DRAM bytes held by compiled variants (aligned regions). */
-  readonly dramBytes: number;
-}
 
 interface TenantState {
   readonly handle: Tenant;
@@ -646,49 +579,10 @@ export class Runtime {
   }
 }
 
-/** Tenants of the same model share measured costs: a digest of what the programs depend on
- *  (layer table and requantization), computed once per package object. */
-const modelKeys = new WeakMap<ModelPackage, string>();
-function modelKey(pkg: ModelPackage): string {
-  let k = modelKeys.get(pkg);
-  if (k === undefined) {
-    k = createHash('sha256')
-      .update(JSON.stringify({ table: pkg.table, quant: [...pkg.quant] }))
-      .digest('hex');
-    modelKeys.set(pkg, k);
-  }
-  return k;
-}
-
 function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
 }
 
 function u8(a: Int8Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.length);
-}
-
-function refusal(plan: AdmissionResult): AdmissionVerdict {
-  const bad = plan.tenants.filter((v) => v.verdict === 'rejected');
-  return {
-    admitted: false,
-    reason: bad
-      .map(
-        (v) =>
-          `${v.name}: bound ${Number.isFinite(v.bound) ? `${v.bound} cycles` : 'unbounded'} > deadline ${v.deadline} cycles`,
-      )
-      .join('; '),
-    suggestions: bad.flatMap((v) => v.suggestions.map((s) => `${v.name}: ${s}`)),
-  };
-}
-
-function verdictOf(handle: Tenant, v: TenantVerdict): AdmissionVerdict {
-  return {
-    admitted: true,
-    tenant: handle,
-    verdict: v.verdict === 'guaranteed' ? 'guaranteed' : 'best-effort',
-    bound: v.bound,
-    deadline: v.deadline,
-    tiles: v.variant.tiles,
-  };
 }
