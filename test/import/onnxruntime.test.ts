@@ -8,6 +8,9 @@ import { EMU, MOCA_8T } from '../../boards/definitions.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { GranuleSpec } from '../../runtime/compiler/types.ts';
 import { runBoth } from './compare.ts';
+import { decodeProgram, FLAG_WINDOW_AVG } from '../../boards/isa/index.ts';
+import { importOnnx } from '../../runtime/import/onnx.ts';
+import { compilePackage } from '../../runtime/infer.ts';
 import { QdqBuilder, type QTensor } from './qdq-builder.ts';
 
 async function same(
@@ -133,4 +136,26 @@ test('split across tiles and granules: the same output as ONNX Runtime on a 4-ti
   const g = b.globalAvgPool(m);
   const fc = b.matmul(b.flatten(g), 40, { gemm: true, perChannel: true });
   await same(t, b, fc, MOCA_8T, 4, { kind: 'cycles', max: 20_000 });
+});
+
+test("windowed average pools split into row slices across tiles and granules: ONNX Runtime's output", async (t) => {
+  const b = new QdqBuilder(22, true);
+  const x = b.input([1, 8, 29, 27]);
+  const c = b.conv(x, 32, 3, 1, 1, { act: 'relu', perChannel: true });
+  const a = b.avgPool(c, 3, 1, 1); // border windows average fewer taps, in every slice
+  const a2 = b.avgPool(a, 3, 2, 1, { countPad: true });
+  const y = b.conv(a2, 24, 1, 1, 0, { perChannel: true });
+  const granule = { kind: 'cycles', max: 5_000 } as const;
+  // not vacuous: the averages really run as row slices (LOOP_POOL after a non-zero firstRow)
+  const compiled = compilePackage(importOnnx(b.build(y), 'avg.onnx'), MOCA_8T, { tiles: 4, granule });
+  let firstRow = 0,
+    slices = 0;
+  for (const st of compiled.steps)
+    for (const prog of st.programs)
+      for (const ins of decodeProgram(prog.bytes)) {
+        if (ins.op === 'CFG_CONV_KERNEL') firstRow = ins.firstRow;
+        if (ins.op === 'LOOP_POOL' && (ins.flags & FLAG_WINDOW_AVG) !== 0 && firstRow > 0) slices++;
+      }
+  t.true(slices >= 4, `${slices} average-pool row slices`);
+  await same(t, b, y, MOCA_8T, 4, granule);
 });
