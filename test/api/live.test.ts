@@ -162,6 +162,27 @@ test('a refused add while a guaranteed tenant streams leaves its every latency a
   t.is(s.stats.addsWhileRunning, 0);
 });
 
+test('removing a tenant: requests already handed to the board finish, later ones are refused', async (t) => {
+  const { rt, cam } = await withCamera();
+  t.teardown(() => rt.close());
+  const v = await rt.addTenant({ name: 'extra', model: extra.pkg, priority: 1, deadline: '1ms' });
+  if (!v.admitted) return t.fail('extra refused');
+  const start = (await rt.infer(cam, camera.inputs[0]!)).end;
+  const frames = [1, 2, 3].map((k) => rt.infer(cam, camera.inputs[k]!, { arrival: start + k * PERIOD }));
+  // submitted with the frames, so handed to the board with them (arriving later)
+  const onBoard = [2, 3].map((k) =>
+    rt.infer(v.tenant, extra.inputs[k]!, { arrival: start + k * PERIOD + 1 }),
+  );
+  await frames[0];
+  const removed = rt.removeTenant(v.tenant);
+  await t.throwsAsync(rt.infer(v.tenant, extra.inputs[0]!), { message: /not admitted/ });
+  const done = await Promise.all(onBoard);
+  await removed;
+  for (const [i, r] of done.entries())
+    t.deepEqual(Array.from(r.output.quantized), await reference(extra.bytes, extra.inputs[i + 2]!));
+  t.true((await Promise.all(frames)).every((r) => r.deadlineMet && !r.certificateViolated));
+});
+
 test('adding and removing tenants in a loop reuses their DRAM (a board with 8 MiB of DRAM)', async (t) => {
   const small = { ...BOARDS.emu, dram: { ...BOARDS.emu.dram, bytes: 8 * 2 ** 20 } };
   const rt = new Runtime(new InProcessDevice(createEmulatedBoard(small, { mode: 'functional' })));
