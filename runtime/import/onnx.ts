@@ -519,8 +519,11 @@ class Importer {
     if (strides[0] !== strides[1])
       this.fail(node, `strides ${strides.join('×')}: only equal strides are supported`);
     if (dil.some((d) => d !== 1)) this.fail(node, 'dilated convolutions are not supported');
-    if (pads.some((p) => p !== pads[0]))
-      this.fail(node, `pads [${pads.join(', ')}]: only equal padding on every side is supported`);
+    if (pads[0] !== pads[1])
+      this.fail(
+        node,
+        `pads [${pads.join(', ')}]: the top and left padding must be equal (bottom and right may differ)`,
+      );
     const depthwise = group !== 1;
     if (depthwise && !(group === C && M === C && Cg === 1))
       this.fail(
@@ -531,8 +534,10 @@ class Importer {
     const k = kh,
       s = strides[0]!,
       p = pads[0]!;
-    const oh = Math.floor((H + 2 * p - k) / s) + 1,
-      ow = Math.floor((W + 2 * p - k) / s) + 1;
+    // bottom/right padding only sets the output size: taps past the input contribute nothing
+    const end: [number, number] = [pads[2] ?? p, pads[3] ?? p];
+    const oh = Math.floor((H + p + end[0] - k) / s) + 1,
+      ow = Math.floor((W + p + end[1] - k) / s) + 1;
     const { wq, scales } = this.weights(node, 1, M, 0);
     // ONNX W[co][ci][ky][kx] → K×J with rows (ky, kx, ci), columns co (depthwise: (ky, kx) × c)
     const kRows = depthwise ? k * k : k * k * C;
@@ -556,6 +561,7 @@ class Importer {
           kernel: k,
           stride: s,
           padding: p,
+          ...(end[0] !== p || end[1] !== p ? { paddingEnd: end } : {}),
           relu: false,
         },
         {

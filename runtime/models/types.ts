@@ -27,6 +27,8 @@ export interface ConvLayer extends LayerBase {
   readonly kernel: number;
   readonly stride: number;
   readonly padding: number;
+  /** Bottom and right padding when it differs from `padding` (it only sets the output size). */
+  readonly paddingEnd?: readonly [number, number];
   /** Fused max-pool; h/w = pooled size written. */
   readonly pool?: {
     readonly size: number;

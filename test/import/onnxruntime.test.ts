@@ -106,6 +106,14 @@ for (const unsigned of [false, true]) {
     await same(t, b, b.avgPool(b.conv(x, 20, 3, 1, 1, { perChannel: true }), 3, 2, 1));
   });
 
+  test(`${kind}: convs with more padding at the bottom/right (SAME-style, stride 2, odd sizes)`, async (t) => {
+    const b = new QdqBuilder(23, unsigned);
+    const x = b.input([1, 3, 15, 12]);
+    const c1 = b.conv(x, 16, 3, 2, [0, 1, 1], { act: 'relu', perChannel: true }); // 7×6
+    const d = b.conv(c1, 16, 3, 2, [1, 2, 1], { depthwise: true, perChannel: true }); // 4×3
+    await same(t, b, b.conv(d, 12, 2, 1, [0, 1, 1]));
+  });
+
   test(`${kind}: pools with more padding at the bottom/right than the top/left (SAME-style)`, async (t) => {
     const b = new QdqBuilder(20, unsigned);
     const x = b.input([1, 5, 11, 10]);

@@ -194,8 +194,17 @@ export class QdqBuilder {
     return t;
   }
 
-  conv(x: QTensor, outC: number, k: number, s: number, p: number, o: ConvOpts = {}): QTensor {
+  /** `p`: padding on every side, or [top/left, bottom, right]. */
+  conv(
+    x: QTensor,
+    outC: number,
+    k: number,
+    s: number,
+    p: number | [number, number, number],
+    o: ConvOpts = {},
+  ): QTensor {
     const [, C, H, W] = x.shape as [number, number, number, number];
+    const [pb, eh, ew] = typeof p === 'number' ? [p, p, p] : p;
     const M = o.depthwise ? C : outC;
     const cg = o.depthwise ? 1 : C;
     const [w, ws] = this.weights([M, cg, k, k], M, 0, o.perChannel ?? false);
@@ -204,11 +213,11 @@ export class QdqBuilder {
     this.node('Conv', [this.dq(x), w, b], [out], {
       kernel_shape: [k, k],
       strides: [s, s],
-      pads: [p, p, p, p],
+      pads: [pb, pb, eh, ew],
       ...(o.depthwise ? { group: C } : {}),
     });
-    const oh = Math.floor((H + 2 * p - k) / s) + 1,
-      ow = Math.floor((W + 2 * p - k) / s) + 1;
+    const oh = Math.floor((H + pb + eh - k) / s) + 1,
+      ow = Math.floor((W + pb + ew - k) / s) + 1;
     this.macs += oh * ow * M * k * k * cg;
     return this.finish(out, [1, M, oh, ow], this.outScale(x.scale, ws, k * k * cg), o.act, o.standaloneRelu);
   }
