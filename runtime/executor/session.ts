@@ -1,7 +1,9 @@
 // A whole run, from a loaded scenario to metrics: measure isolated latencies, resolve
 // durations, generate arrivals, plan (admission for the cotenant policy), compile and
 // upload the policy's variants, execute, compute metrics. Everything happens on the one
-// Device given (lockstep board time), so the outcome is a function of scenario + seed.
+// Device given. On a lockstep board the outcome is a function of scenario + seed; on a
+// free-running board the analysis also counts the link (release jitter J, measured or
+// given) and the executor stages each lane's next step (docs/scheduler.md, "The link").
 import { AdmissionError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
 import type { Outcome } from '../metrics/metrics.ts';
@@ -36,8 +38,11 @@ import { createPolicy } from '../scheduler/index.ts';
 import { variantKey } from '../scheduler/types.ts';
 import { execute, type ExecResult, type ExecTenant } from './executor.ts';
 import type { CompileFn, PreparedVariant } from './workload.ts';
-import { VariantStore } from './variant-store.ts';
+import { VariantStore, type VariantStrategy } from './variant-store.ts';
 import { traceDigest } from './trace.ts';
+import { isLockstep } from './board-io.ts';
+import { linkJitterCycles } from './link-jitter.ts';
+import { measureRoundTrips, type RoundTrips } from '../../drivers/link-latency.ts';
 
 /** Tiles of the reference group for T_single (MoCA's pair). */
 export const REFERENCE_TILES = 2;
@@ -55,6 +60,48 @@ export interface SessionOptions {
   readonly onProgress?: (ended: number, total: number) => void;
   /** Functional runs (tenants with model packages and inputs): runtime/executor/functional-run.ts. */
   readonly data?: SessionData;
+  /** Release jitter J of every tenant, board cycles (`--link-jitter`). Default: 0 on a
+   *  lockstep board; on a free-running board derived from round trips measured now. */
+  readonly linkJitter?: number;
+  /** Free-running boards: stage each lane's next step (default true; ExecOptions.staging). */
+  readonly staging?: boolean;
+  /** Where step costs are measured (default: `device`). An emulated free-running board's
+   *  model is the lockstep model, so its lockstep twin (same board definition) measures
+   *  the same costs without waiting for the clock; tests and benchmarks use that. */
+  readonly costDevice?: Device;
+}
+
+/** The link as the analysis counts it. */
+export interface LinkTerm {
+  readonly lockstep: boolean;
+  /** Free-running board: board speed (fraction of its clock rate). */
+  readonly speed?: number;
+  /** Release jitter J per tenant, cycles; on a free-running board also the granule floor. */
+  readonly jitter: number;
+  readonly source: 'lockstep' | 'measured' | 'given';
+  /** The round trips J was derived from (source 'measured'). */
+  readonly roundTrips?: RoundTrips;
+}
+
+/** Register reads timed for a measured J (as `cotenant hello --round-trips`). */
+export const LINK_ROUND_TRIPS = 16;
+
+/** J for a session on `device`: given, measured (free-running) or 0 (lockstep). */
+export async function linkTerm(device: Device, given?: number): Promise<LinkTerm> {
+  if (given !== undefined && (!Number.isFinite(given) || given < 0))
+    throw new ConfigError(`the link jitter must be a number of cycles ≥ 0 (got ${given})`);
+  if (await isLockstep(device))
+    return { lockstep: true, jitter: given ?? 0, source: given === undefined ? 'lockstep' : 'given' };
+  const speed = (await device.hello()).speed ?? 1;
+  if (given !== undefined) return { lockstep: false, speed, jitter: Math.ceil(given), source: 'given' };
+  const rt = await measureRoundTrips(device, LINK_ROUND_TRIPS);
+  return {
+    lockstep: false,
+    speed,
+    jitter: linkJitterCycles(rt, speed, device.board.clockHz, device.board.tiles),
+    source: 'measured',
+    roundTrips: rt,
+  };
 }
 
 /** Real tensors in and out of a run: parameters uploaded with each variant, each request's
@@ -76,6 +123,7 @@ export interface SessionTenant {
 }
 
 export interface Prepared {
+  readonly link: LinkTerm;
   readonly tenants: readonly SessionTenant[];
   readonly resolved: readonly ResolvedTenant[];
   readonly store: VariantStore;
@@ -94,12 +142,21 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
   const s = loaded.scenario;
   const models = loaded.models;
   const names = s.tenants.map((t) => t.name);
+  if (opts.costDevice !== undefined && opts.costDevice.board.id !== def.id)
+    throw new ConfigError(
+      `costs must be measured on the same kind of board: ${opts.costDevice.board.id} is not ${def.id}`,
+    );
   const data = opts.data;
-  const store = new VariantStore(opts.device, {
+  const strategy: VariantStrategy = {
     compile: (i, req, base) => opts.compile(models[i]!, req.tiles, req.granule, base),
     name: (i) => names[i]!,
     ...(data ? { upload: (i: number, v: PreparedVariant) => data.upload(i, v) } : {}),
-  });
+  };
+  const store = new VariantStore(
+    opts.device,
+    strategy,
+    opts.costDevice === undefined ? undefined : new VariantStore(opts.costDevice, strategy),
+  );
   if (opts.data) await opts.device.writeRegister('MODE', 0);
   opts.onPhase?.('measuring isolated latencies');
   const refTiles = Math.min(REFERENCE_TILES, def.tiles);
@@ -121,9 +178,11 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
     deadline: r.deadline,
     isolatedCycles: isolated[i]!,
   }));
+  const link = await linkTerm(opts.device, opts.linkJitter);
   const admissionTenants: AdmissionTenant[] = resolved.map((r) => {
     const g = r.spec.granule;
     return {
+      ...(link.jitter > 0 ? { jitter: link.jitter } : {}),
       name: r.spec.name,
       priority: r.spec.priority,
       guaranteed: r.spec.guaranteed,
@@ -143,7 +202,7 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
           }),
     };
   });
-  return { tenants, resolved, store, admissionTenants };
+  return { link, tenants, resolved, store, admissionTenants };
 }
 
 /** The admission options a session uses on this board (budgets, bursts, queue limits). */
@@ -180,22 +239,27 @@ async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<Adm
     def.tiles,
     (i, v, c) => p.store.stepCosts(i, v, c),
     (i, v) => p.store.estimate(i, v),
-    { ...admissionOptions(def, p.resolved, caps), ...(budgets !== undefined ? { budgets } : {}) },
+    {
+      ...admissionOptions(def, p.resolved, caps),
+      ...(budgets !== undefined ? { budgets } : {}),
+      ...(!p.link.lockstep && p.link.jitter > 0 ? { granuleFloor: p.link.jitter } : {}),
+    },
   );
 }
 
 export async function analyzeLoaded(
   loaded: LoadedScenario,
   opts: SessionOptions,
-): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
+): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[]; link: LinkTerm }> {
   const p = await prepare(loaded, opts);
   opts.onPhase?.('analysing (measuring worst-case granule costs)');
   const admission = await plan(p, opts.device, opts.budgets);
-  return { admission, tenants: p.tenants };
+  return { admission, tenants: p.tenants, link: p.link };
 }
 
 export interface SessionResult {
   readonly policy: PolicyName;
+  readonly link: LinkTerm;
   readonly tenants: readonly SessionTenant[];
   readonly admission: AdmissionResult | undefined;
   readonly arrivals: readonly Arrival[];
@@ -259,6 +323,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
       throw new ConfigError('the board refused functional mode, which tenants with inputs need');
   }
   const exec = await execute(opts.device, execTenants, arrivals, policy, {
+    ...(opts.staging !== undefined ? { staging: opts.staging } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.data
       ? { onJobStart: opts.data.onJobStart.bind(opts.data), onJobEnd: opts.data.onJobEnd.bind(opts.data) }
@@ -281,6 +346,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   });
   return {
     policy: policyName,
+    link: p.link,
     tenants: p.tenants,
     admission,
     arrivals,

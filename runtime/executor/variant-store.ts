@@ -59,6 +59,8 @@ export class VariantStore {
   constructor(
     private readonly device: Device,
     private readonly strategy: VariantStrategy,
+    /** Measures step costs on another board of the same kind (SessionOptions.costDevice). */
+    private readonly probe?: VariantStore,
   ) {
     this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
   }
@@ -168,6 +170,7 @@ export class VariantStore {
   /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic:
    *  the last `budgeted` of them at the budget rate, the rest saturating. */
   async stepCosts(tenant: number, req: VariantRequest, contention: Contention): Promise<readonly number[]> {
+    if (this.probe !== undefined) return this.probe.stepCosts(tenant, req, contention);
     const key = `${this.model(tenant)}|${variantKey(req)}|${contention.others}|${contention.budgeted}|${contention.budget}`;
     let c = this.costs.get(key);
     if (c === undefined) {
