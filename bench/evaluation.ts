@@ -10,7 +10,7 @@ import { formatTable } from '../runtime/cli/output.ts';
 import { zooCompiler, zooLayers } from '../runtime/executor/compile-adapter.ts';
 import { comparePolicies, ratio, type Comparison } from '../runtime/executor/compare.ts';
 import { loadScenarioFile } from '../runtime/scenario/resolve.ts';
-import { POLICY_NAMES } from '../runtime/scenario/schema.ts';
+import { COMPARE_POLICIES } from '../runtime/scenario/schema.ts';
 
 const dir = fileURLToPath(new URL('../examples/', import.meta.url));
 const files = readdirSync(dir)
@@ -31,7 +31,7 @@ for (const f of files) {
     open: () => openDevice(loaded.scenario.board),
     compileFor: (d) => zooCompiler(d.board),
     layersOf: zooLayers,
-    policies: [...POLICY_NAMES],
+    policies: [...COMPARE_POLICIES],
   });
   results.push({ name, c });
   for (const r of c.rows) {

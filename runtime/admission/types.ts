@@ -1,5 +1,6 @@
 // The admission planner's inputs and outputs (runtime/admission/plan.ts builds them).
 import type { GranuleSpec, VariantRequest } from '../scheduler/types.ts';
+import type { ProfileProvider } from './throughput.ts';
 
 export interface AdmissionTenant {
   readonly name: string;
@@ -66,6 +67,11 @@ export interface AdmissionResult {
   /** Per lane: the DRAM budget its tiles are throttled to (bytes/cycle per tile; Infinity: none). */
   readonly laneBudgets: readonly number[];
   readonly tenants: readonly TenantVerdict[];
+  /** 'throughput' when no deadline constrains the mix and the plan maximizes throughput
+   *  (runtime/admission/throughput.ts); absent: the deadline plan. */
+  readonly mode?: 'throughput';
+  /** Throughput plans: predicted work rate over one request at a time on all tiles. */
+  readonly predictedSpeedup?: number;
   readonly layouts: readonly {
     readonly laneTiles: number;
     readonly lanes: number;
@@ -89,6 +95,9 @@ export interface AdmissionOptions {
   readonly contended?: boolean;
   /** Board queue limit per tenant, to check ⌈R/T⌉ against (default: unchecked). */
   readonly queueLimits?: readonly number[];
+  /** Throughput mode (runtime/admission/throughput.ts): profiles of a tenant alone on a lane
+   *  and the board's DRAM bandwidth. Absent: deadline plans only. */
+  readonly throughput?: { readonly profile: ProfileProvider; readonly dramBytesPerCycle: number };
 }
 
 /** Share of a best-effort co-tenant's deadline a best-effort granule may block it for. */

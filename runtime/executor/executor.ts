@@ -33,6 +33,9 @@ export interface ExecOptions {
   /** Functional runs: after a request ended, before anything else of its tenant is launched
    *  (read its output). Called for every outcome. */
   onJobEnd?: (job: Job, outcome: Outcome, variant: PreparedVariant | undefined, end: number) => Promise<void>;
+  /** Closed loop: called as a request ends; an arrival it returns (cycle ≥ now, a fresh id)
+   *  joins the stream, so a tenant resubmits when its request finishes. */
+  release?: (tenant: number, now: number) => Arrival | undefined;
 }
 
 export interface ExecResult {
@@ -76,6 +79,7 @@ export async function execute(
   policy: Policy,
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
+  const stream: Arrival[] = [...arrivals];
   const tileCount = device.board.tiles;
   const epoch = await boardCycle(device);
   const rd0 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
@@ -125,7 +129,13 @@ export async function execute(
       trace.push({ t: now, k: 'violation', req: job.id, tenant: job.tenant, outcome, response, bound });
     }
     lastEnd = now;
-    opts.onProgress?.(records.length, arrivals.length);
+    const more = opts.release?.(job.tenant, now);
+    if (more !== undefined) {
+      let at = stream.length;
+      while (at > next && stream[at - 1]!.cycle > more.cycle) at--;
+      stream.splice(at, 0, more);
+    }
+    opts.onProgress?.(records.length, stream.length);
   };
 
   const anyDrop = tenants.some((t) => t.late === 'drop');
@@ -140,8 +150,8 @@ export async function execute(
 
   for (;;) {
     // 1. Arrivals up to now (before decisions, so a request arriving at a barrier competes).
-    while (next < arrivals.length && arrivals[next]!.cycle <= now) {
-      const a = arrivals[next++]!;
+    while (next < stream.length && stream[next]!.cycle <= now) {
+      const a = stream[next++]!;
       const t = tenants[a.tenant]!;
       const job: Job = {
         id: a.id,
@@ -182,8 +192,8 @@ export async function execute(
 
     const running = byTile.some((r) => r !== undefined);
     const waiting = queues.some((q) => q.length > 0);
-    if (!running && !waiting && next >= arrivals.length) break;
-    let target = next < arrivals.length ? arrivals[next]!.cycle : FOREVER_CYCLES;
+    if (!running && !waiting && next >= stream.length) break;
+    let target = next < stream.length ? stream[next]!.cycle : FOREVER_CYCLES;
     for (let i = 0; i < tenants.length; i++) {
       if (tenants[i]!.late !== 'drop') continue;
       for (const j of queues[i]!)

@@ -46,6 +46,8 @@ import {
   type PreparedVariant,
 } from './workload.ts';
 import { traceDigest } from './trace.ts';
+import { read64 } from './board-io.ts';
+import type { Profile } from '../admission/throughput.ts';
 
 /** Tiles of the reference group for T_single (MoCA's pair). */
 export const REFERENCE_TILES = 2;
@@ -63,6 +65,9 @@ export interface SessionOptions {
   readonly onProgress?: (ended: number, total: number) => void;
   /** Functional runs (tenants with model packages and inputs): runtime/executor/functional-run.ts. */
   readonly data?: SessionData;
+  /** Closed loop at full load instead of the scenario's arrivals and run length: tenant i
+   *  makes closedLoop[i] requests, the first at cycle 0, each next one as its previous ends. */
+  readonly closedLoop?: readonly number[];
 }
 
 /** Real tensors in and out of a run: parameters uploaded with each variant, each request's
@@ -166,6 +171,27 @@ class VariantStore {
       this.estimates.set(key, e);
     }
     return e;
+  }
+  private readonly profiles = new Map<string, Profile>();
+  /** A variant alone on tiles 0..n-1 (no co-runners): measured cycles and DRAM bytes
+   *  (the board's counters around the run), for the throughput planner. */
+  async profile(tenant: number, req: VariantRequest): Promise<Profile> {
+    const key = `${tenant}|${variantKey(req)}`;
+    let p = this.profiles.get(key);
+    if (p === undefined) {
+      const v = await this.get(tenant, req);
+      const tiles = Array.from({ length: req.tiles }, (_, i) => i);
+      const bytes = async () =>
+        (await read64(this.device, 'DRAM_RD_LO', 'DRAM_RD_HI')) +
+        (await read64(this.device, 'DRAM_WR_LO', 'DRAM_WR_HI'));
+      const before = await bytes();
+      const c = await measureSteps(this.device, v, tiles, []);
+      const dramBytes = (await bytes()) - before;
+      this.costs.set(`${key}|0|0|Infinity`, c);
+      p = { cycles: c.reduce((a, b) => a + b, 0), dramBytes, steps: c.length, maxStep: Math.max(...c) };
+      this.profiles.set(key, p);
+    }
+    return p;
   }
   /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic:
    *  the last `budgeted` of them at the budget rate, the rest saturating. */
@@ -292,7 +318,11 @@ async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<Adm
     def.tiles,
     (i, v, c) => p.store.stepCosts(i, v, c),
     (i, v) => p.store.estimate(i, v),
-    { ...admissionOptions(def, p.resolved, caps), ...(budgets !== undefined ? { budgets } : {}) },
+    {
+      ...admissionOptions(def, p.resolved, caps),
+      ...(budgets !== undefined ? { budgets } : {}),
+      throughput: { profile: (i, v) => p.store.profile(i, v), dramBytesPerCycle: def.dramBytesPerCycle },
+    },
   );
 }
 
@@ -359,11 +389,22 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   const rng = createRandom(s.seed);
   const run =
     'requests' in s.run ? { requests: s.run.requests } : { cycles: toCycles(s.run.duration, def.clockHz) };
-  const arrivals = generateArrivals(
-    p.resolved.map((r) => r.arrival),
-    run,
-    (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
-  );
+  const loop = opts.closedLoop;
+  const arrivals =
+    loop === undefined
+      ? generateArrivals(
+          p.resolved.map((r) => r.arrival),
+          run,
+          (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
+        )
+      : closedLoopStart(loop);
+  const made = loop?.map((n) => Math.min(n, 1)) ?? [];
+  let ids = arrivals.length;
+  const release =
+    loop === undefined
+      ? undefined
+      : (tenant: number, now: number): Arrival | undefined =>
+          made[tenant]! < loop[tenant]! ? { id: ids++, tenant, seq: made[tenant]!++, cycle: now } : undefined;
   opts.onPhase?.('running');
   if (opts.data) {
     await opts.device.writeRegister('MODE', 1);
@@ -371,6 +412,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
       throw new ConfigError('the board refused functional mode, which tenants with inputs need');
   }
   const exec = await execute(opts.device, execTenants, arrivals, policy, {
+    ...(release !== undefined ? { release } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.data
       ? { onJobStart: opts.data.onJobStart.bind(opts.data), onJobEnd: opts.data.onJobEnd.bind(opts.data) }
@@ -401,6 +443,15 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     overall,
     traceDigest: traceDigest(exec.trace),
   };
+}
+
+/** The first request of every tenant of a closed loop, at cycle 0 (tenant order). */
+function closedLoopStart(requests: readonly number[]): Arrival[] {
+  const out: Arrival[] = [];
+  requests.forEach((n, tenant) => {
+    if (n > 0) out.push({ id: out.length, tenant, seq: 0, cycle: 0 });
+  });
+  return out;
 }
 
 function mib(bytes: number): string {

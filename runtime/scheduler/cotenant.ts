@@ -34,6 +34,9 @@ export interface CotenantPlan {
   readonly assignment: readonly { readonly lane: number; readonly variant: VariantRequest }[];
   /** Per lane: fixed DRAM budget per tile in bytes/cycle (Infinity or absent: none). */
   readonly budgets?: readonly number[];
+  /** Throughput plans (no guaranteed tenant, no deadline at stake) are not regulated: a
+   *  throttle only moves bandwidth between lanes, and leaves some of it unused. */
+  readonly unregulated?: boolean;
 }
 
 export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number): Policy {
@@ -125,7 +128,7 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
               },
         );
       }
-      if (plan.lanes.length < 2) return planned;
+      if (plan.lanes.length < 2 || plan.unregulated === true) return planned;
       guardedLanes ??= plan.lanes.map((_, l) => laneTenants[l]!.some((t) => state.tenants[t]!.guaranteed));
       const guarded = guardedLanes;
       // Only tenants of lanes without a guaranteed tenant are regulated: a throttled step in a

@@ -1,0 +1,250 @@
+// Throughput mode of the cotenant planner (GACER's idea — Granularity-Aware ConcurrEncy
+// Regulation, Yu et al., MLSys 2023: pick each tenant's granularity and the spatial
+// partition of the accelerator together, for throughput, from profiles — mapped to tiles).
+//
+// Used when nothing needs a deadline analysis: no tenant is guaranteed and every deadline
+// is far above the response the plan predicts (THROUGHPUT_DEADLINE_MARGIN), so deadlines
+// cannot be what limits the mix. The plan then only has to keep the board busy:
+// - each tenant's model is profiled alone on k = 1..T tiles (measured cycles and measured
+//   DRAM bytes, per candidate granule; the faster granule wins — coarse granules save the
+//   per-step barriers);
+// - every split of the tenants into lanes × every split of the T tiles over those lanes is
+//   scored (exhaustively, up to MAX_THROUGHPUT_TENANTS tenants) by the predicted system
+//   throughput in a closed loop at full load: a lane serves its tenants one request each in
+//   turn, so each gets one request per round T_l = Σ C_j(k_l); the lanes together ask
+//   D = Σ_l (Σ_j bytes_j(k_l)) / T_l bytes per cycle of DRAM, and when D exceeds the
+//   board's bandwidth every lane is slowed by D / bandwidth. Score = Σ_i C_i(T) / R_i
+//   (R_i: predicted time per request): the work done per cycle in units of "one request
+//   on the whole board", so no tenant's share is traded to inflate a request count
+//   (a light model's requests are not worth more than a heavy one's).
+// The best score wins (ties: fewer lanes, then the earlier split).
+import type { GranuleSpec, VariantRequest } from '../scheduler/types.ts';
+import type {
+  AdmissionOptions,
+  AdmissionResult,
+  AdmissionTenant,
+  EstimateProvider,
+  TenantVerdict,
+} from './types.ts';
+
+/** Plans with more tenants than this are not searched (the split count grows as Bell(n)). */
+export const MAX_THROUGHPUT_TENANTS = 6;
+/** Deadlines must exceed the predicted response by this factor for the throughput plan. */
+export const THROUGHPUT_DEADLINE_MARGIN = 10;
+
+/** One measured run of a tenant's model alone on a lane. */
+export interface Profile {
+  readonly cycles: number;
+  /** DRAM bytes read + written (the board's counters). */
+  readonly dramBytes: number;
+  /** Steps of the variant and the longest one's cycles. */
+  readonly steps: number;
+  readonly maxStep: number;
+}
+
+export type ProfileProvider = (tenant: number, variant: VariantRequest) => Promise<Profile>;
+
+export interface ThroughputPlan {
+  /** Physical tiles of each lane (consecutive). */
+  readonly lanes: readonly (readonly number[])[];
+  readonly assignment: readonly { readonly lane: number; readonly variant: VariantRequest }[];
+  /** Predicted time per request at full load (cycles), per tenant. */
+  readonly response: readonly number[];
+  /** Predicted work rate over the sequential one (one request at a time on all tiles,
+   *  which scores 1): Σ_i C_i(T) / R_i. */
+  readonly predictedSpeedup: number;
+  /** Per tenant: measured cycles alone on all tiles (the sequential request time). */
+  readonly wholeBoardCycles: readonly number[];
+}
+
+/** Candidate granules, coarsest first: the whole model, layers. */
+export function throughputGranules(t: { readonly layers: number }): GranuleSpec[] {
+  return [{ kind: 'block', layers: t.layers }, { kind: 'layer' }];
+}
+
+/** All ways to split items 0..n-1 into non-empty groups (restricted growth strings). */
+export function setPartitions(n: number): number[][][] {
+  const out: number[][][] = [];
+  const assign = new Array<number>(n).fill(0);
+  const rec = (i: number, groups: number): void => {
+    if (i === n) {
+      const g: number[][] = Array.from({ length: groups }, () => []);
+      assign.forEach((a, k) => g[a]!.push(k));
+      out.push(g);
+      return;
+    }
+    for (let a = 0; a <= groups; a++) {
+      assign[i] = a;
+      rec(i + 1, Math.max(groups, a + 1));
+    }
+  };
+  if (n > 0) rec(0, 0);
+  return out;
+}
+
+/** All ordered ways to write `total` as `parts` positive integers. */
+export function compositions(total: number, parts: number): number[][] {
+  if (parts === 1) return total >= 1 ? [[total]] : [];
+  const out: number[][] = [];
+  for (let first = 1; first <= total - (parts - 1); first++)
+    for (const rest of compositions(total - first, parts - 1)) out.push([first, ...rest]);
+  return out;
+}
+
+interface Best {
+  readonly variant: VariantRequest;
+  readonly p: Profile;
+}
+
+/** Predicted score and per-tenant response of one layout (see the file comment). */
+export function scoreLayout(
+  groups: readonly (readonly number[])[],
+  sizes: readonly number[],
+  profile: (tenant: number, tiles: number) => Profile,
+  wholeBoard: readonly number[],
+  dramBytesPerCycle: number,
+): { score: number; total: number; response: number[] } {
+  const round = groups.map((g, l) => g.reduce((s, i) => s + profile(i, sizes[l]!).cycles, 0));
+  let demand = 0;
+  groups.forEach((g, l) => {
+    demand += g.reduce((s, i) => s + profile(i, sizes[l]!).dramBytes, 0) / round[l]!;
+  });
+  const stretch = Math.max(1, demand / dramBytesPerCycle);
+  const response: number[] = new Array<number>(wholeBoard.length).fill(0);
+  let least = Number.POSITIVE_INFINITY;
+  let total = 0;
+  groups.forEach((g, l) => {
+    for (const i of g) {
+      response[i] = round[l]! * stretch;
+      const progress = wholeBoard[i]! / response[i];
+      least = Math.min(least, progress);
+      total += progress;
+    }
+  });
+  return { score: least * wholeBoard.length, total, response };
+}
+
+export async function planThroughput(
+  ts: readonly { readonly layers: number }[],
+  boardTiles: number,
+  measure: ProfileProvider,
+  dramBytesPerCycle: number,
+): Promise<ThroughputPlan> {
+  const n = ts.length;
+  // Per tenant and tile count: the faster granule's profile.
+  const best: Best[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row: Best[] = [];
+    for (let k = 1; k <= boardTiles; k++) {
+      let b: Best | undefined;
+      for (const granule of throughputGranules(ts[i]!)) {
+        const variant = { tiles: k, granule };
+        const p = await measure(i, variant);
+        if (process.env.TPDEBUG)
+          console.error(i, k, granule.kind, p.cycles, p.dramBytes, (p.dramBytes / p.cycles).toFixed(1));
+        if (b === undefined || p.cycles < b.p.cycles) b = { variant, p };
+      }
+      row.push(b!);
+    }
+    best.push(row);
+  }
+  const prof = (i: number, k: number) => best[i]![k - 1]!.p;
+  const wholeBoard = best.map((r) => r[boardTiles - 1]!.p.cycles);
+  let chosen:
+    { groups: number[][]; sizes: number[]; score: number; total: number; response: number[] } | undefined;
+  for (const groups of setPartitions(n)) {
+    if (groups.length > boardTiles) continue;
+    for (const sizes of compositions(boardTiles, groups.length)) {
+      const s = scoreLayout(groups, sizes, prof, wholeBoard, dramBytesPerCycle);
+      const same = chosen !== undefined && Math.abs(s.score - chosen.score) <= 1e-9 * chosen.score;
+      if (
+        chosen === undefined ||
+        (!same && s.score > chosen.score) ||
+        (same && (s.total > chosen.total * (1 + 1e-9) || groups.length < chosen.groups.length))
+      )
+        chosen = { groups, sizes, ...s };
+    }
+  }
+  const c = chosen!;
+  let next = 0;
+  const lanes = c.sizes.map((k) => Array.from({ length: k }, () => next++));
+  const assignment = new Array<{ lane: number; variant: VariantRequest }>(n);
+  c.groups.forEach((g, l) => {
+    for (const i of g) assignment[i] = { lane: l, variant: best[i]![c.sizes[l]! - 1]!.variant };
+  });
+  return {
+    lanes,
+    assignment,
+    response: c.response,
+    predictedSpeedup: c.score,
+    wholeBoardCycles: wholeBoard,
+  };
+}
+
+/**
+ * The throughput plan as an admission result, or undefined when it does not apply: a
+ * guaranteed tenant, a scenario override of tiles or granule, more than
+ * MAX_THROUGHPUT_TENANTS tenants, no profiles, or a deadline below
+ * THROUGHPUT_DEADLINE_MARGIN × the predicted response (checked first against the
+ * compiler's whole-board estimate, so deadline-driven mixes are not profiled at all).
+ */
+export async function throughputAdmission(
+  ts: readonly AdmissionTenant[],
+  boardTiles: number,
+  estimate: EstimateProvider | undefined,
+  opts: AdmissionOptions,
+): Promise<AdmissionResult | undefined> {
+  const tp = opts.throughput;
+  if (
+    tp === undefined ||
+    opts.contended === false ||
+    ts.length > MAX_THROUGHPUT_TENANTS ||
+    ts.some((t) => t.guaranteed || t.tiles !== undefined || t.granule !== undefined)
+  )
+    return undefined;
+  const loose = (i: number, cycles: number) => ts[i]!.deadline >= THROUGHPUT_DEADLINE_MARGIN * cycles;
+  if (estimate !== undefined) {
+    const whole = ts.map((_, i) =>
+      estimate(i, { tiles: boardTiles, granule: { kind: 'layer' } }).reduce((a, b) => a + b, 0),
+    );
+    if (!whole.every((c, i) => loose(i, c))) return undefined;
+  }
+  const plan = await planThroughput(ts, boardTiles, tp.profile, tp.dramBytesPerCycle);
+  if (!plan.response.every((r, i) => loose(i, r))) return undefined;
+  const verdicts: TenantVerdict[] = [];
+  for (const [i, t] of ts.entries()) {
+    const a = plan.assignment[i]!;
+    const p = await tp.profile(i, a.variant);
+    const response = Math.ceil(plan.response[i]!);
+    verdicts.push({
+      name: t.name,
+      priority: t.priority,
+      guaranteed: false,
+      lane: a.lane,
+      variant: a.variant,
+      wcet: p.cycles,
+      maxGranule: p.maxStep,
+      granules: p.steps,
+      minGap: t.minGap,
+      deadline: t.deadline,
+      bound: response,
+      slack: t.deadline - response,
+      verdict: 'best-effort',
+      blocking: 0,
+      blocker: undefined,
+      suggestions: [],
+      budget: Number.POSITIVE_INFINITY,
+      boundWithoutBudgets: undefined,
+      queueNeeded: 1,
+    });
+  }
+  return {
+    feasible: true,
+    lanes: plan.lanes,
+    laneBudgets: plan.lanes.map(() => Number.POSITIVE_INFINITY),
+    tenants: verdicts,
+    mode: 'throughput',
+    predictedSpeedup: plan.predictedSpeedup,
+    layouts: [],
+  };
+}
