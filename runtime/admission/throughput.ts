@@ -29,6 +29,9 @@ import type {
 
 /** Plans with more tenants than this are not searched (the split count grows as Bell(n)). */
 export const MAX_THROUGHPUT_TENANTS = 6;
+/** A layout may give any tenant this share less progress than the fairest layout would
+ *  guarantee it, for more work per cycle in total. */
+export const FAIRNESS_SLACK = 0.1;
 /** Deadlines must exceed the predicted response by this factor for the throughput plan. */
 export const THROUGHPUT_DEADLINE_MARGIN = 10;
 
@@ -103,7 +106,7 @@ export function scoreLayout(
   profile: (tenant: number, tiles: number) => Profile,
   wholeBoard: readonly number[],
   dramBytesPerCycle: number,
-): { score: number; total: number; response: number[] } {
+): { least: number; total: number; response: number[] } {
   const round = groups.map((g, l) => g.reduce((s, i) => s + profile(i, sizes[l]!).cycles, 0));
   let demand = 0;
   groups.forEach((g, l) => {
@@ -121,7 +124,7 @@ export function scoreLayout(
       total += progress;
     }
   });
-  return { score: least * wholeBoard.length, total, response };
+  return { least, total, response };
 }
 
 export async function planThroughput(
@@ -140,8 +143,6 @@ export async function planThroughput(
       for (const granule of throughputGranules(ts[i]!)) {
         const variant = { tiles: k, granule };
         const p = await measure(i, variant);
-        if (process.env.TPDEBUG)
-          console.error(i, k, granule.kind, p.cycles, p.dramBytes, (p.dramBytes / p.cycles).toFixed(1));
         if (b === undefined || p.cycles < b.p.cycles) b = { variant, p };
       }
       row.push(b!);
@@ -150,20 +151,25 @@ export async function planThroughput(
   }
   const prof = (i: number, k: number) => best[i]![k - 1]!.p;
   const wholeBoard = best.map((r) => r[boardTiles - 1]!.p.cycles);
-  let chosen:
-    { groups: number[][]; sizes: number[]; score: number; total: number; response: number[] } | undefined;
+  type Scored = { groups: number[][]; sizes: number[]; least: number; total: number; response: number[] };
+  const all: Scored[] = [];
   for (const groups of setPartitions(n)) {
     if (groups.length > boardTiles) continue;
-    for (const sizes of compositions(boardTiles, groups.length)) {
-      const s = scoreLayout(groups, sizes, prof, wholeBoard, dramBytesPerCycle);
-      const same = chosen !== undefined && Math.abs(s.score - chosen.score) <= 1e-9 * chosen.score;
-      if (
-        chosen === undefined ||
-        (!same && s.score > chosen.score) ||
-        (same && (s.total > chosen.total * (1 + 1e-9) || groups.length < chosen.groups.length))
-      )
-        chosen = { groups, sizes, ...s };
-    }
+    for (const sizes of compositions(boardTiles, groups.length))
+      all.push({ groups, sizes, ...scoreLayout(groups, sizes, prof, wholeBoard, dramBytesPerCycle) });
+  }
+  // The most work per cycle among the layouts that keep every tenant's progress within
+  // FAIRNESS_SLACK of the best guaranteed minimum (ties: fewer lanes, then enumeration order).
+  const bestLeast = Math.max(...all.map((x) => x.least));
+  let chosen: Scored | undefined;
+  for (const x of all) {
+    if (x.least < (1 - FAIRNESS_SLACK) * bestLeast) continue;
+    if (
+      chosen === undefined ||
+      x.total > chosen.total * (1 + 1e-9) ||
+      (x.total >= chosen.total * (1 - 1e-9) && x.groups.length < chosen.groups.length)
+    )
+      chosen = x;
   }
   const c = chosen!;
   let next = 0;
@@ -176,7 +182,7 @@ export async function planThroughput(
     lanes,
     assignment,
     response: c.response,
-    predictedSpeedup: c.score,
+    predictedSpeedup: c.total,
     wholeBoardCycles: wholeBoard,
   };
 }

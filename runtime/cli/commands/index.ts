@@ -17,6 +17,7 @@ import { registerConfirm } from './confirm.ts';
 import { registerRollback } from './rollback.ts';
 import { registerImport } from './import.ts';
 import { registerInfer } from './infer.ts';
+import { registerEval } from './eval.ts';
 
 export function registerAll(program: Command): void {
   registerBoards(program);
@@ -27,6 +28,7 @@ export function registerAll(program: Command): void {
   registerInfer(program);
   registerAnalyze(program);
   registerCompare(program);
+  registerEval(program);
   registerKeygen(program);
   registerImage(program);
   registerFlash(program);
