@@ -47,10 +47,21 @@ export interface Profile {
 
 export type ProfileProvider = (tenant: number, variant: VariantRequest) => Promise<Profile>;
 
-export interface ThroughputPlan {
-  /** Physical tiles of each lane (consecutive). */
+export interface Layout {
   readonly lanes: readonly (readonly number[])[];
   readonly assignment: readonly { readonly lane: number; readonly variant: VariantRequest }[];
+}
+
+/** A short closed loop of `layout` on the board, tenant i making requests[i] requests:
+ *  per tenant, completed requests per cycle over the full-load window (metrics/window.ts). */
+export type TrialProvider = (layout: Layout, requests: readonly number[]) => Promise<readonly number[]>;
+
+/** Layouts the model ranks highest that are tried on the board (when trials are possible). */
+export const TRIAL_CANDIDATES = 4;
+/** A trial lasts about this many requests of its slowest tenant. */
+export const TRIAL_ROUNDS = 3;
+
+export interface ThroughputPlan extends Layout {
   /** Predicted time per request at full load (cycles), per tenant. */
   readonly response: readonly number[];
   /** Predicted work rate over the sequential one (one request at a time on all tiles,
@@ -58,6 +69,9 @@ export interface ThroughputPlan {
   readonly predictedSpeedup: number;
   /** Per tenant: measured cycles alone on all tiles (the sequential request time). */
   readonly wholeBoardCycles: readonly number[];
+  /** With trials: the chosen layout's measured Σ_i C_i(T) × rate_i, and the layouts tried. */
+  readonly measuredSpeedup?: number;
+  readonly tried?: number;
 }
 
 /** Candidate granules, coarsest first: the whole model, layers. */
@@ -132,6 +146,7 @@ export async function planThroughput(
   boardTiles: number,
   measure: ProfileProvider,
   dramBytesPerCycle: number,
+  trial?: TrialProvider,
 ): Promise<ThroughputPlan> {
   const n = ts.length;
   // Per tenant and tile count: the faster granule's profile.
@@ -151,7 +166,6 @@ export async function planThroughput(
   }
   const prof = (i: number, k: number) => best[i]![k - 1]!.p;
   const wholeBoard = best.map((r) => r[boardTiles - 1]!.p.cycles);
-  type Scored = { groups: number[][]; sizes: number[]; least: number; total: number; response: number[] };
   const all: Scored[] = [];
   for (const groups of setPartitions(n)) {
     if (groups.length > boardTiles) continue;
@@ -160,31 +174,75 @@ export async function planThroughput(
   }
   // The most work per cycle among the layouts that keep every tenant's progress within
   // FAIRNESS_SLACK of the best guaranteed minimum (ties: fewer lanes, then enumeration order).
-  const bestLeast = Math.max(...all.map((x) => x.least));
-  let chosen: Scored | undefined;
-  for (const x of all) {
-    if (x.least < (1 - FAIRNESS_SLACK) * bestLeast) continue;
-    if (
-      chosen === undefined ||
-      x.total > chosen.total * (1 + 1e-9) ||
-      (x.total >= chosen.total * (1 - 1e-9) && x.groups.length < chosen.groups.length)
-    )
-      chosen = x;
+  const ranked = pickOrder(all);
+  const layoutOf = (x: Scored): Layout => {
+    let next = 0;
+    const lanes = x.sizes.map((k) => Array.from({ length: k }, () => next++));
+    const assignment = new Array<{ lane: number; variant: VariantRequest }>(n);
+    x.groups.forEach((g, l) => {
+      for (const i of g) assignment[i] = { lane: l, variant: best[i]![x.sizes[l]! - 1]!.variant };
+    });
+    return { lanes, assignment };
+  };
+  if (trial === undefined) {
+    const c = ranked[0]!;
+    return { ...layoutOf(c), response: c.response, predictedSpeedup: c.total, wholeBoardCycles: wholeBoard };
   }
-  const c = chosen!;
-  let next = 0;
-  const lanes = c.sizes.map((k) => Array.from({ length: k }, () => next++));
-  const assignment = new Array<{ lane: number; variant: VariantRequest }>(n);
-  c.groups.forEach((g, l) => {
-    for (const i of g) assignment[i] = { lane: l, variant: best[i]![c.sizes[l]! - 1]!.variant };
-  });
+  // Profile-guided: the model's best few (judged with twice the slack, the model being
+  // approximate) and its fairest layout run on the board, and the same rule picks among
+  // the measured figures.
+  const candidates = pickOrder(all, 2 * FAIRNESS_SLACK).slice(0, TRIAL_CANDIDATES);
+  const fairest = all.reduce((a, b) => (b.least > a.least ? b : a));
+  if (!candidates.includes(fairest)) candidates.push(fairest);
+  const measured: Scored[] = [];
+  for (const c of candidates) {
+    const slowest = Math.max(...c.response);
+    const requests = c.response.map((r) => Math.max(2, Math.ceil((TRIAL_ROUNDS * slowest) / r)));
+    const rates = await trial(layoutOf(c), requests);
+    const progress = rates.map((x, i) => x * wholeBoard[i]!);
+    measured.push({
+      ...c,
+      least: Math.min(...progress),
+      total: progress.reduce((a, b) => a + b, 0),
+      response: rates.map((x) => (x > 0 ? 1 / x : Number.POSITIVE_INFINITY)),
+    });
+  }
+  const m = pickOrder(measured)[0]!;
+  const predicted = candidates[measured.indexOf(m)]!;
   return {
-    lanes,
-    assignment,
-    response: c.response,
-    predictedSpeedup: c.total,
+    ...layoutOf(m),
+    response: m.response,
+    predictedSpeedup: predicted.total,
+    measuredSpeedup: m.total,
+    tried: measured.length,
     wholeBoardCycles: wholeBoard,
   };
+}
+
+interface Scored {
+  readonly groups: number[][];
+  readonly sizes: number[];
+  readonly least: number;
+  readonly total: number;
+  readonly response: number[];
+}
+
+/** Layouts whose least progress is within FAIRNESS_SLACK of the best, most total progress
+ *  first (ties: fewer lanes, then the given order). */
+function pickOrder(xs: readonly Scored[], slack = FAIRNESS_SLACK): Scored[] {
+  const bestLeast = Math.max(...xs.map((x) => x.least));
+  return xs
+    .map((x, k) => ({ x, k }))
+    .filter(({ x }) => x.least >= (1 - slack) * bestLeast)
+    .sort(
+      (a, b) =>
+        (Math.abs(a.x.total - b.x.total) <= 1e-9 * Math.max(a.x.total, b.x.total)
+          ? 0
+          : b.x.total - a.x.total) ||
+        a.x.groups.length - b.x.groups.length ||
+        a.k - b.k,
+    )
+    .map(({ x }) => x);
 }
 
 /**
@@ -215,7 +273,7 @@ export async function throughputAdmission(
     );
     if (!whole.every((c, i) => loose(i, c))) return undefined;
   }
-  const plan = await planThroughput(ts, boardTiles, tp.profile, tp.dramBytesPerCycle);
+  const plan = await planThroughput(ts, boardTiles, tp.profile, tp.dramBytesPerCycle, tp.trial);
   if (!plan.response.every((r, i) => loose(i, r))) return undefined;
   const verdicts: TenantVerdict[] = [];
   for (const [i, t] of ts.entries()) {
@@ -251,6 +309,9 @@ export async function throughputAdmission(
     tenants: verdicts,
     mode: 'throughput',
     predictedSpeedup: plan.predictedSpeedup,
+    ...(plan.measuredSpeedup !== undefined
+      ? { measuredSpeedup: plan.measuredSpeedup, layoutsTried: plan.tried }
+      : {}),
     layouts: [],
   };
 }

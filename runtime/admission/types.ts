@@ -1,6 +1,6 @@
 // The admission planner's inputs and outputs (runtime/admission/plan.ts builds them).
 import type { GranuleSpec, VariantRequest } from '../scheduler/types.ts';
-import type { ProfileProvider } from './throughput.ts';
+import type { ProfileProvider, TrialProvider } from './throughput.ts';
 
 export interface AdmissionTenant {
   readonly name: string;
@@ -72,6 +72,10 @@ export interface AdmissionResult {
   readonly mode?: 'throughput';
   /** Throughput plans: predicted work rate over one request at a time on all tiles. */
   readonly predictedSpeedup?: number;
+  /** Throughput plans chosen by trial runs: the chosen layout's measured speed-up and how
+   *  many layouts were run. */
+  readonly measuredSpeedup?: number;
+  readonly layoutsTried?: number;
   readonly layouts: readonly {
     readonly laneTiles: number;
     readonly lanes: number;
@@ -97,7 +101,12 @@ export interface AdmissionOptions {
   readonly queueLimits?: readonly number[];
   /** Throughput mode (runtime/admission/throughput.ts): profiles of a tenant alone on a lane
    *  and the board's DRAM bandwidth. Absent: deadline plans only. */
-  readonly throughput?: { readonly profile: ProfileProvider; readonly dramBytesPerCycle: number };
+  readonly throughput?: {
+    readonly profile: ProfileProvider;
+    readonly dramBytesPerCycle: number;
+    /** Runs a candidate layout on the board (profile-guided choice); absent: the model decides. */
+    readonly trial?: TrialProvider;
+  };
 }
 
 /** Share of a best-effort co-tenant's deadline a best-effort granule may block it for. */

@@ -24,6 +24,7 @@ import { parseScenario, type PolicyName } from '../scenario/schema.ts';
 import { runLoaded, type SessionOptions, type SessionResult } from '../executor/session.ts';
 import type { CompileFn } from '../executor/workload.ts';
 import { ConfigError } from '../../boards/errors.ts';
+import { windowRates } from '../metrics/window.ts';
 
 export interface GacerMix {
   readonly name: string;
@@ -80,6 +81,8 @@ export interface GacerPolicyResult {
     readonly lanes: readonly number[];
     readonly tenants: readonly { readonly lane: number; readonly tiles: number; readonly granule: string }[];
     readonly predictedSpeedup: number | undefined;
+    readonly measuredSpeedup: number | undefined;
+    readonly layoutsTried: number | undefined;
   };
 }
 
@@ -134,26 +137,6 @@ function mixScenario(mix: GacerMix, board: string, seed: number, total: number):
     inputs: mix.models.map(() => undefined),
     traces: mix.models.map(() => undefined),
   };
-}
-
-/** Per-tenant window figures of one run (see the file comment). */
-export function windowThroughput(
-  records: readonly { readonly tenant: number; readonly end: number; readonly outcome: string }[],
-  tenants: number,
-  clockHz: number,
-): { window: number; completed: number[]; throughput: number[] } {
-  const last = new Array<number>(tenants).fill(0);
-  for (const r of records) last[r.tenant] = Math.max(last[r.tenant]!, r.end);
-  const window = Math.min(...last);
-  const completed = new Array<number>(tenants).fill(0);
-  const lastIn = new Array<number>(tenants).fill(0);
-  for (const r of records) {
-    if (r.end > window || r.outcome !== 'completed') continue;
-    completed[r.tenant]!++;
-    lastIn[r.tenant] = Math.max(lastIn[r.tenant]!, r.end);
-  }
-  const throughput = completed.map((k, i) => (k === 0 ? 0 : (k * clockHz) / lastIn[i]!));
-  return { window, completed, throughput };
 }
 
 /** Mean time from a request's first step to its end, per tenant (the sequential run:
@@ -211,14 +194,15 @@ export async function runGacerMix(mix: GacerMix, opts: GacerOptions): Promise<Ga
   }
   const n = mix.models.length;
   const alone = serviceTimes(runs.get('sequential')!, n);
-  const seq = windowThroughput(runs.get('sequential')!.exec.records, n, clockHz);
-  const seqTotal = seq.throughput.reduce((a, b) => a + b, 0);
+  const rates = (r: SessionResult) => windowRates(r.exec.records, n);
+  const seqTotal = rates(runs.get('sequential')!).perCycle.reduce((a, b) => a + b, 0) * clockHz;
   const policies: Partial<Record<GacerPolicy, GacerPolicyResult>> = {};
   for (const policy of opts.policies) {
     const r = runs.get(policy)!;
-    const w = windowThroughput(r.exec.records, n, clockHz);
-    const total = w.throughput.reduce((a, b) => a + b, 0);
-    const progress = w.throughput.map((x, i) => (x * alone[i]!) / clockHz);
+    const w = rates(r);
+    const perSecond = w.perCycle.map((x) => x * clockHz);
+    const total = perSecond.reduce((a, b) => a + b, 0);
+    const progress = w.perCycle.map((x, i) => x * alone[i]!);
     const a = r.admission;
     policies[policy] = {
       throughput: total,
@@ -233,7 +217,7 @@ export async function runGacerMix(mix: GacerMix, opts: GacerOptions): Promise<Ga
         model,
         requests: requests[i]!,
         completed: w.completed[i]!,
-        throughput: w.throughput[i]!,
+        throughput: perSecond[i]!,
       })),
       ...(policy === 'cotenant' && a !== undefined
         ? {
@@ -246,6 +230,8 @@ export async function runGacerMix(mix: GacerMix, opts: GacerOptions): Promise<Ga
                 granule: t.variant.granule.kind === 'block' ? 'whole model' : t.variant.granule.kind,
               })),
               predictedSpeedup: a.predictedSpeedup,
+              measuredSpeedup: a.measuredSpeedup,
+              layoutsTried: a.layoutsTried,
             },
           }
         : {}),

@@ -47,7 +47,9 @@ import {
 } from './workload.ts';
 import { traceDigest } from './trace.ts';
 import { read64 } from './board-io.ts';
-import type { Profile } from '../admission/throughput.ts';
+import type { Layout, Profile } from '../admission/throughput.ts';
+import { cotenantPolicy } from '../scheduler/cotenant.ts';
+import { windowRates } from '../metrics/window.ts';
 
 /** Tiles of the reference group for T_single (MoCA's pair). */
 export const REFERENCE_TILES = 2;
@@ -112,7 +114,7 @@ class VariantStore {
       // depend on where a variant sits in DRAM.
       const need = this.regionBytes(key, tenant, req);
       if (need > this.regions.free) {
-        if (this.pinned)
+        if (this.pinned || this.inTrial)
           throw new ConfigError(
             `the run's programs do not fit in board ${this.device.board.id}'s DRAM together: ${this.names[tenant]} (${variantKey(req)}) needs ${mib(need)} and ${mib(this.regions.free)} are left of ${mib(this.device.board.dram.bytes)}; run fewer tenants, or smaller models`,
           );
@@ -147,6 +149,16 @@ class VariantStore {
     }
     return n;
   }
+  /** A trial's variants must all be in DRAM at once: start from an empty region map, and
+   *  make running out of space an error until endTrial(). */
+  startTrial(): void {
+    this.evict();
+    this.inTrial = true;
+  }
+  endTrial(): void {
+    this.inTrial = false;
+  }
+  private inTrial = false;
   private evict(): void {
     this.prepared.clear();
     this.regions.clear();
@@ -321,7 +333,11 @@ async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<Adm
     {
       ...admissionOptions(def, p.resolved, caps),
       ...(budgets !== undefined ? { budgets } : {}),
-      throughput: { profile: (i, v) => p.store.profile(i, v), dramBytesPerCycle: def.dramBytesPerCycle },
+      throughput: {
+        profile: (i, v) => p.store.profile(i, v),
+        dramBytesPerCycle: def.dramBytesPerCycle,
+        trial: (layout, requests) => trialRun(p, device, layout, requests),
+      },
     },
   );
 }
@@ -398,13 +414,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
           (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
         )
       : closedLoopStart(loop);
-  const made = loop?.map((n) => Math.min(n, 1)) ?? [];
-  let ids = arrivals.length;
-  const release =
-    loop === undefined
-      ? undefined
-      : (tenant: number, now: number): Arrival | undefined =>
-          made[tenant]! < loop[tenant]! ? { id: ids++, tenant, seq: made[tenant]!++, cycle: now } : undefined;
+  const release = loop === undefined ? undefined : closedLoopRelease(loop, arrivals.length);
   opts.onPhase?.('running');
   if (opts.data) {
     await opts.device.writeRegister('MODE', 1);
@@ -443,6 +453,56 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     overall,
     traceDigest: traceDigest(exec.trace),
   };
+}
+
+/** A closed loop's next request of a tenant, as its previous one ends (ExecOptions.release). */
+function closedLoopRelease(
+  requests: readonly number[],
+  firstId: number,
+): (tenant: number, now: number) => Arrival | undefined {
+  const made = requests.map((n) => Math.min(n, 1));
+  let ids = firstId;
+  return (tenant, now) =>
+    made[tenant]! < requests[tenant]! ? { id: ids++, tenant, seq: made[tenant]!++, cycle: now } : undefined;
+}
+
+/** A throughput planner's trial (admission/throughput.ts): `layout` under the cotenant
+ *  policy, unregulated, in a closed loop; per tenant, completed requests per cycle. */
+async function trialRun(
+  p: Prepared,
+  device: Device,
+  layout: Layout,
+  requests: readonly number[],
+): Promise<readonly number[]> {
+  p.store.startTrial();
+  const tenants: ExecTenant[] = [];
+  for (let i = 0; i < p.tenants.length; i++) {
+    const req = layout.assignment[i]!.variant;
+    const v = await p.store.get(i, req);
+    const t = p.tenants[i]!;
+    tenants.push({
+      index: i,
+      name: t.name,
+      priority: t.priority,
+      guaranteed: t.guaranteed,
+      deadline: t.deadline,
+      isolatedCycles: t.isolatedCycles,
+      variants: new Map([[variantKey(req), v.info]]),
+      late: 'finish',
+      queueLimit: 1,
+      prepared: new Map([[variantKey(req), v]]),
+    });
+  }
+  p.store.endTrial();
+  const policy = cotenantPolicy(
+    { lanes: layout.lanes, assignment: layout.assignment, unregulated: true },
+    device.board.tileBusBytesPerCycle,
+  );
+  const arrivals = closedLoopStart(requests);
+  const exec = await execute(device, tenants, arrivals, policy, {
+    release: closedLoopRelease(requests, arrivals.length),
+  });
+  return windowRates(exec.records, p.tenants.length).perCycle;
 }
 
 /** The first request of every tenant of a closed loop, at cycle 0 (tenant order). */
