@@ -6,18 +6,20 @@
 // is far above the response the plan predicts (THROUGHPUT_DEADLINE_MARGIN), so deadlines
 // cannot be what limits the mix. The plan then only has to keep the board busy:
 // - each tenant's model is profiled alone on k = 1..T tiles (measured cycles and measured
-//   DRAM bytes, per candidate granule; the faster granule wins — coarse granules save the
-//   per-step barriers);
+//   DRAM bytes, per candidate granule: the whole model, layers; the faster one is kept);
 // - every split of the tenants into lanes × every split of the T tiles over those lanes is
 //   scored (exhaustively, up to MAX_THROUGHPUT_TENANTS tenants) by the predicted system
 //   throughput in a closed loop at full load: a lane serves its tenants one request each in
 //   turn, so each gets one request per round T_l = Σ C_j(k_l); the lanes together ask
 //   D = Σ_l (Σ_j bytes_j(k_l)) / T_l bytes per cycle of DRAM, and when D exceeds the
-//   board's bandwidth every lane is slowed by D / bandwidth. Score = Σ_i C_i(T) / R_i
-//   (R_i: predicted time per request): the work done per cycle in units of "one request
-//   on the whole board", so no tenant's share is traded to inflate a request count
-//   (a light model's requests are not worth more than a heavy one's).
-// The best score wins (ties: fewer lanes, then the earlier split).
+//   board's bandwidth every lane is slowed by D / bandwidth. Tenant i's progress =
+//   C_i(T) / R_i (R_i: predicted time per request): work per cycle in units of "one request
+//   on the whole board", so a light model's requests are not worth more than a heavy one's;
+// - rule: among the layouts whose least progress is within FAIRNESS_SLACK of the best least
+//   progress, the most total progress (ties: fewer lanes, then enumeration order);
+// - the model is approximate: with a TrialProvider, its best TRIAL_CANDIDATES layouts and its
+//   fairest are run on the board in a short closed loop and the same rule picks among the
+//   measured rates (GACER's profile-guided search, here at the level of whole layouts).
 import type { GranuleSpec, VariantRequest } from '../scheduler/types.ts';
 import type {
   AdmissionOptions,

@@ -9,8 +9,9 @@
 // work (N requests of the mix's heaviest model). The measurement window ends when the
 // first tenant has made all its requests: up to then every tenant is loaded, after it the
 // board runs a shrinking mix (the tail), which the window leaves out.
-// - throughput_i = completed requests of i in the window / end of the last of them, in
-//   requests per board second; the mix's throughput = Σ_i throughput_i;
+// - throughput_i = tenant i's steady inter-completion rate in the window, (k − 1) /
+//   (t_k − t_1) (runtime/metrics/window.ts), in requests per board second; the mix's
+//   throughput = Σ_i throughput_i;
 // - speed-up = throughput / the sequential throughput of the same mix;
 // - stp = Σ_i throughput_i × S_i, S_i = tenant i's mean request time in the sequential run
 //   (alone on the board): the work done per second in units of "one request alone on
