@@ -106,14 +106,42 @@ test('planThroughput (trials): the layouts run on the board decide, by the same 
     return sizes === '6+2' ? [1 / 1000, 1 / 1000] : [1 / 4000, 1 / 4000];
   };
   const plan = await planThroughput([{ layers: 3 }, { layers: 2 }], 8, measureOf([]), 1e9, trial);
-  t.deepEqual(tried, ['7+1', '6+2']);
+  // Two layouts, then each tenant's other granule in the chosen one (no better: kept as is).
+  t.deepEqual(tried, ['7+1', '6+2', '6+2', '6+2']);
   t.deepEqual(
     plan.lanes.map((l) => l.length),
     [6, 2],
   );
   t.is(plan.measuredSpeedup, 2);
   t.true(Math.abs(plan.predictedSpeedup - 1.75) < 1e-9, 'the model’s figure for the chosen layout');
-  t.is(plan.tried, 2);
+  t.is(plan.tried, 4);
+  t.true(
+    plan.assignment.every((a) => a.variant.granule.kind === 'block'),
+    'the profiles’ choice',
+  );
+});
+
+test('planThroughput (trials): a granule measured better next to its co-runner replaces the isolated choice', async (t) => {
+  // Alone the whole model is faster (measureOf); in the chosen layout, tenant 1 in layer
+  // steps is measured better.
+  const trial = async (layout: Layout) => {
+    const sizes = layout.lanes.map((l) => l.length).join('+');
+    const layer1 = layout.assignment[1]!.variant.granule.kind === 'layer';
+    return sizes === '6+2'
+      ? layer1
+        ? [1.1 / 1000, 1.1 / 1000]
+        : [1 / 1000, 1 / 1000]
+      : [1 / 4000, 1 / 4000];
+  };
+  const plan = await planThroughput([{ layers: 3 }, { layers: 2 }], 8, measureOf([]), 1e9, trial);
+  t.deepEqual(
+    plan.assignment.map((a) => a.variant),
+    [
+      { tiles: 6, granule: { kind: 'block', layers: 3 } },
+      { tiles: 2, granule: { kind: 'layer' } },
+    ],
+  );
+  t.true(Math.abs(plan.measuredSpeedup! - 2.2) < 1e-9);
 });
 
 test('planThroughput: a measured layout that starves a tenant is not chosen, however much total it gives', async (t) => {
