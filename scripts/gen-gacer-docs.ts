@@ -50,7 +50,7 @@ for (const m of results)
     const plan =
       r.plan === undefined
         ? ''
-        : `${r.plan.tenants.map((t, i) => `${m.models[i]} ${t.tiles}t/${t.granule}`).join(', ')}${r.plan.layoutsTried === undefined ? '' : ` (${r.plan.layoutsTried} layouts tried)`}`;
+        : `${r.plan.tenants.map((t, i) => `${m.models[i]} ${t.tiles}t/${t.granule}`).join(', ')}${r.plan.layoutsTried === undefined ? '' : ` (${r.plan.layoutsTried} trial runs)`}`;
     lines.push(
       `| ${m.name} | ${p} | ${f(r.throughput, 1)} | ${f(r.speedup)}× | ${f(r.stp)} | ${f(r.fairness)} | ${pct(r.arrayUtilization)} | ${pct(r.dramUtilization)} | ${plan} |`,
     );

@@ -74,7 +74,7 @@ export interface ThroughputPlan extends Layout {
   readonly predictedSpeedup: number;
   /** Per tenant: measured cycles alone on all tiles (the sequential request time). */
   readonly wholeBoardCycles: readonly number[];
-  /** With trials: the chosen layout's measured Σ_i C_i(T) × rate_i, and the layouts tried. */
+  /** With trials: the chosen layout's measured Σ_i C_i(T) × rate_i, and the trial runs made. */
   readonly measuredSpeedup?: number;
   readonly tried?: number;
 }

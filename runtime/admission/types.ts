@@ -73,7 +73,7 @@ export interface AdmissionResult {
   /** Throughput plans: predicted work rate over one request at a time on all tiles. */
   readonly predictedSpeedup?: number;
   /** Throughput plans chosen by trial runs: the chosen layout's measured speed-up and how
-   *  many layouts were run. */
+   *  many trial runs it took. */
   readonly measuredSpeedup?: number;
   readonly layoutsTried?: number;
   readonly layouts: readonly {

@@ -94,7 +94,7 @@ export function registerAnalyze(program: Command): void {
           printTable(admissionRows(admission));
           if (admission.mode === 'throughput')
             process.stdout.write(
-              `throughput plan (no guaranteed tenant, deadlines ≥ 10× the predicted response): speed-up over one request at a time on all tiles ${admission.predictedSpeedup?.toFixed(2)} predicted${admission.measuredSpeedup === undefined ? '' : `, ${admission.measuredSpeedup.toFixed(2)} measured in trial runs of ${admission.layoutsTried} layouts`}; the bound column is the predicted time per request at full load\n`,
+              `throughput plan (no guaranteed tenant, deadlines ≥ 10× the predicted response): speed-up over one request at a time on all tiles ${admission.predictedSpeedup?.toFixed(2)} predicted${admission.measuredSpeedup === undefined ? '' : `, ${admission.measuredSpeedup.toFixed(2)} measured in ${admission.layoutsTried} trial runs`}; the bound column is the predicted time per request at full load\n`,
             );
           else
             process.stdout.write(
