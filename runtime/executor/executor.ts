@@ -34,7 +34,7 @@ export interface ExecOptions {
    *  (read its output). Called for every outcome. */
   onJobEnd?: (job: Job, outcome: Outcome, variant: PreparedVariant | undefined, end: number) => Promise<void>;
   /** Closed loop: called as a request ends; an arrival it returns (cycle ≥ now, a fresh id)
-   *  joins the stream, so a tenant resubmits when its request finishes. */
+   *  joins the arrivals, so a tenant resubmits when its request finishes. */
   release?: (tenant: number, now: number) => Arrival | undefined;
 }
 
@@ -75,11 +75,12 @@ const FOREVER_CYCLES = 2 ** 52;
 export async function execute(
   device: Device,
   tenants: readonly ExecTenant[],
-  arrivals: readonly Arrival[],
+  initialArrivals: readonly Arrival[],
   policy: Policy,
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
-  const stream: Arrival[] = [...arrivals];
+  // The arrivals grows when a closed loop releases requests (opts.release).
+  const arrivals: Arrival[] = [...initialArrivals];
   const tileCount = device.board.tiles;
   const epoch = await boardCycle(device);
   const rd0 = await read64(device, 'DRAM_RD_LO', 'DRAM_RD_HI');
@@ -131,11 +132,11 @@ export async function execute(
     lastEnd = now;
     const more = opts.release?.(job.tenant, now);
     if (more !== undefined) {
-      let at = stream.length;
-      while (at > next && stream[at - 1]!.cycle > more.cycle) at--;
-      stream.splice(at, 0, more);
+      let at = arrivals.length;
+      while (at > next && arrivals[at - 1]!.cycle > more.cycle) at--;
+      arrivals.splice(at, 0, more);
     }
-    opts.onProgress?.(records.length, stream.length);
+    opts.onProgress?.(records.length, arrivals.length);
   };
 
   const anyDrop = tenants.some((t) => t.late === 'drop');
@@ -150,8 +151,8 @@ export async function execute(
 
   for (;;) {
     // 1. Arrivals up to now (before decisions, so a request arriving at a barrier competes).
-    while (next < stream.length && stream[next]!.cycle <= now) {
-      const a = stream[next++]!;
+    while (next < arrivals.length && arrivals[next]!.cycle <= now) {
+      const a = arrivals[next++]!;
       const t = tenants[a.tenant]!;
       const job: Job = {
         id: a.id,
@@ -192,8 +193,8 @@ export async function execute(
 
     const running = byTile.some((r) => r !== undefined);
     const waiting = queues.some((q) => q.length > 0);
-    if (!running && !waiting && next >= stream.length) break;
-    let target = next < stream.length ? stream[next]!.cycle : FOREVER_CYCLES;
+    if (!running && !waiting && next >= arrivals.length) break;
+    let target = next < arrivals.length ? arrivals[next]!.cycle : FOREVER_CYCLES;
     for (let i = 0; i < tenants.length; i++) {
       if (tenants[i]!.late !== 'drop') continue;
       for (const j of queues[i]!)

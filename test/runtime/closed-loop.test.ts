@@ -55,7 +55,7 @@ test('closed loop: a tenant’s next request arrives as its previous one ends, u
   );
   for (const tenant of [0, 1]) {
     const mine = r.records.filter((x) => x.tenant === tenant).sort((x, y) => x.arrival - y.arrival);
-    t.is(mine.length, counts[tenant]);
+    t.is(mine.length, counts[tenant]!);
     for (let k = 1; k < mine.length; k++) t.is(mine[k]!.arrival, mine[k - 1]!.end, 'resubmitted at the end');
   }
   // fcfs in a closed loop is a round robin: a, b, a, b, a.
