@@ -34,7 +34,7 @@ export interface ExecOptions {
    *  (read its output). Called for every outcome. */
   onJobEnd?: (job: Job, outcome: Outcome, variant: PreparedVariant | undefined, end: number) => Promise<void>;
   /** Closed loop: called as a request ends; an arrival it returns (cycle ≥ now, a fresh id)
-   *  joins the arrivals, so a tenant resubmits when its request finishes. */
+   *  joins the stream, so a tenant resubmits when its request finishes. */
   release?: (tenant: number, now: number) => Arrival | undefined;
 }
 
@@ -79,7 +79,7 @@ export async function execute(
   policy: Policy,
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
-  // The arrivals grows when a closed loop releases requests (opts.release).
+  // Grows when a closed loop releases requests (opts.release).
   const arrivals: Arrival[] = [...initialArrivals];
   const tileCount = device.board.tiles;
   const epoch = await boardCycle(device);
