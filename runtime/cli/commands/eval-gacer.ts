@@ -45,7 +45,11 @@ export function registerEvalGacer(parent: Command): void {
       `comma-separated mixes: zoo models joined by "+" (e.g. resnet50+mobilenetv2) or the defaults' names (default: ${GACER_MIXES.map((m) => m.name).join(', ')})`,
     )
     .option('--requests <n>', "requests of each mix's heaviest model (the others: the same work)", '4')
-    .option('--seed <s>', 'scenario seed', '1')
+    .option(
+      '--seed <s>',
+      'scenario seed (the closed loop draws no random arrivals; kept for the runs and their digests)',
+      '1',
+    )
     .option('--board <device>', DEVICE_HELP, 'moca-8t')
     .option('--json', 'print one JSON object: {"mixes":[{"name","policies":{…}}],"wallSeconds"}')
     .option('--report <file>', 'write a self-contained HTML report with the charts')
