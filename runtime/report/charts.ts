@@ -83,7 +83,7 @@ export function barHeight(v: number, max: number, h: number): number {
 export function groupedBarChart(o: GroupedBarOptions): string {
   const h = o.plotHeight ?? 240;
   const nSeries = Math.max(1, o.series.length);
-  const bar = 18;
+  const bar = 24;
   const groupW = nSeries * bar + 24;
   const w = o.plotWidth ?? Math.max(240, o.groups.length * groupW);
   const slot = o.groups.length > 0 ? w / o.groups.length : w;
@@ -92,8 +92,9 @@ export function groupedBarChart(o: GroupedBarOptions): string {
   for (const g of o.groups)
     for (const v of g.values) if (v !== undefined && Number.isFinite(v)) top = Math.max(top, v);
   if (o.reference !== undefined) top = Math.max(top, o.reference);
-  const ticks = niceTicks(top > 0 ? top * 1.1 : 1, 5);
-  const max = ticks[ticks.length - 1]! > 0 ? ticks[ticks.length - 1]! : 1;
+  // The scale ends a little above the tallest bar (value labels fit), ticks below it.
+  const max = top > 0 ? top * 1.12 : 1;
+  const ticks = niceTicks(max, 5);
   const lines = o.groups.map((g) => labelLines(g.label));
   const labelRows = Math.max(1, ...lines.map((l) => l.length));
   const bars = o.groups
@@ -137,8 +138,8 @@ export function cdfChart(o: CdfOptions): string {
   let top = 0;
   for (const s of o.series) for (const v of s.values) if (Number.isFinite(v)) top = Math.max(top, v);
   if (o.marker !== undefined) top = Math.max(top, o.marker.x);
-  const xt = niceTicks(top > 0 ? top * 1.05 : 1, 8);
-  const xMax = xt[xt.length - 1]! > 0 ? xt[xt.length - 1]! : 1;
+  const xMax = top > 0 ? top * 1.05 : 1;
+  const xt = niceTicks(xMax, 8);
   const X = (v: number) => (Math.min(Math.max(v, 0), xMax) / xMax) * w;
   const Y = (p: number) => h - p * h;
   const paths = o.series

@@ -33,6 +33,9 @@ test('grouped bar chart: well-formed SVG, axis title, legend, one bar per value,
     t.true(sorted[i]!.h >= sorted[i - 1]!.h, 'larger value, taller bar');
     if (sorted[i]!.v > sorted[i - 1]!.v) t.true(sorted[i]!.h > sorted[i - 1]!.h);
   }
+  // Linear: height ÷ value is the same for every bar (the tallest is not clipped at a tick).
+  const k = b.map((p) => p.h / p.v);
+  for (const x of k) t.true(Math.abs(x / k[0]! - 1) < 0.01, `${x} vs ${k[0]}`);
   // Bars stand on the axis: y + height is the same baseline for all.
   t.is(new Set(b.map((p) => (p.y + p.h).toFixed(1))).size, 1);
   t.is((svg.match(/class="reference"/g) ?? []).length, 1);
