@@ -20,7 +20,15 @@ import type { Instruction } from '../isa/index.ts';
 import { FLAG_BIAS, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG, FLAG_TO_ACC } from '../isa/index.ts';
 import { unreachable } from '../unreachable.ts';
 import type { TileConfig } from './config.ts';
-import { convDims, convRowWindow, poolRecompute, poolRowWindow, tileOf } from './footprint.ts';
+import {
+  convDims,
+  convRowWindow,
+  kernelSlices,
+  poolRecompute,
+  poolRowWindow,
+  sliceInput,
+  tileOf,
+} from './footprint.ts';
 import { segment, type MemoryTiming, type Segment } from './segment.ts';
 
 export interface CostContext extends MemoryTiming {
@@ -158,6 +166,11 @@ function convInputBlock(cfg: TileConfig, inRows: number, pixels: number, channel
   return Math.min(inRows, (rowsOut - 1) * s + k) * cfg.inW * channels;
 }
 
+/** Input bytes one i-tile of `pixels` output pixels needs for a kernel slice of ry × rx. */
+function sliceInputBlock(cfg: TileConfig, inRows: number, pixels: number, ry: number, rx: number): number {
+  return sliceInput(cfg.outW, cfg.inW, cfg.inC, cfg.convStride, inRows, pixels, ry, rx);
+}
+
 function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: boolean): OpCost {
   const dim = ctx.dim;
   const d = conv ? convDims(cfg, ins.flags) : { I: cfg.I, J: cfg.J, K: cfg.K, depthwise: false };
@@ -200,6 +213,7 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   let aFirst: number;
   let aBlock: number;
   let aRow: number;
+  let aFirstStep: number | undefined;
   if (!conv) {
     aTotal = d.I * d.K * sj.n;
     aFirst = d.I * d.K;
@@ -209,12 +223,24 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
     const channels = cfg.inC;
     const win = convRowWindow(cfg, ins.flags);
     const inRows = win.iy1 - win.iy0;
-    const perJ =
-      (si.n - 1) * convInputBlock(cfg, inRows, si.first, channels) +
-      convInputBlock(cfg, inRows, si.last, channels);
+    const slices = d.depthwise ? undefined : kernelSlices(cfg.kernel, cfg.inC, tileOf(cfg.tileK, d.K), dim);
+    let perJ = 0;
+    if (slices === undefined) {
+      perJ =
+        (si.n - 1) * convInputBlock(cfg, inRows, si.first, channels) +
+        convInputBlock(cfg, inRows, si.last, channels);
+    } else {
+      // K tiled by kernel positions: every K tile reads its slice's input window.
+      for (const sl of slices)
+        perJ +=
+          (si.n - 1) * sliceInputBlock(cfg, inRows, si.first, sl.ry, sl.rx) +
+          sliceInputBlock(cfg, inRows, si.last, sl.ry, sl.rx);
+    }
     aTotal = d.depthwise ? perJ : perJ * sj.n;
     aFirst = Math.min(perJ, inRows * cfg.inW * channels);
     aBlock = convInputBlock(cfg, inRows, si.first, channels);
+    if (slices !== undefined)
+      aFirstStep = sliceInputBlock(cfg, inRows, si.first, slices[0]!.ry, slices[0]!.rx);
     // The conv loop moves the input in one scratchpad row per pixel (its channels), and the
     // DMA issues each row as its own request: an RGB input is read 3 bytes per request.
     aRow = cfg.inC;
@@ -233,7 +259,7 @@ function matmulLike(ctx: CostContext, ins: Instruction, cfg: TileConfig, conv: b
   const lastStore = Math.ceil((write * si.last * sj.last) / (d.I * d.J));
   const kFrac = sk.first / d.K;
   const firstLoad = Math.ceil(
-    (d.depthwise ? aBlock * (sj.first / d.J) : aBlock * kFrac) +
+    (aFirstStep ?? (d.depthwise ? aBlock * (sj.first / d.J) : aBlock * kFrac)) +
       sk.first * sj.first +
       (bias ? 4 * sj.first : 0),
   );

@@ -238,3 +238,51 @@ export function poolRecompute(
   const pc = Math.max(1, Math.min(pooledW, Math.floor((colsPerTile - halo) / stride)));
   return ((stride + halo) * (pc * stride + halo)) / (stride * pc * stride);
 }
+
+/** How the K tiles of a dense conv read its input. Gemmini's conv loop loads, per tile, the
+ *  input window of the tile's kernel slice (`sp_tiled_conv_A_stride`: irows = orows·stride +
+ *  krows − 1, icols = ocols·stride + kcols − 1, kchs channels). Gemmini's tilers cut the
+ *  kernel only for layers of fewer than DIM input channels (MoCA's `tiling_factor_calculate`,
+ *  "for first layer"); deeper layers keep the whole kernel and split input channels. So a K
+ *  tile is taken as a block of input channels over the whole kernel when inC ≥ DIM (the input
+ *  is read once over the K tiles: undefined here), and as a run of whole kernel positions (im2col
+ *  K order: kernel row, kernel column, channel) when inC < DIM and tK is a multiple of inC:
+ *  then this returns, per K tile, the kernel rows ry and columns rx whose input it reads. */
+export function kernelSlices(
+  k: number,
+  inC: number,
+  tK: number,
+  dim: number,
+): { ry: number; rx: number }[] | undefined {
+  const K = k * k * inC;
+  if (inC >= dim || tK <= 0 || tK >= K || tK % inC !== 0) return undefined;
+  const p = tK / inC;
+  const out: { ry: number; rx: number }[] = [];
+  for (let q0 = 0; q0 < k * k; q0 += p) {
+    const q1 = Math.min(k * k, q0 + p) - 1;
+    const ry = Math.floor(q1 / k) - Math.floor(q0 / k) + 1;
+    // a run that wraps to the next kernel row loads its bounding rectangle (Gemmini's tiles
+    // are krows × kcols rectangles): all k columns
+    const rx = ry === 1 ? (q1 % k) - (q0 % k) + 1 : k;
+    out.push({ ry, rx });
+  }
+  return out;
+}
+
+/** Input bytes an i-tile of `pixels` consecutive output pixels (all channels) needs for a
+ *  kernel slice of ry rows × rx columns; `inRows` = the input rows the whole loop reads. */
+export function sliceInput(
+  outW: number,
+  inW: number,
+  inC: number,
+  stride: number,
+  inRows: number,
+  pixels: number,
+  ry: number,
+  rx: number,
+): number {
+  if (outW === 0 || pixels === 0) return 0;
+  if (pixels < outW) return Math.min(inRows, ry) * Math.min(inW, (pixels - 1) * stride + rx) * inC;
+  const rowsOut = Math.ceil(pixels / outW);
+  return Math.min(inRows, (rowsOut - 1) * stride + ry) * inW * inC;
+}

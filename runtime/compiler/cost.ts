@@ -1,7 +1,8 @@
 // Tiling choice and the analytic cost model (docs/compiler.md). Pure functions of the op
 // and the board definition; no tuning constants beyond the board's own parameters.
 import { CompileError } from '../../boards/errors.ts';
-import { poolRecompute } from '../../boards/emulator/footprint.ts';
+import { kernelSlices, poolRecompute, sliceInput } from '../../boards/emulator/footprint.ts';
+import { mocaFirstLayerTiles } from './cost-gemmini.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
 import type { LoopOp } from './types.ts';
 import { convRows, opMacs, poolRows } from './ops.ts';
@@ -103,6 +104,24 @@ export function tilesFor(op: LoopOp, board: BoardDefinition, what: string): Tile
       const r = convRows(op);
       const outPix = (r.cy1 - r.cy0) * op.outW;
       if (op.depthwise) return chooseTiles(outPix, op.outC, op.k * op.k, board, what);
+      const first = mocaFirstLayerTiles(
+        {
+          inC: op.inC,
+          outC: op.outC,
+          kernel: op.k,
+          stride: op.s,
+          padding: op.p,
+          inW: op.inW,
+          outW: op.outW,
+          convRows: r.cy1 - r.cy0,
+          pooledRows: op.pool ? op.pool.h : op.outH,
+          pooledCols: op.pool ? op.pool.w : op.outW,
+          pool: op.pool ? { size: op.pool.size, stride: op.pool.stride } : null,
+          maxBlockLen: board.dmaRequestBytes / board.dim,
+        },
+        board,
+      );
+      if (first !== undefined) return first;
       return chooseTiles(outPix, op.outC, op.k * op.k * op.inC, board, what);
     }
     case 'resadd':
@@ -181,6 +200,7 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
   let readBytes: number;
   let writeBytes: number;
   let compute: number;
+  let inputExtra = 0;
   switch (op.kind) {
     case 'matmul': {
       const t = tiles!;
@@ -204,10 +224,30 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       // a row slice reads only its input rows and their halo (docs/isa.md)
       const inBytes = (r.iy1 - r.iy0) * op.inW * op.inC;
       const nJ = op.depthwise ? 1 : cdiv(op.outC, t.tJ);
+      // K tiled by whole kernel positions: every K tile reads its kernel slice's input
+      // window (the emulator's rule, docs/emulator.md)
+      const slices = op.depthwise ? undefined : kernelSlices(op.k, op.inC, t.tK, D);
+      let perJ = inBytes;
+      if (slices !== undefined) {
+        const inRows = r.iy1 - r.iy0;
+        const n = cdiv(outPix, t.tI);
+        const last = outPix - (n - 1) * t.tI;
+        perJ = 0;
+        for (const sl of slices)
+          perJ +=
+            (n - 1) * sliceInput(op.outW, op.inW, op.inC, op.s, inRows, t.tI, sl.ry, sl.rx) +
+            sliceInput(op.outW, op.inW, op.inC, op.s, inRows, last, sl.ry, sl.rx);
+      }
+      // the input moves one pixel (its channels, ≤ 64 B) per DMA request: re-reads of it
+      // come from the L2 at its latency, the first read from DRAM (Little's law); counted for
+      // layers of fewer than DIM channels, whose requests are far below a line (RGB: 3 B)
+      const rq = Math.min(board.dmaRequestBytes, op.inC);
+      const firstBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * rq) / board.dramLatencyCycles);
+      const reBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * rq) / board.l2HitLatencyCycles);
+      if (op.inC < D)
+        inputExtra = inBytes / firstBw + (perJ * nJ - inBytes) / reBw - (perJ * nJ) / bytesPerCycle;
       readBytes =
-        inBytes * nJ +
-        kRows * op.outC * cdiv(outPix, t.tI) +
-        (op.bias ? 4 * op.outC * cdiv(outPix, t.tI) : 0);
+        perJ * nJ + kRows * op.outC * cdiv(outPix, t.tI) + (op.bias ? 4 * op.outC * cdiv(outPix, t.tI) : 0);
       writeBytes = (op.pool ? op.pool.h * op.pool.w : outPix) * op.outC;
       compute = op.depthwise
         ? // one useful column per channel: DIM MACs per cycle at best
@@ -262,7 +302,8 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       compute = 4 * cdiv(readBytes, D);
       break;
   }
-  const memoryCycles = (readBytes + writeBytes) / bytesPerCycle + board.dramLatencyCycles;
+  const memoryCycles =
+    (readBytes + writeBytes) / bytesPerCycle + Math.max(0, inputExtra) + board.dramLatencyCycles;
   const estCycles = Math.ceil(combine(compute, memoryCycles));
   return { macs, readBytes, writeBytes, computeCycles: compute, memoryCycles, estCycles, tiles };
 }

@@ -7,6 +7,7 @@
 import type { BoardDefinition } from '../../boards/types.ts';
 import { opCost, tileBandwidth, type OpCost } from './cost.ts';
 import { opSpans, sliceOp, splitAxes, type SplitInfo, type Span } from './ops.ts';
+import { mocaSplitAxis } from './split-moca.ts';
 import type { LoweredLayer } from './lower.ts';
 import type { GranuleSpec, LoopOp } from './types.ts';
 
@@ -88,6 +89,11 @@ function splitChoices(
       return { rows: info.axis === 'rows', parts, est: estOf(parts), bytes: traffic(parts) };
     })
     .sort((x, y) => x.est - y.est || x.bytes - y.bytes);
+  // The axis MoCA's software splits this layer along (split-moca.ts) comes first: that is
+  // the split the modelled hardware runs; the others stay as alternatives for blocks.
+  const moca = mocaSplitAxis(op, tiles, board.dim);
+  const mi = choices.findIndex((c) => (c.rows ? 'rows' : 'cols') === moca && c.parts.length > 1);
+  if (mi > 0) choices.unshift(...choices.splice(mi, 1));
   // Block granules: row slices of consecutive layers line up tile by tile (MoCA), so they
   // can chain inside one step; keep rows first while within BLOCK_AXIS_SLACK of the best.
   const rows = choices.findIndex((c) => c.rows && c.parts.length === tiles);

@@ -248,3 +248,15 @@ test('multi-tile blocks chain tile-local row slices and end at a halo dependency
   t.true(c.steps.every((s) => s.programs.length === 2));
   await check(t, m, EMU, 2, { kind: 'block', layers: 4 });
 });
+
+test("an RGB 11x11/4 layer tiled by MoCA's kernel slices, split by rows on 2 tiles, is bit-exact", async (t) => {
+  const m = model('rgb', [68, 68, 3], [conv('c', 'input', [68, 68, 3], 64, 11, 4, 2)]);
+  const compiled = compileModel(m, MOCA_8T, { tiles: 2, granule: LAYER, regionBase: MOCA_8T.dram.base });
+  const tiles = compiled.steps
+    .flatMap((s) => s.programs)
+    .flatMap((p) => decodeProgram(p.bytes))
+    .filter((i) => i.op === 'CFG_TILE');
+  // MoCA's tiler cuts this kernel: the K tiles are runs of whole kernel positions (3 channels)
+  t.true(tiles.length > 0 && tiles.every((i) => i.tileK > 0 && i.tileK < 363 && i.tileK % 3 === 0));
+  await check(t, m, MOCA_8T, 2, LAYER);
+});

@@ -130,3 +130,31 @@ test('fused pooling recomputes the window rows or columns that accumulator tiles
   // Windows that do not overlap (2×2/2) recompute nothing.
   t.is(poolRecompute(112, 56, 2, 2, 128), 1);
 });
+
+test('K tiles of whole kernel positions read their kernel slice of the input; deep layers read it once', (t) => {
+  // 11×11/4 conv of a 128×128 image to 16 outputs (31×31 map) in i-tiles of 128 pixels.
+  const loop = (inC: number, tileI: number, tileK: number): Instruction[] => [
+    instr('CFG_CONV_IN', { inH: 128, inW: 128, inC }),
+    instr('CFG_CONV_OUT', { outH: 31, outW: 31, outC: 16 }),
+    instr('CFG_CONV_KERNEL', { kernel: 11, stride: 4, padding: 2, firstRow: 0 }),
+    instr('CFG_TILE', { tileI, tileJ: 16, tileK }),
+    instr('CFG_ADDR_IN', { addrA: DRAM + MiB, addrB: DRAM + 8 * MiB }),
+    instr('CFG_ADDR_OUT', { addrC: DRAM + 16 * MiB }),
+    instr('CFG_STRIDE', { strideA: inC, strideB: 16, strideC: 16 }),
+    instr('CFG_QUANT', { multiplier: 1, shift: 0 }),
+    instr('LOOP_CONV'),
+    instr('END'),
+  ];
+  // RGB, one kernel row (11 positions = 33 K rows) per K tile: each of the 8 i-tiles (≤ 5
+  // output rows) reads (5 − 1)·4 + 1 = 17 input rows per K tile instead of (5 − 1)·4 + 11 = 27
+  // once: 11·8·17 − 8·27 rows of 128 three-byte pixels more, re-read from the L2 at 16 requests
+  // per L2 latency (Little's law), which the array (121 blocks × 8 × 128 cycles) cannot hide.
+  const whole = time(loop(3, 128, 0));
+  const sliced = time(loop(3, 128, 33));
+  const extraRequests = (11 * 8 * 17 - 8 * 27) * 128;
+  t.true(sliced - whole >= (0.5 * extraRequests * D.l2HitLatencyCycles) / D.dmaMaxInflight);
+  // 16 channels: a K tile is a block of channels over the whole kernel, the input is read once
+  const deepWhole = time(loop(16, 16, 0));
+  const deepSplit = time(loop(16, 16, 16 * 11));
+  t.true(deepSplit < 1.05 * deepWhole);
+});
