@@ -6,10 +6,11 @@
 // is far above the response the plan predicts (THROUGHPUT_DEADLINE_MARGIN), so deadlines
 // cannot be what limits the mix. The plan then only has to keep the board busy:
 // - each tenant's model is profiled alone on k = 1..T tiles (measured cycles and measured
-//   DRAM bytes, per candidate granule: the whole model, layers; the faster one is kept);
-// - every split of the tenants into lanes × every split of the T tiles over those lanes is
-//   scored (exhaustively, up to MAX_THROUGHPUT_TENANTS tenants) by the predicted system
-//   throughput in a closed loop at full load: a lane serves its tenants one request each in
+//   DRAM bytes) in layer and whole-model granules; the layer granule is kept unless the
+//   whole model is at least TRIAL_MIN_GAIN faster;
+// - every split of the tenants into lanes × every split of up to T tiles over those lanes
+//   (tiles may stay idle) is scored (exhaustively, up to MAX_THROUGHPUT_TENANTS tenants) by
+//   a model of a closed loop at full load: a lane serves its tenants one request each in
 //   turn, so each gets one request per round T_l = Σ C_j(k_l); the lanes together ask
 //   D = Σ_l (Σ_j bytes_j(k_l)) / T_l bytes per cycle of DRAM, and when D exceeds the
 //   board's bandwidth every lane is slowed by D / bandwidth. Tenant i's progress =
@@ -17,12 +18,12 @@
 //   on the whole board", so a light model's requests are not worth more than a heavy one's;
 // - rule: among the layouts whose least progress is within FAIRNESS_SLACK of the best least
 //   progress, the most total progress (ties: fewer lanes, then enumeration order);
-// - the model is approximate: with a TrialProvider, its best TRIAL_CANDIDATES layouts and its
-//   fairest are run on the board in a short closed loop and the same rule picks among the
-//   measured rates (GACER's profile-guided search, here at the level of whole layouts);
-//   then each tenant's other granule is tried in the chosen layout, one tenant at a time,
-//   kept when the rule prefers the measured result (a granule fastest alone need not be
-//   fastest next to co-runners).
+// - the model is approximate: with a TrialProvider, its best TRIAL_CANDIDATES layouts, its
+//   TRIAL_CANDIDATES fairest and the plain equal split run on the board in a short closed
+//   loop and the same rule picks among the measured rates (GACER's profile-guided search,
+//   here at the level of whole layouts); then each tenant's other granule is tried in the
+//   chosen layout, one tenant at a time, kept when the rule prefers the measured result by
+//   TRIAL_MIN_GAIN (a granule fastest alone need not be fastest next to co-runners).
 import type { GranuleSpec, VariantRequest } from '../scheduler/types.ts';
 import { naiveShares } from '../scheduler/naive.ts';
 import type {
@@ -203,8 +204,8 @@ export async function planThroughput(
     return { ...layoutOf(c), response: c.response, predictedSpeedup: c.total, wholeBoardCycles: wholeBoard };
   }
   // Profile-guided: the model's best few (judged with twice the slack, the model being
-  // approximate) and its fairest layout run on the board, and the same rule picks among
-  // the measured figures.
+  // approximate) and its fairest few run on the board, and the same rule picks among the
+  // measured figures.
   const candidates = pickOrder(all, 2 * FAIRNESS_SLACK).slice(0, TRIAL_CANDIDATES);
   const fairest = [...all].sort((a, b) => b.least - a.least || b.total - a.total).slice(0, TRIAL_CANDIDATES);
   // And the plain equal split (every tenant its own lane, naive concurrency's shares): the
