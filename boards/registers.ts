@@ -62,6 +62,7 @@ export const TILE_REGISTERS = {
   NEXT_ID: 0x70, //          rw  host's id for the entry; reads the staged entry's id (0: none staged)
   NEXT_CTRL: 0x74, //        rw  write: NEXT_STAGE | NEXT_ONLY_IF_STAGED | NEXT_SET_*; 0 cancels. read: the staged entry's bits
   STARTED_ID: 0x78, //       ro  NEXT_ID of the last staged entry the tile started (0 after reset)
+  NEXT_GROUP: 0x7c, //       rw  barrier group of the entry to stage: bit t = tile t must be idle too (0: this tile only)
 } as const;
 
 export type GlobalRegisterName = keyof typeof GLOBAL_REGISTERS;

@@ -297,6 +297,8 @@ export class NpuBoard implements EmulatedBoard {
         return t.staged === undefined ? 0 : NEXT_STAGE | t.staged.ctrl;
       case T.STARTED_ID:
         return t.startedId;
+      case T.NEXT_GROUP:
+        return t.nextGroup;
       default:
         return 0;
     }
@@ -379,9 +381,14 @@ export class NpuBoard implements EmulatedBoard {
       case T.NEXT_ID:
         t.nextId = v;
         return;
+      case T.NEXT_GROUP:
+        t.nextGroup = v >>> 0;
+        return;
       case T.NEXT_CTRL:
         if ((v & NEXT_STAGE) === 0) {
           t.cancelStaged();
+          this.startGroups(this.now); // a group may have waited on this tile's entry
+          this.solver.solve(this.tiles, this.now);
           return;
         }
         t.stage(
@@ -393,15 +400,52 @@ export class NpuBoard implements EmulatedBoard {
             throttle: t.nextThrottle,
             id: t.nextId,
             ctrl: v & (NEXT_SET_REGION | (this.throttleCap() ? NEXT_SET_THROTTLE : 0)),
+            group: t.nextGroup & ~(1 << t.index),
           },
-          (v & NEXT_ONLY_IF_STAGED) !== 0,
+          (v & NEXT_ONLY_IF_STAGED) !== 0 && !this.groupStaged(t.index, t.nextGroup),
           this.now,
         );
+        this.startGroups(this.now);
         this.solver.solve(this.tiles, this.now);
         return;
       default:
         return;
     }
+  }
+
+  /** NEXT_ONLY_IF_STAGED with a group: the group's entry still waits if any of its tiles
+   *  holds a staged entry (a group's entries start together, so none does once it started). */
+  private groupStaged(tile: number, group: number): boolean {
+    if (this.tiles[tile]!.staged !== undefined) return true;
+    for (let i = 0; i < this.tiles.length; i++)
+      if ((group & (1 << i)) !== 0 && this.tiles[i]!.staged !== undefined) return true;
+    return false;
+  }
+
+  /**
+   * Starts the staged group entries whose group is ready: every other tile of the group is
+   * idle and holds no entry but one with the same NEXT_ID (one host entry = one step on
+   * several tiles), or has already started that entry. Readiness is judged for all tiles
+   * before any starts, so the tiles of one entry start in the same cycle when their writes
+   * landed together, and a tile that started first never holds back the rest.
+   */
+  private startGroups(now: number): void {
+    const tiles = this.tiles;
+    const go: number[] = [];
+    for (let i = 0; i < tiles.length; i++) {
+      const t = tiles[i]!;
+      const e = t.staged;
+      if (e === undefined || e.group === 0 || !t.idle) continue;
+      let ready = true;
+      for (let j = 0; j < tiles.length && ready; j++) {
+        if ((e.group & (1 << j)) === 0) continue;
+        const u = tiles[j]!;
+        if (u.startedId === e.id && u.staged?.id !== e.id) continue;
+        ready = u.idle && (u.staged === undefined || u.staged.id === e.id);
+      }
+      if (ready) go.push(i);
+    }
+    for (const i of go) tiles[i]!.startGroupEntry(now);
   }
 
   // ---- memory ----------------------------------------------------------------------
@@ -457,6 +501,7 @@ export class NpuBoard implements EmulatedBoard {
       for (let i = 0; i < n; i++) tiles[i]!.progress(next);
       this.now = next;
       for (let i = 0; i < n; i++) tiles[i]!.handle(next);
+      this.startGroups(next);
       this.solver.solve(tiles, next);
       if (stopAtEvents && this.pending.length > 0) return;
     }

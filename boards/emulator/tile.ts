@@ -55,6 +55,9 @@ export interface StagedEntry {
   readonly id: number;
   /** NEXT_SET_THROTTLE / NEXT_SET_REGION bits as accepted (throttle only with the capability). */
   readonly ctrl: number;
+  /** NEXT_GROUP: the other tiles of its barrier group (0: this tile alone). The
+   *  board starts group entries (EmulatedBoard.startGroups), never the tile. */
+  readonly group: number;
 }
 
 interface Program {
@@ -110,6 +113,7 @@ export class Tile {
   nextRegionLimit = 0;
   nextThrottle = 0;
   nextId = 0;
+  nextGroup = 0;
   staged: StagedEntry | undefined;
   startedId = 0;
 
@@ -181,7 +185,20 @@ export class Tile {
   stage(entry: StagedEntry, onlyIfStaged: boolean, now: number): void {
     if (onlyIfStaged && this.staged === undefined) return;
     this.staged = entry;
-    if (!this.busy && this.queue.length === 0) this.pump(now);
+    if (entry.group === 0 && this.idle) this.pump(now);
+  }
+
+  /** No program running or queued (a staged entry may wait). */
+  get idle(): boolean {
+    return !this.busy && this.queue.length === 0;
+  }
+
+  /** Starts the staged entry of a barrier group now (the board found the group idle). */
+  startGroupEntry(now: number): void {
+    const e = this.staged;
+    if (e === undefined || !this.idle) return;
+    this.startStaged(e, now);
+    this.pump(now);
   }
 
   /** NEXT_CTRL write without NEXT_STAGE. */
@@ -265,7 +282,7 @@ export class Tile {
         if (cmd !== undefined) {
           this.startProgram(cmd.addr, cmd.len, now);
           changed = true;
-        } else if (this.staged !== undefined) {
+        } else if (this.staged !== undefined && this.staged.group === 0) {
           this.startStaged(this.staged, now);
           changed = true;
         }

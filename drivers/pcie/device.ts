@@ -11,7 +11,7 @@ import type { BoardDefinition } from '../../boards/types.ts';
 import { decodeEvents, decodeInfo } from '../../boards/wire/messages.ts';
 import { LINK_BLOCK_BASE, LINK_MAGIC, LinkCmd, LinkReg, MAILBOX_BASE } from '../../boards/wire/pcie.ts';
 import { Status } from '../../boards/wire/protocol.ts';
-import type { Device, HelloInfo } from '../device.ts';
+import type { Device, HelloInfo, RegisterWrite } from '../device.ts';
 import {
   checkCycle,
   checkMemoryArgs,
@@ -21,6 +21,8 @@ import {
 import type { PcieFunction } from './function.ts';
 
 const TWO32 = 0x1_0000_0000;
+/** Most writes in one burst (8 bytes each in the shm data area, far below its 1 MiB). */
+const MAX_BURST = 4096;
 const utf8 = new TextDecoder();
 
 export interface PcieDeviceOptions {
@@ -75,6 +77,19 @@ export class PcieDevice implements Device {
 
   readRegister(name: RegisterName, tile?: number): Promise<number> {
     return this.serial(() => this.fn.mmioRead(resolveRegister(name, tile, this.info.tiles)));
+  }
+
+  /** Several writes as one burst of posted BAR writes (one mailbox request on shm). */
+  writeRegisters(writes: readonly RegisterWrite[]): Promise<void> {
+    return this.serial(async () => {
+      const resolved = writes.map((w) => {
+        checkRegisterValue(w.name, w.value);
+        return { offset: resolveRegister(w.name, w.tile, this.info.tiles), value: w.value };
+      });
+      if (this.fn.mmioWriteMany !== undefined && resolved.length <= MAX_BURST)
+        return this.fn.mmioWriteMany(resolved);
+      for (const w of resolved) await this.fn.mmioWrite(w.offset, w.value);
+    });
   }
 
   writeRegister(name: RegisterName, value: number, tile?: number): Promise<void> {

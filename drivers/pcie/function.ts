@@ -13,6 +13,10 @@ export interface PcieFunction {
   readonly maxDmaBytes: number;
   mmioRead(offset: number): Promise<number>;
   mmioWrite(offset: number, value: number): Promise<void>;
+  /** Optional: register writes (not the LINK block) issued as one burst, in order. On a
+   *  card they are posted writes microseconds apart; the shared-memory emulator takes them
+   *  in one mailbox request, at one board time. */
+  mmioWriteMany?(writes: readonly { readonly offset: number; readonly value: number }[]): Promise<void>;
   dmaRead(address: number, length: number): Promise<Uint8Array>;
   dmaWrite(address: number, data: Uint8Array): Promise<void>;
   waitInterrupt(timeoutMs: number): Promise<void>;

@@ -9,7 +9,15 @@ export const DATA_BYTES = 1 << 20;
 
 export const Ctl = { STATE: 0, OP: 1, ADDR: 2, ARG: 3, RESULT: 4, RESULT_LEN: 5, IRQ: 6 } as const;
 export const State = { IDLE: 0, REQUEST: 1, DONE: 2 } as const;
-export const Op = { MMIO_READ: 1, MMIO_WRITE: 2, DMA_READ: 3, DMA_WRITE: 4, STOP: 5 } as const;
+/** MMIO_WRITE_MANY: ARG (address, value) pairs of u32 little-endian in the data area. */
+export const Op = {
+  MMIO_READ: 1,
+  MMIO_WRITE: 2,
+  DMA_READ: 3,
+  DMA_WRITE: 4,
+  STOP: 5,
+  MMIO_WRITE_MANY: 6,
+} as const;
 /** RESULT codes: 0 ok, RANGE = the card refused the address, FAILED = anything else. */
 export const Result = { OK: 0, RANGE: 1, FAILED: 2 } as const;
 

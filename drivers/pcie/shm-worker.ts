@@ -29,6 +29,15 @@ function serve(op: number, addr: number, arg: number): number {
       endpoint.mmioWrite(addr, arg >>> 0);
       ctl[Ctl.IRQ] = endpoint.irqCount;
       return 0;
+    case Op.MMIO_WRITE_MANY: {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, arg * 8);
+      const writes = Array.from({ length: arg }, (_, i) => ({
+        address: view.getUint32(i * 8, true),
+        value: view.getUint32(i * 8 + 4, true),
+      }));
+      endpoint.mmioWriteMany(writes);
+      return 0;
+    }
     case Op.DMA_READ: {
       const out = endpoint.dmaRead(addr, arg);
       bytes.set(out);

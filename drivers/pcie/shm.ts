@@ -80,6 +80,17 @@ export class ShmFunction implements PcieFunction {
     await this.request(Op.MMIO_WRITE, offset, value | 0);
   }
 
+  /** Register writes in one mailbox request: they land at one board time. */
+  async mmioWriteMany(writes: readonly { readonly offset: number; readonly value: number }[]): Promise<void> {
+    this.check();
+    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset, writes.length * 8);
+    writes.forEach((w, i) => {
+      view.setUint32(i * 8, w.offset, true);
+      view.setUint32(i * 8 + 4, w.value >>> 0, true);
+    });
+    await this.request(Op.MMIO_WRITE_MANY, 0, writes.length);
+  }
+
   async dmaRead(address: number, length: number): Promise<Uint8Array> {
     const n = await this.request(Op.DMA_READ, address, length);
     return this.bytes.slice(0, n);

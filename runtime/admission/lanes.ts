@@ -37,7 +37,13 @@ function ladder(t: AdmissionTenant): GranuleSpec[] {
 
 export function rtaTask(ts: readonly AdmissionTenant[], p: Placed): RtaTask {
   const t = ts[p.tenant]!;
-  return { name: t.name, granules: p.costs, period: t.minGap, deadline: t.deadline };
+  return {
+    name: t.name,
+    granules: p.costs,
+    period: t.minGap,
+    deadline: t.deadline,
+    ...(t.jitter ? { jitter: t.jitter } : {}),
+  };
 }
 
 function order(ts: readonly AdmissionTenant[]): number[] {

@@ -49,13 +49,16 @@ export function budgetLadder(dramBytesPerCycle: number, boardTiles: number): num
 export async function planAdmission(
   ts: readonly AdmissionTenant[],
   boardTiles: number,
-  cost: CostProvider,
+  measured: CostProvider,
   estimate?: EstimateProvider,
   opts: AdmissionOptions = {},
 ): Promise<AdmissionResult> {
   // No guarantee to keep and deadlines far off: plan for throughput (throughput.ts).
   const forThroughput = await throughputAdmission(ts, boardTiles, estimate, opts);
   if (forThroughput !== undefined) return forThroughput;
+  const floor = opts.granuleFloor ?? 0;
+  const cost: CostProvider =
+    floor > 0 ? async (i, v, c) => (await measured(i, v, c)).map((q) => Math.max(q, floor)) : measured;
   const forced = ts.find((t) => t.tiles !== undefined)?.tiles;
   const sizes: number[] = [];
   for (let n = boardTiles; n >= 1; n = Math.floor(n / 2))
@@ -196,6 +199,10 @@ function suggest(
     );
   if (Number.isFinite(r.bound))
     out.push(`a deadline of at least ${r.bound} cycles for ${t.name} (now ${t.deadline})`);
+  if ((t.jitter ?? 0) > 0)
+    out.push(
+      `a faster host→board link: the bound counts ${t.jitter} cycles of link jitter for ${t.name} (measured by \`cotenant hello\` or set with --link-jitter), and every granule as at least that long`,
+    );
   else if (r.reason !== undefined) out.push(r.reason);
   const tol = toleranceIn(tasks.slice(0, k + 1), k, ctx);
   if (r.blocker >= 0 && tol >= 0) {

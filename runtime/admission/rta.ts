@@ -5,6 +5,12 @@
 // Tasks are given highest priority first (index 0). Every task's work is a fixed
 // sequence of non-preemptive granules; C = their sum. A task with no minimum
 // inter-arrival time (Poisson) interferes without bound with everything below it.
+//
+// Release jitter J (Tindell's formulation; docs/scheduler.md, "The link"): a request reaches
+// the host at its arrival, but the board can act on it only up to J cycles later (the
+// host→board path). Arrivals a minimum gap T apart then become releases as little as T − J
+// apart (⌈(t + J_h)/T_h⌉ of them in a window t), and a response counts from the arrival, so
+// the bound includes J_i itself.
 
 export interface RtaTask {
   readonly name: string;
@@ -13,6 +19,8 @@ export interface RtaTask {
   /** Minimum inter-arrival time; undefined = no bound. */
   readonly period: number | undefined;
   readonly deadline: number;
+  /** Release jitter, cycles (default 0): the most a request's release can lag its arrival. */
+  readonly jitter?: number;
 }
 
 export interface RtaResult {
@@ -101,32 +109,36 @@ export function responseTime(
     );
   // From here every task h ≤ i has a minimum gap (the loop above returned otherwise).
   const period = (h: number): number => tasks[h]!.period!;
+  const jitter = (h: number): number => tasks[h]!.jitter ?? 0;
 
-  // Level-i busy period: L = B + Σ_{h≤i} ⌈L/T_h⌉ C_h.
+  // Level-i busy period: L = B + Σ_{h≤i} ⌈(L + J_h)/T_h⌉ C_h.
   let L = blocking + ci;
   for (let h = 0; h < i; h++) L += taskCost(tasks[h]!);
   for (;;) {
     let next = blocking;
-    for (let h = 0; h <= i; h++) next += Math.ceil(L / period(h)) * taskCost(tasks[h]!);
+    for (let h = 0; h <= i; h++) next += Math.ceil((L + jitter(h)) / period(h)) * taskCost(tasks[h]!);
     if (next === L) break;
     if (next > HORIZON_CYCLES) return unbounded(`the level busy period of ${ti.name} does not end`);
     L = next;
   }
-  const jobs = Math.max(1, Math.ceil(L / period(i)));
+  const jobs = Math.max(1, Math.ceil((L + jitter(i)) / period(i)));
   let bound = 0;
   let worstJob = 1;
   for (let k = 1; k <= jobs; k++) {
-    // Start of the last granule of job k: s = B + k·C_i − q_last + Σ_{h<i} (⌊s/T_h⌋ + 1) C_h.
+    // Start of the last granule of job k (from the busy period's start):
+    // s = B + k·C_i − q_last + Σ_{h<i} (⌊(s + J_h)/T_h⌋ + 1) C_h.
     let s = blocking + k * ci - last;
     for (let h = 0; h < i; h++) s += taskCost(tasks[h]!);
     for (;;) {
       let next = blocking + k * ci - last;
-      for (let h = 0; h < i; h++) next += (Math.floor(s / period(h)) + 1) * taskCost(tasks[h]!);
+      for (let h = 0; h < i; h++) next += (Math.floor((s + jitter(h)) / period(h)) + 1) * taskCost(tasks[h]!);
       if (next === s) break;
       if (next > HORIZON_CYCLES) return unbounded(`job ${k} of ${ti.name} never starts its last granule`);
       s = next;
     }
-    const r = s + last - (k - 1) * period(i);
+    // Job k is released (k−1)·T_i − J_i after the busy period starts, at the earliest, and
+    // arrived up to J_i before its release.
+    const r = s + last - (k - 1) * period(i) + jitter(i);
     if (r > bound) {
       bound = r;
       worstJob = k;
@@ -149,15 +161,21 @@ export function analyzeTask(tasks: readonly RtaTask[], i: number): RtaResult {
 export function blockingTolerance(tasks: readonly RtaTask[], k: number): number {
   const tk = tasks[k]!;
   for (let h = 0; h < k; h++) if (tasks[h]!.period === undefined) return Number.NEGATIVE_INFINITY;
-  const points = new Set<number>([tk.deadline]);
+  // With release jitter: the window from release to deadline is D − J_k, and the h-th
+  // task's releases in a window t are ⌈(t + J_h)/T_h⌉.
+  const window = tk.deadline - (tk.jitter ?? 0);
+  if (window <= 0) return Number.NEGATIVE_INFINITY;
+  const points = new Set<number>([window]);
   for (let h = 0; h < k; h++) {
     const p = tasks[h]!.period!;
-    for (let t = p; t < tk.deadline && points.size < 100_000; t += p) points.add(t);
+    const j = tasks[h]!.jitter ?? 0;
+    for (let t = p - j; t < window && points.size < 100_000; t += p) if (t > 0) points.add(t);
   }
   let best = Number.NEGATIVE_INFINITY;
   for (const t of points) {
     let demand = taskCost(tk);
-    for (let h = 0; h < k; h++) demand += Math.ceil(t / tasks[h]!.period!) * taskCost(tasks[h]!);
+    for (let h = 0; h < k; h++)
+      demand += Math.ceil((t + (tasks[h]!.jitter ?? 0)) / tasks[h]!.period!) * taskCost(tasks[h]!);
     if (t - demand > best) best = t - demand;
   }
   return best;

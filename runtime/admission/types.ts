@@ -12,6 +12,9 @@ export interface AdmissionTenant {
   readonly minGap: number | undefined;
   /** Number of layers of the model (for block granules). */
   readonly layers: number;
+  /** Release jitter, cycles (default 0): how long after its arrival at the host a request
+   *  may reach the board (the link's reaction time on a free-running board). */
+  readonly jitter?: number;
   /** Scenario overrides. */
   readonly tiles?: number;
   readonly granule?: GranuleSpec;
@@ -107,6 +110,11 @@ export interface AdmissionOptions {
     /** Runs a candidate layout on the board (profile-guided choice); absent: the model decides. */
     readonly trial?: TrialProvider;
   };
+  /** Free-running board: the host's reaction time, cycles (default 0). A lane's next granule
+   *  is staged by the host after the one before it started, so a granule shorter than this
+   *  may leave the lane idle until the host catches up: every measured granule cost counts
+   *  as at least this long (docs/scheduler.md, "The link"). */
+  readonly granuleFloor?: number;
 }
 
 /** Share of a best-effort co-tenant's deadline a best-effort granule may block it for. */

@@ -92,9 +92,9 @@ export async function openDevice(spec: string, opts: OpenDeviceOptions = {}): Pr
 }
 
 /**
- * Opens a device for the executor and the cost probes, which drive the board in lockstep
- * (they let board time stand still while the host decides). A free-running board is
- * refused with a ConfigError until the runtime supports it (docs/protocol.md).
+ * Opens a device for a command that needs board time to stand still while the host decides
+ * (`compare`: every policy on the same arrivals, digests comparable). A free-running board
+ * is refused with a ConfigError; `run` and `analyze` take either kind (openDevice).
  */
 export async function openLockstepDevice(
   spec: string,
@@ -109,7 +109,7 @@ export async function openLockstepDevice(
   if (!h.capabilities.lockstep) {
     await device.close();
     throw new ConfigError(
-      `${command}: ${spec} is a free-running board (speed ${h.speed ?? '?'}); the executor and the cost probes drive lockstep boards only for now: serve the board without --free-running (or use shm:<board> without @speed)`,
+      `${command}: ${spec} is a free-running board (speed ${h.speed ?? '?'}); ${command} needs a lockstep board (run and analyze take free-running ones): serve the board without --free-running (or use shm:<board> without @speed)`,
     );
   }
   return device;

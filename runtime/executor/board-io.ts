@@ -2,21 +2,35 @@
 // launching one step's programs on physical tiles.
 import type { Device, RegisterWrite } from '../../drivers/device.ts';
 import { writeRegisters } from '../../drivers/register-batch.ts';
-import type { GlobalRegisterName } from '../../boards/registers.ts';
+import type { GlobalRegisterName, TileRegisterName } from '../../boards/registers.ts';
 import type { CompiledLike } from './workload.ts';
 
 export async function read64(
   device: Device,
-  lo: GlobalRegisterName,
-  hi: GlobalRegisterName,
+  lo: GlobalRegisterName | TileRegisterName,
+  hi: GlobalRegisterName | TileRegisterName,
+  tile?: number,
 ): Promise<number> {
-  const l = await device.readRegister(lo); // reading LO latches HI
-  const h = await device.readRegister(hi);
+  const l = await device.readRegister(lo, tile); // reading LO latches HI
+  const h = await device.readRegister(hi, tile);
   return h * 2 ** 32 + (l >>> 0);
 }
 
 export function boardCycle(device: Device): Promise<number> {
   return read64(device, 'CYCLE_LO', 'CYCLE_HI');
+}
+
+const lockstepOf = new WeakMap<Device, boolean>();
+
+/** Whether the board waits for the host (hello().capabilities.lockstep), asked once per
+ *  device. A free-running board keeps time on its own (drivers/device.ts). */
+export async function isLockstep(device: Device): Promise<boolean> {
+  let l = lockstepOf.get(device);
+  if (l === undefined) {
+    l = (await device.hello()).capabilities.lockstep;
+    lockstepOf.set(device, l);
+  }
+  return l;
 }
 
 /** Per-tile register shadow, so unchanged REGION/THROTTLE registers are not rewritten. */
@@ -28,6 +42,32 @@ export class TileShadow {
     this.regionBase = new Array<number>(tiles).fill(-1);
     this.regionLimit = new Array<number>(tiles).fill(-1);
     this.throttle = new Array<number>(tiles).fill(-1);
+  }
+
+  /** The REGION and THROTTLE values a staged program must set when it starts on `phys`,
+   *  by the same rule as launch() (undefined: the tile keeps its value). */
+  stagedSettings(
+    phys: number,
+    region: { base: number; limit: number },
+    throttle: number,
+    sticky: boolean,
+  ): { region?: { base: number; limit: number }; throttle?: number } {
+    const same = this.throttle[phys] === throttle;
+    return {
+      ...(this.regionBase[phys] !== region.base || this.regionLimit[phys] !== region.limit
+        ? { region: { base: region.base, limit: region.limit } }
+        : {}),
+      ...((sticky ? !same : throttle !== 0 || !same) ? { throttle } : {}),
+    };
+  }
+
+  /** Records what a staged program set when it started. */
+  applied(phys: number, set: { region?: { base: number; limit: number }; throttle?: number }): void {
+    if (set.region !== undefined) {
+      this.regionBase[phys] = set.region.base;
+      this.regionLimit[phys] = set.region.limit;
+    }
+    if (set.throttle !== undefined) this.throttle[phys] = set.throttle;
   }
 
   /**

@@ -22,7 +22,7 @@ import {
 import { budgetThrottle } from '../admission/budget.ts';
 import type { Contention } from '../admission/types.ts';
 import type { Device } from '../../drivers/device.ts';
-import { boardCycle, TileShadow } from './board-io.ts';
+import { boardCycle, isLockstep, read64, TileShadow } from './board-io.ts';
 import type { PreparedVariant } from './workload.ts';
 
 /** DRAM kept free at the top of the window (none: generators need no data in DRAM). */
@@ -71,6 +71,12 @@ export function saturating(tiles: readonly number[]): CoRunner[] {
  * Runs every step of `v` on `tiles` once, back to back, and returns each step's cost in
  * cycles (doorbell to the last tile's done), with `coRunners` generating DRAM traffic the
  * whole time (switched on before the first step, off after the last).
+ *
+ * On a lockstep board the doorbell cycle is the cycle read before the launch. A free-running
+ * board has moved on by the time the launch lands, so there the doorbell cycle is taken
+ * from the board: the first program tile's done cycle minus the cycles its PERF_BUSY counter
+ * gained (busy from doorbell to done; a launch's writes land at one board time). The same
+ * step gives the same cost on both.
  */
 export async function measureSteps(
   device: Device,
@@ -92,9 +98,12 @@ export async function measureSteps(
     await device.writeRegister('TRAFFIC_GEN', c.gen, c.tile);
   }
   const costs: number[] = [];
+  const free = !(await isLockstep(device));
   try {
     for (let s = 0; s < v.compiled.steps.length; s++) {
-      const t0 = await boardCycle(device);
+      const first = tiles[v.compiled.steps[s]!.programs[0]?.tile ?? 0]!;
+      const busy0 = free ? await read64(device, 'PERF_BUSY_LO', 'PERF_BUSY_HI', first) : 0;
+      let t0 = free ? 0 : await boardCycle(device);
       const pending = new Set(
         await shadow.launch(
           device,
@@ -106,6 +115,7 @@ export async function measureSteps(
         ),
       );
       let now = t0;
+      let firstDone = 0;
       while (pending.size > 0) {
         const res = await device.advance(FOREVER);
         for (const ev of res.events) {
@@ -114,10 +124,14 @@ export async function measureSteps(
               `measuring ${v.label}: tile ${ev.tile} faulted: ${describeFault(ev.code)} at address 0x${ev.address.toString(16)}, cycle ${ev.cycle}, step ${s} on tiles ${tiles.join(',')} (region 0x${v.region.base.toString(16)}..0x${v.region.limit.toString(16)})`,
               { tile: ev.tile, address: ev.address, faultCode: ev.code },
             );
-          if (ev.kind === 'done') pending.delete(ev.tile);
+          if (ev.kind === 'done' && pending.delete(ev.tile)) {
+            now = ev.cycle;
+            if (ev.tile === first) firstDone = ev.cycle;
+          }
         }
-        now = res.cycle;
+        if (!free) now = res.cycle;
       }
+      if (free) t0 = firstDone - ((await read64(device, 'PERF_BUSY_LO', 'PERF_BUSY_HI', first)) - busy0);
       costs.push(now - t0);
     }
   } finally {

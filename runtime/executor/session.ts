@@ -1,7 +1,9 @@
 // A whole run, from a loaded scenario to metrics: measure isolated latencies, resolve
 // durations, generate arrivals, plan (admission for the cotenant policy), compile and
 // upload the policy's variants, execute, compute metrics. Everything happens on the one
-// Device given (lockstep board time), so the outcome is a function of scenario + seed.
+// Device given. On a lockstep board the outcome is a function of scenario + seed; on a
+// free-running board the analysis also counts the link (release jitter J, measured or
+// given) and the executor stages each lane's next step (docs/scheduler.md, "The link").
 import { AdmissionError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
 import type { Outcome } from '../metrics/metrics.ts';
@@ -46,10 +48,12 @@ import {
   type PreparedVariant,
 } from './workload.ts';
 import { traceDigest } from './trace.ts';
-import { read64 } from './board-io.ts';
 import type { Layout, Profile } from '../admission/throughput.ts';
 import { cotenantPolicy } from '../scheduler/cotenant.ts';
 import { windowRates } from '../metrics/window.ts';
+import { isLockstep, read64 } from './board-io.ts';
+import { linkJitterCycles } from './link-jitter.ts';
+import { measureRoundTrips, type RoundTrips } from '../../drivers/link-latency.ts';
 
 /** Tiles of the reference group for T_single (MoCA's pair). */
 export const REFERENCE_TILES = 2;
@@ -70,6 +74,48 @@ export interface SessionOptions {
   /** Closed loop at full load instead of the scenario's arrivals and run length: tenant i
    *  makes closedLoop[i] requests, the first at cycle 0, each next one as its previous ends. */
   readonly closedLoop?: readonly number[];
+  /** Release jitter J of every tenant, board cycles (`--link-jitter`). Default: 0 on a
+   *  lockstep board; on a free-running board derived from round trips measured now. */
+  readonly linkJitter?: number;
+  /** Free-running boards: stage each lane's next step (default true; ExecOptions.staging). */
+  readonly staging?: boolean;
+  /** Where step costs are measured (default: `device`). An emulated free-running board's
+   *  model is the lockstep model, so its lockstep twin (same board definition) measures
+   *  the same costs without waiting for the clock; tests and benchmarks use that. */
+  readonly costDevice?: Device;
+}
+
+/** The link as the analysis counts it. */
+export interface LinkTerm {
+  readonly lockstep: boolean;
+  /** Free-running board: board speed (fraction of its clock rate). */
+  readonly speed?: number;
+  /** Release jitter J per tenant, cycles; on a free-running board also the granule floor. */
+  readonly jitter: number;
+  readonly source: 'lockstep' | 'measured' | 'given';
+  /** The round trips J was derived from (source 'measured'). */
+  readonly roundTrips?: RoundTrips;
+}
+
+/** Register reads timed for a measured J (as `cotenant hello --round-trips`). */
+export const LINK_ROUND_TRIPS = 16;
+
+/** J for a session on `device`: given, measured (free-running) or 0 (lockstep). */
+export async function linkTerm(device: Device, given?: number): Promise<LinkTerm> {
+  if (given !== undefined && (!Number.isFinite(given) || given < 0))
+    throw new ConfigError(`the link jitter must be a number of cycles ≥ 0 (got ${given})`);
+  if (await isLockstep(device))
+    return { lockstep: true, jitter: given ?? 0, source: given === undefined ? 'lockstep' : 'given' };
+  const speed = (await device.hello()).speed ?? 1;
+  if (given !== undefined) return { lockstep: false, speed, jitter: Math.ceil(given), source: 'given' };
+  const rt = await measureRoundTrips(device, LINK_ROUND_TRIPS);
+  return {
+    lockstep: false,
+    speed,
+    jitter: linkJitterCycles(rt, speed, device.board.clockHz, device.board.tiles),
+    source: 'measured',
+    roundTrips: rt,
+  };
 }
 
 /** Real tensors in and out of a run: parameters uploaded with each variant, each request's
@@ -102,6 +148,8 @@ class VariantStore {
     private readonly models: readonly string[],
     private readonly names: readonly string[],
     private readonly data?: SessionData,
+    /** Measures step costs on another board (SessionOptions.costDevice). */
+    private readonly probe?: VariantStore,
   ) {
     this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
   }
@@ -188,6 +236,7 @@ class VariantStore {
   /** A variant alone on tiles 0..n-1 (no co-runners): measured cycles and DRAM bytes
    *  (the board's counters around the run), for the throughput planner. */
   async profile(tenant: number, req: VariantRequest): Promise<Profile> {
+    if (this.probe !== undefined) return this.probe.profile(tenant, req);
     const key = `${tenant}|${variantKey(req)}`;
     let p = this.profiles.get(key);
     if (p === undefined) {
@@ -208,6 +257,7 @@ class VariantStore {
   /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic:
    *  the last `budgeted` of them at the budget rate, the rest saturating. */
   async stepCosts(tenant: number, req: VariantRequest, contention: Contention): Promise<readonly number[]> {
+    if (this.probe !== undefined) return this.probe.stepCosts(tenant, req, contention);
     const key = `${tenant}|${variantKey(req)}|${contention.others}|${contention.budgeted}|${contention.budget}`;
     let c = this.costs.get(key);
     if (c === undefined) {
@@ -226,6 +276,7 @@ class VariantStore {
 }
 
 export interface Prepared {
+  readonly link: LinkTerm;
   readonly tenants: readonly SessionTenant[];
   readonly resolved: readonly ResolvedTenant[];
   readonly store: VariantStore;
@@ -243,12 +294,20 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
   checkFitsBoard(loaded, def);
   const s = loaded.scenario;
   const models = loaded.models;
+  const names = s.tenants.map((t) => t.name);
+  if (opts.costDevice !== undefined && opts.costDevice.board.id !== def.id)
+    throw new ConfigError(
+      `costs must be measured on the same kind of board: ${opts.costDevice.board.id} is not ${def.id}`,
+    );
   const store = new VariantStore(
     opts.device,
     opts.compile,
     models,
-    s.tenants.map((t) => t.name),
+    names,
     opts.data,
+    opts.costDevice === undefined
+      ? undefined
+      : new VariantStore(opts.costDevice, opts.compile, models, names, opts.data),
   );
   if (opts.data) await opts.device.writeRegister('MODE', 0);
   opts.onPhase?.('measuring isolated latencies');
@@ -271,9 +330,11 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
     deadline: r.deadline,
     isolatedCycles: isolated[i]!,
   }));
+  const link = await linkTerm(opts.device, opts.linkJitter);
   const admissionTenants: AdmissionTenant[] = resolved.map((r) => {
     const g = r.spec.granule;
     return {
+      ...(link.jitter > 0 ? { jitter: link.jitter } : {}),
       name: r.spec.name,
       priority: r.spec.priority,
       guaranteed: r.spec.guaranteed,
@@ -293,7 +354,7 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
           }),
     };
   });
-  return { tenants, resolved, store, admissionTenants };
+  return { link, tenants, resolved, store, admissionTenants };
 }
 
 /** The admission options a session uses on this board (budgets, bursts, queue limits). */
@@ -338,6 +399,7 @@ async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<Adm
         dramBytesPerCycle: def.dramBytesPerCycle,
         trial: (layout, requests) => trialRun(p, device, layout, requests),
       },
+      ...(!p.link.lockstep && p.link.jitter > 0 ? { granuleFloor: p.link.jitter } : {}),
     },
   );
 }
@@ -345,15 +407,16 @@ async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<Adm
 export async function analyzeLoaded(
   loaded: LoadedScenario,
   opts: SessionOptions,
-): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[] }> {
+): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[]; link: LinkTerm }> {
   const p = await prepare(loaded, opts);
   opts.onPhase?.('analysing (measuring worst-case granule costs)');
   const admission = await plan(p, opts.device, opts.budgets);
-  return { admission, tenants: p.tenants };
+  return { admission, tenants: p.tenants, link: p.link };
 }
 
 export interface SessionResult {
   readonly policy: PolicyName;
+  readonly link: LinkTerm;
   readonly tenants: readonly SessionTenant[];
   readonly admission: AdmissionResult | undefined;
   readonly arrivals: readonly Arrival[];
@@ -423,6 +486,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   }
   const exec = await execute(opts.device, execTenants, arrivals, policy, {
     ...(release !== undefined ? { release } : {}),
+    ...(opts.staging !== undefined ? { staging: opts.staging } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.data
       ? { onJobStart: opts.data.onJobStart.bind(opts.data), onJobEnd: opts.data.onJobEnd.bind(opts.data) }
@@ -445,6 +509,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   });
   return {
     policy: policyName,
+    link: p.link,
     tenants: p.tenants,
     admission,
     arrivals,

@@ -162,3 +162,80 @@ test('free-running: the staged program starts at the barrier while the host is a
   const stagedGap = startB.cycle - doneA;
   t.true(gap > 100 * stagedGap, `idle at the barrier: ${gap} cycles host-driven vs ${stagedGap} staged`);
 });
+
+test('NEXT_GROUP: a group’s entries start together once every tile of the group is idle', (t) => {
+  const b = board();
+  place(b);
+  const long = encodeProgram([
+    instr('GRANULE_END', { tag: 40 }),
+    instr('GRANULE_END', { tag: 41 }),
+    instr('GRANULE_END', { tag: 42 }),
+    instr('GRANULE_END', { tag: 43 }),
+    instr('END'),
+  ]);
+  const L = DRAM + 0x3000;
+  b.writeMemory(L, long);
+  launch(b, 0, A, prog(10)); // short on tile 0
+  launch(b, 1, L, long); // longer on tile 1: the step's barrier is tile 1's done
+  const group = 0b11;
+  // one host entry (one NEXT_ID) on both tiles
+  for (const [tile, addr] of [
+    [0, B],
+    [1, C],
+  ] as const) {
+    setReg(b, 'NEXT_GROUP', group, tile);
+    stage(b, tile, addr, 5);
+  }
+  t.is(reg(b, 'NEXT_GROUP', 0), group);
+  const ev = runAll(b);
+  const done = (tile: number, tag: number) =>
+    ev.find((e) => e.kind === 'done' && e.tile === tile && e.tag === tag)!.cycle;
+  const barrier = done(1, 43);
+  t.true(done(0, 11) < barrier, 'tile 0 finished first and waited');
+  const firstAfter = (tile: number) =>
+    ev.find((e) => e.kind === 'granule' && e.tile === tile && e.cycle > done(tile, tile === 0 ? 11 : 43))!;
+  t.is(firstAfter(0).cycle - barrier, firstAfter(1).cycle - barrier, 'both started at the barrier');
+  t.is(reg(b, 'STARTED_ID', 0), 5);
+  t.is(reg(b, 'STARTED_ID', 1), 5);
+});
+
+test('NEXT_GROUP: entries written one by one onto an idle group all start; a half-replaced group waits', (t) => {
+  const b = board();
+  place(b);
+  // the group is idle: tile 0's entry starts as soon as it is written, and tile 1's entry of
+  // the same id is not held back by tile 0 running it
+  setReg(b, 'NEXT_GROUP', 0b11, 0);
+  stage(b, 0, A, 7);
+  t.is(reg(b, 'STARTED_ID', 0), 7);
+  setReg(b, 'NEXT_GROUP', 0b11, 1);
+  stage(b, 1, B, 7);
+  t.is(reg(b, 'STARTED_ID', 1), 7, 'tile 1 started the same entry');
+  runAll(b);
+
+  // replacement with NEXT_ONLY_IF_STAGED: a tile with nothing staged takes it while the
+  // group's entry still waits; until every tile holds the new id, nothing starts mixed
+  const L = DRAM + 0x3000;
+  const long = encodeProgram([
+    instr('GRANULE_END', { tag: 40 }),
+    instr('GRANULE_END', { tag: 41 }),
+    instr('END'),
+  ]);
+  b.writeMemory(L, long);
+  launch(b, 2, L, long);
+  setReg(b, 'NEXT_GROUP', 0b101, 0);
+  stage(b, 0, A, 8);
+  t.is(reg(b, 'NEXT_ID', 0), 8, 'waits for tile 2');
+  setReg(b, 'NEXT_GROUP', 0b101, 2);
+  stage(b, 2, C, 9, NEXT_STAGE | NEXT_ONLY_IF_STAGED);
+  t.is(reg(b, 'NEXT_ID', 2), 9, 'taken: tile 0 still holds the group’s entry');
+  runAll(b);
+  t.is(reg(b, 'NEXT_ID', 0), 8, 'mixed ids: nothing started');
+  t.is(reg(b, 'NEXT_ID', 2), 9);
+  stage(b, 0, A, 9, NEXT_STAGE | NEXT_ONLY_IF_STAGED);
+  t.is(reg(b, 'STARTED_ID', 0), 9, 'whole group on the new id: started');
+  t.is(reg(b, 'STARTED_ID', 2), 9);
+  runAll(b);
+  setReg(b, 'NEXT_GROUP', 0b101, 2);
+  stage(b, 2, C, 10, NEXT_STAGE | NEXT_ONLY_IF_STAGED);
+  t.is(reg(b, 'NEXT_ID', 2), 0, 'the group has started: a late replacement is ignored');
+});

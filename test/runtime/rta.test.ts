@@ -139,3 +139,28 @@ test('property: the bound is never below a simulated synchronous-release schedul
   );
   t.true(bounded > 100, `${bounded} of 300 task sets had a finite bound to check`);
 });
+
+test('release jitter: a higher task’s releases bunch up, and a response counts from the arrival', (t) => {
+  // τ1 with J = 1: arrivals at −1 and 4 release at 0 and 4 (4 cycles apart, not 5). τ2
+  // arriving at 0: τ1 [0,2], τ2 [2,4], τ1 [4,6], τ2 [6,8] → R = 8 (6 without jitter).
+  const j1: RtaTask = { ...tau1, jitter: 1 };
+  const r = analyzeTask([j1, tau2(8)], 1);
+  t.is(r.bound, 8);
+  t.true(r.schedulable);
+  t.is(analyzeTask([tau1, tau2(8)], 1).bound, 7, 'without jitter job 2 sets the bound (7)');
+  // τ1's own bound: released 1 cycle after its arrival, blocked by τ2's granule started one
+  // cycle before (B = 1), then its own granule: 1 + 1 + 2.
+  t.is(analyzeTask([j1, tau2(8)], 0).bound, 4);
+  // Jitter is monotone: more of it never lowers a bound.
+  t.true(
+    analyzeTask(
+      [
+        { ...tau1, jitter: 2 },
+        { ...tau2(20), jitter: 2 },
+      ],
+      1,
+    ).bound >=
+      r.bound + 2,
+  );
+  t.false(analyzeTask([j1, tau2(7)], 1).schedulable, 'refused at this link jitter');
+});

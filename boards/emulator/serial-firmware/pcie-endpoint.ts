@@ -58,6 +58,18 @@ export class PcieEndpoint {
     }
   }
 
+  /** Register writes (never the LINK block) at one board time, as one burst of posted
+   *  writes: a free-running board takes them in one catch-up. */
+  mmioWriteMany(writes: readonly { readonly address: number; readonly value: number }[]): void {
+    for (const w of writes)
+      if (w.address >= LINK_BLOCK_BASE)
+        throw new RangeError(
+          `a write burst covers registers only, not the LINK block (0x${w.address.toString(16)})`,
+        );
+    if (this.board.writeRegisters) this.board.writeRegisters(writes);
+    else for (const w of writes) this.board.writeRegister(w.address, w.value >>> 0);
+  }
+
   mmioWrite(offset: number, value: number): void {
     if (offset < LINK_BLOCK_BASE) return this.board.writeRegister(offset, value >>> 0);
     switch (offset - LINK_BLOCK_BASE) {

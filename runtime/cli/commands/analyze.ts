@@ -6,7 +6,8 @@ import { scenarioModels } from '../../executor/model-source.ts';
 import { analyzeLoaded } from '../../executor/session.ts';
 import type { AdmissionResult } from '../../admission/plan.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
-import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { describeLink, LINK_JITTER_HELP, parseLinkJitter } from '../link-option.ts';
 import { printTable } from '../output.ts';
 
 export function admissionRows(a: AdmissionResult): Record<string, string | number>[] {
@@ -49,13 +50,16 @@ export function registerAnalyze(program: Command): void {
     .argument('<scenario>', 'scenario JSON file')
     .option('--board <device>', `${DEVICE_HELP}, to measure granule costs on (default: the scenario board)`)
     .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: { board?: string; json?: boolean }) => {
+    .option('--link-jitter <time>', LINK_JITTER_HELP)
+    .action(async (file: string, opts: { board?: string; json?: boolean; linkJitter?: string }) => {
       const loaded = loadScenarioFile(file);
       const models = await scenarioModels(loaded);
-      const device = await openLockstepDevice(opts.board ?? loaded.scenario.board, 'analyze');
+      const device = await openDevice(opts.board ?? loaded.scenario.board);
       try {
-        const { admission } = await analyzeLoaded(loaded, {
+        const linkJitter = parseLinkJitter(opts.linkJitter, device.board.clockHz);
+        const { admission, link } = await analyzeLoaded(loaded, {
           device,
+          ...(linkJitter !== undefined ? { linkJitter } : {}),
           compile: models.compileFor(device.board),
           layersOf: models.layersOf,
           // to stderr even without a terminal: measuring over a serial link takes a while
@@ -74,6 +78,7 @@ export function registerAnalyze(program: Command): void {
                       layoutsTried: admission.layoutsTried ?? null,
                     }
                   : {}),
+                link,
                 lanes: admission.lanes,
                 laneBudgets: admission.laneBudgets.map((b) => (Number.isFinite(b) ? b : null)),
                 layouts: admission.layouts,
@@ -92,6 +97,7 @@ export function registerAnalyze(program: Command): void {
             `board ${device.board.id}: ${admission.feasible ? 'all guaranteed tenants admitted' : 'REJECTED'}; lanes ${admission.lanes.map((l) => `[${l.join(',')}]`).join(' ')}\n`,
           );
           printTable(admissionRows(admission));
+          process.stdout.write(describeLink(link));
           if (admission.mode === 'throughput')
             process.stdout.write(
               `throughput plan (no guaranteed tenant, deadlines ≥ 10× the predicted response): speed-up over one request at a time on all tiles ${admission.predictedSpeedup?.toFixed(2)} predicted${admission.measuredSpeedup === undefined ? '' : `, ${admission.measuredSpeedup.toFixed(2)} measured in ${admission.layoutsTried} trial runs`}; the bound column is the predicted time per request at full load\n`,

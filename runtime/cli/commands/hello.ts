@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../../boards/errors.ts';
 import { measureRoundTrips } from '../../../drivers/link-latency.ts';
 import { DEVICE_HELP } from '../open-device.ts';
+import { linkJitterCycles, reactionRoundTrips } from '../../executor/link-jitter.ts';
 import { openFlashTarget } from './flash.ts';
 
 export function registerHello(program: Command): void {
@@ -26,7 +27,13 @@ export function registerHello(program: Command): void {
         const cyclesPerMs = h.capabilities.lockstep ? 0 : ((h.speed ?? 1) * device.board.clockHz) / 1000;
         const link = {
           ...rt,
-          ...(h.capabilities.lockstep ? {} : { maxBoardCycles: Math.ceil(rt.maxMs * cyclesPerMs) }),
+          ...(h.capabilities.lockstep
+            ? {}
+            : {
+                maxBoardCycles: Math.ceil(rt.maxMs * cyclesPerMs),
+                // the release jitter run/analyze would count from these samples
+                jitterCycles: linkJitterCycles(rt, h.speed ?? 1, device.board.clockHz, device.board.tiles),
+              }),
         };
         if (opts.json) {
           process.stdout.write(JSON.stringify({ ...h, board: device.board.id, link }, null, 2) + '\n');
@@ -46,6 +53,11 @@ export function registerHello(program: Command): void {
             `clock:      ${h.capabilities.lockstep ? 'lockstep (board time moves only when the host advances it)' : `free-running at speed ${h.speed ?? 1} (${(h.speed ?? 1) * device.board.clockHz} cycles per host second)`}`,
             `transport:  ${h.transport}, protocol v${h.protocolVersion}`,
             `round trip: median ${fmtMs(rt.medianMs)}, max ${fmtMs(rt.maxMs)} over ${rt.samples} register reads${link.maxBoardCycles === undefined ? '' : ` (the max is ${link.maxBoardCycles} board cycles at this speed)`}`,
+            ...(link.jitterCycles === undefined
+              ? []
+              : [
+                  `link jitter: J = ${link.jitterCycles} cycles (${reactionRoundTrips(device.board.tiles)} round trips at the max: what run and analyze count; --link-jitter overrides)`,
+                ]),
             `keys:       ${h.trustedKeyIds.join(', ') || 'none'} (the boot ROM boots images signed by these)`,
           ].join('\n') + '\n',
         );

@@ -12,7 +12,8 @@ import { htmlReport } from '../../report/html.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { POLICY_NAMES, type PolicyName, type Scenario } from '../../scenario/schema.ts';
 import { ADMISSION_METRICS, RUN_METRICS, type MetricDefinition } from '../../metrics/definitions.ts';
-import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
+import { describeLink, LINK_JITTER_HELP, parseLinkJitter } from '../link-option.ts';
 import { printTable } from '../output.ts';
 import { ensureParentDir, writeOutputFile } from '../output-file.ts';
 import { admissionRows } from './analyze.ts';
@@ -27,6 +28,8 @@ interface RunOpts {
   outputs?: string;
   explain?: boolean;
   strict?: boolean;
+  linkJitter?: string;
+  staging?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -47,6 +50,11 @@ export function registerRun(program: Command): void {
       '--outputs <dir>',
       'tenants with model packages and inputs: write each output as <dir>/<tenant>/<n>.npy',
     )
+    .option('--link-jitter <time>', LINK_JITTER_HELP)
+    .option(
+      '--no-staging',
+      'free-running board: launch every step from the host once it has seen the barrier before it, instead of staging it on the board (for comparison; the analysis does not cover the idle time)',
+    )
     .option(
       '--strict',
       'exit with status 3 when a guaranteed request misses, is dropped or rejected, or exceeds its admitted bound',
@@ -61,9 +69,8 @@ export function registerRun(program: Command): void {
       if (opts.report !== undefined) ensureParentDir(opts.report, '--report');
       const models = await scenarioModels(loaded);
       const functional = loaded.inputs.some((f) => f !== undefined);
-      const device = await openLockstepDevice(
+      const device = await openDevice(
         opts.board ?? loaded.scenario.board,
-        'run',
         functional ? { mode: 'functional' } : {},
       );
       const tty = process.stderr.isTTY === true && opts.json !== true;
@@ -75,9 +82,12 @@ export function registerRun(program: Command): void {
         : undefined;
       let started = false;
       try {
+        const linkJitter = parseLinkJitter(opts.linkJitter, device.board.clockHz);
         const fn = await functionalRun(device, loaded, models.packages);
         const r = await runLoaded(loaded, {
           device,
+          ...(linkJitter !== undefined ? { linkJitter } : {}),
+          ...(opts.staging === false ? { staging: false } : {}),
           compile: models.compileFor(device.board),
           layersOf: models.layersOf,
           ...(fn ? { data: fn.data } : {}),
@@ -187,6 +197,9 @@ function toJson(r: SessionResult): object {
         : { feasible: r.admission.feasible, lanes: r.admission.lanes, tenants: r.admission.tenants },
     traceDigest: r.traceDigest,
     violations: r.exec.violations,
+    link: r.link,
+    mode: r.exec.mode,
+    ...(r.exec.mode === 'lockstep' ? {} : { boundaryIdle: idleSummary(r) }),
   };
 }
 
@@ -207,7 +220,24 @@ function reportViolations(r: SessionResult, strict: boolean): void {
 const k = (x: number) => (Number.isFinite(x) ? Math.round(x / 1000) : '-');
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
+/** Free-running runs: tile idle time at granule boundaries (ExecResult.boundaryIdle). */
+function idleSummary(r: SessionResult): { boundaries: number; p50: number; max: number } {
+  const idle = [...r.exec.boundaryIdle].sort((a, b) => a - b);
+  return {
+    boundaries: idle.length,
+    p50: idle.length === 0 ? 0 : idle[Math.floor((idle.length - 1) / 2)]!,
+    max: idle.at(-1) ?? 0,
+  };
+}
+
 function printSummary(r: SessionResult): void {
+  process.stdout.write(describeLink(r.link));
+  if (r.exec.mode !== 'lockstep') {
+    const s = idleSummary(r);
+    process.stdout.write(
+      `${r.exec.mode === 'staged' ? 'steps staged on the board' : 'steps launched by the host (--no-staging)'}: tile idle at ${s.boundaries} granule boundaries p50 ${s.p50}, max ${s.max} cycles\n`,
+    );
+  }
   if (r.admission !== undefined) {
     process.stdout.write(
       `admission: ${r.admission.feasible ? 'feasible' : 'INFEASIBLE (run with --no-admission)'}; lanes ${r.admission.lanes.map((l) => `[${l.join(',')}]`).join(' ')}\n`,
