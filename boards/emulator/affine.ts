@@ -5,7 +5,7 @@
 // with rne = round half to even: the same float32 steps as ONNX Runtime's integer kernels
 // (int32 → float, one float multiply, round to nearest even, add the zero point, saturate).
 import type { Instruction, InstructionOf } from '../isa/index.ts';
-import { FLAG_GLOBAL_AVG, FLAG_PER_CHANNEL } from '../isa/index.ts';
+import { FLAG_GLOBAL_AVG, FLAG_PER_CHANNEL, FLAG_WINDOW_AVG } from '../isa/index.ts';
 import type { TileConfig } from './config.ts';
 import type { Access } from './footprint.ts';
 import type { SparseMemory } from './sparse-memory.ts';
@@ -64,7 +64,8 @@ export function readScales(mem: SparseMemory, a: AffineConfig, n: number): Float
 }
 
 /** The scale table a loop reads in affine mode, for the region check: one float per output
- *  column/channel (per-channel) or one; a residual add reads three (sA, sB, sC). Max pool and
+ *  column/channel (per-channel) or one; a residual add reads three (sA, sB, sC), a windowed
+ *  average three (sIn, sOut, zOut). Max pool and
  *  LOOP_VEC read none. */
 export function affineReads(ins: Instruction, cfg: TileConfig): Access | undefined {
   const a = cfg.affine;
@@ -78,8 +79,9 @@ export function affineReads(ins: Instruction, cfg: TileConfig): Access | undefin
       entries = a.perChannel ? cfg.outC : 1;
       break;
     case 'LOOP_POOL':
-      if ((ins.flags & FLAG_GLOBAL_AVG) === 0) return undefined;
-      entries = a.perChannel ? cfg.inC : 1;
+      if ((ins.flags & FLAG_WINDOW_AVG) !== 0) entries = 3;
+      else if ((ins.flags & FLAG_GLOBAL_AVG) === 0) return undefined;
+      else entries = a.perChannel ? cfg.inC : 1;
       break;
     case 'LOOP_RESADD':
       entries = 3;
@@ -129,5 +131,35 @@ export function addAffine(x: number, y: number, s: Float32Array, a: AffineConfig
   const lo = relu ? Math.max(a.lo, a.zC) : a.lo;
   if (v > a.hi) v = a.hi;
   else if (v < lo) v = lo;
+  return v;
+}
+
+/** One windowed average in affine mode, as ONNX Runtime's QLinearAveragePool computes it:
+ *  every tap dequantized to float32 (sIn·(x − zA)) and summed in row-major order in float32,
+ *  divided by `count`, then y = rne(f32(f32(avg / sOut) + zOut)) saturated, with zOut the
+ *  model's own output zero point (table entry 2) and zC − zOut the int8 shift of a uint8 tensor.
+ *  `at` indexes the window's first tap in `map` (row stride `rowStride`, tap stride `tap`). */
+export function averageAffine(
+  map: Int8Array,
+  at: number,
+  rows: number,
+  cols: number,
+  rowStride: number,
+  tap: number,
+  count: number,
+  table: Float32Array,
+  a: AffineConfig,
+): number {
+  const sIn = table[0]!,
+    sOut = table[1]!,
+    zOut = table[2]!;
+  let sum = 0;
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++)
+      sum = Math.fround(sum + Math.fround(sIn * (map[at + r * rowStride + c * tap]! - a.zA)));
+  const avg = Math.fround(sum / count);
+  let v = rne(Math.fround(Math.fround(avg / sOut) + zOut)) - zOut + a.zC;
+  if (v > a.hi) v = a.hi;
+  else if (v < a.lo) v = a.lo;
   return v;
 }

@@ -4,11 +4,18 @@
 // allocation; this is the hot path measured by the bench), and written back.
 // Called when the op's timing has elapsed, so functional and timing mode share one clock.
 import type { Instruction } from '../isa/index.ts';
-import { FLAG_BIAS, FLAG_DEPTHWISE, FLAG_FUSED_POOL, FLAG_GLOBAL_AVG } from '../isa/index.ts';
+import {
+  FLAG_BIAS,
+  FLAG_COUNT_PAD,
+  FLAG_DEPTHWISE,
+  FLAG_FUSED_POOL,
+  FLAG_GLOBAL_AVG,
+  FLAG_WINDOW_AVG,
+} from '../isa/index.ts';
 import type { TileConfig } from './config.ts';
 import { convRowWindow, poolRowWindow, type RowWindow } from './footprint.ts';
 import { requantOne, requantRow, type Quant } from './requant.ts';
-import { addAffine, columnSums, readScales, requantAffineRow } from './affine.ts';
+import { addAffine, averageAffine, columnSums, readScales, requantAffineRow } from './affine.ts';
 import type { SparseMemory } from './sparse-memory.ts';
 
 function i8(u: Uint8Array): Int8Array {
@@ -267,20 +274,80 @@ export function runPool(mem: SparseMemory, ins: Instruction, cfg: TileConfig): v
   const input = i8(
     mem.readRows(cfg.addrA + w.iy0 * inW * cfg.strideA, (w.iy1 - w.iy0) * inW, inC, cfg.strideA),
   );
-  const pooled = maxPool(
-    input,
-    w.iy0,
-    inH,
-    inW,
-    inC,
-    cfg.poolSize,
-    cfg.poolStride,
-    cfg.poolPadding,
-    cfg.firstRow,
-    cfg.pooledH,
-    cfg.pooledW,
-  );
+  const pooled =
+    (ins.flags & FLAG_WINDOW_AVG) !== 0
+      ? avgPool(mem, input, w.iy0, cfg, (ins.flags & FLAG_COUNT_PAD) !== 0)
+      : maxPool(
+          input,
+          w.iy0,
+          inH,
+          inW,
+          inC,
+          cfg.poolSize,
+          cfg.poolStride,
+          cfg.poolPadding,
+          cfg.firstRow,
+          cfg.pooledH,
+          cfg.pooledW,
+        );
   mem.writeRows(cfg.addrC, u8(pooled), cfg.pooledH * cfg.pooledW, inC, cfg.strideC);
+}
+
+/**
+ * Windowed average (docs/isa.md, LOOP_POOL flags.1) of the pooled rows of a row slice; `map`
+ * holds input rows [y0, …) densely. A window is clipped to the image; it averages over its
+ * taps inside the image, or with padding counted (`countPad`) over the window clipped to the
+ * padded image (size² unless a ceil-mode window reaches past it). Affine mode: the
+ * float32 steps of ONNX Runtime's QLinearAveragePool (docs/isa.md);
+ * otherwise requant(Σ) with the loop's M, S.
+ */
+function avgPool(
+  mem: SparseMemory,
+  map: Int8Array,
+  y0: number,
+  cfg: TileConfig,
+  countPad: boolean,
+): Int8Array {
+  const { inH: H, inW: W, inC: C, poolSize: k, poolStride: st, poolPadding: pad } = cfg;
+  const out = new Int8Array(cfg.pooledH * cfg.pooledW * C);
+  const aff = cfg.affine;
+  const table = aff ? readScales(mem, { ...aff, perChannel: true }, 3) : null;
+  const q = quantOf(cfg);
+  for (let py = 0; py < cfg.pooledH; py++) {
+    const y0w = (py + cfg.firstRow) * st - pad;
+    const ys = Math.max(y0w, 0);
+    const ye = Math.min(y0w + k, H);
+    for (let px = 0; px < cfg.pooledW; px++) {
+      const x0w = px * st - pad;
+      const xs = Math.max(x0w, 0);
+      const xe = Math.min(x0w + k, W);
+      // padding counts, but not the part of a (ceil-mode) window past the padded edge
+      const count = countPad
+        ? (Math.min(y0w + k, H + pad) - y0w) * (Math.min(x0w + k, W + pad) - x0w)
+        : Math.max(0, ye - ys) * Math.max(0, xe - xs);
+      const o = (py * cfg.pooledW + px) * C;
+      for (let ch = 0; ch < C; ch++) {
+        if (aff) {
+          out[o + ch] = averageAffine(
+            map,
+            ((ys - y0) * W + xs) * C + ch,
+            ye - ys,
+            xe - xs,
+            W * C,
+            C,
+            count,
+            table!,
+            aff,
+          );
+          continue;
+        }
+        let acc = 0;
+        for (let y = ys; y < ye; y++) for (let x = xs; x < xe; x++) acc += map[((y - y0) * W + x) * C + ch]!;
+        out[o + ch] = requantOne(acc, q);
+      }
+    }
+  }
+  return out;
 }
 
 /** LOOP_VEC is modelled for timing only: functionally it copies A to C (docs/isa.md). */

@@ -71,7 +71,7 @@ export const OPS = {
   LOOP_MATMUL: { code: 0x10, unit: 'loop', operands: {}, flagMask: 0x1 }, //              flags.0=bias
   LOOP_CONV: { code: 0x11, unit: 'loop', operands: {}, flagMask: 0x7 }, //                flags.0=bias .1=depthwise .2=fused max-pool
   LOOP_RESADD: { code: 0x12, unit: 'loop', operands: {}, flagMask: 0 },
-  LOOP_POOL: { code: 0x13, unit: 'loop', operands: {}, flagMask: 0x1 }, //                flags.0=global average (else max)
+  LOOP_POOL: { code: 0x13, unit: 'loop', operands: {}, flagMask: 0x7 }, //                flags.0=global average .1=windowed average (else max) .2=count includes padding
   LOOP_VEC: { code: 0x14, unit: 'loop', operands: {}, flagMask: 0x1 }, //                 flags.0: 0=softmax 1=layernorm (timing only)
   // flags.0=to accumulator; rows of cols elements from DRAM address dram to local row localRow.
   MVIN: {
@@ -115,6 +115,10 @@ export const FLAG_BIAS = 0x1;
 export const FLAG_DEPTHWISE = 0x2;
 export const FLAG_FUSED_POOL = 0x4;
 export const FLAG_GLOBAL_AVG = 0x1;
+/** LOOP_POOL: average over each window instead of the maximum. */
+export const FLAG_WINDOW_AVG = 0x2;
+/** LOOP_POOL average: divide by the whole window (padding included), not the taps inside. */
+export const FLAG_COUNT_PAD = 0x4;
 export const FLAG_LAYERNORM = 0x1;
 export const FLAG_TO_ACC = 0x1;
 export const FLAG_ACCUMULATE = 0x1;

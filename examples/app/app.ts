@@ -1,7 +1,8 @@
 // Example application for the cotenant library API (docs/api.md).
 // Two tenants share one board: "camera" gets a frame every 50 µs and must answer within
 // 50 µs (guaranteed); "keyword" sends bursts of 4 requests now and then (best effort).
-// Prints each tenant's latency. Run: npm run build && npx tsx examples/app/app.ts [board]
+// A third tenant joins while the camera streams and leaves again. Prints each tenant's
+// latency. Run: npm run build && npx tsx examples/app/app.ts [board]
 // where board is any --board spec: emu (default), shm:emu, serial:/dev/pts/N, …
 import { openBoard, loadModel, Runtime, type InferResult } from 'cotenant';
 
@@ -12,6 +13,7 @@ const board = await openBoard(spec);
 const runtime = new Runtime(board);
 const us = (x: number) => Math.round(x * 1e-6 * board.board.clockHz); // microseconds → board cycles
 
+const keywordModel = await loadModel(new URL('keyword.onnx', models).pathname);
 try {
   const camera = await runtime.addTenant({
     name: 'camera',
@@ -23,7 +25,7 @@ try {
   });
   const keyword = await runtime.addTenant({
     name: 'keyword',
-    model: await loadModel(new URL('keyword.onnx', models).pathname),
+    model: keywordModel,
     priority: 1,
     deadline: '100us',
   });
@@ -55,14 +57,33 @@ try {
     const lat = rs.map((r) => r.latencyCycles);
     const mean = lat.reduce((a, b) => a + b, 0) / lat.length;
     const toUs = (c: number) => ((c / board.board.clockHz) * 1e6).toFixed(1);
+    const bound = rs[rs.length - 1]!.bound; // a guaranteed tenant's bound under the current tenant set
     console.log(
-      `${name}: ${rs.length} requests, latency mean ${toUs(mean)} µs, max ${toUs(Math.max(...lat))} µs, deadline misses ${rs.filter((r) => !r.deadlineMet).length}`,
+      `${name}: ${rs.length} requests, latency mean ${toUs(mean)} µs, max ${toUs(Math.max(...lat))} µs, deadline misses ${rs.filter((r) => !r.deadlineMet).length}${bound === undefined ? '' : `, bound ${toUs(bound)} µs`}`,
     );
   };
+  // While the stream runs, a second keyword tenant (a model already measured on this board,
+  // so it joins the running stream) sends one burst and leaves again.
+  const extra = await runtime.addTenant({
+    name: 'keyword-2',
+    model: keywordModel,
+    priority: 2,
+    deadline: '100us',
+  });
+  if (!extra.admitted) throw new Error(`keyword-2 refused: ${extra.reason}`);
+  const extraBurst = await Promise.all(
+    [0, 1, 2, 3].map((j) => runtime.infer(extra.tenant, Float32Array.from({ length: 8 * 16 * 16 }, (_, i) => Math.sin(i / 3 + j)))),
+  );
+  await runtime.removeTenant(extra.tenant);
   const cam = await Promise.all(frames);
   const kw = await Promise.all(bursts);
   report('camera', cam);
   report('keyword', kw);
+  report('keyword-2', extraBurst);
+  const stats = runtime.stats();
+  console.log(
+    `tenants added while others ran: ${stats.addsWhileRunning}; certificate violations: ${stats.violations}`,
+  );
 } finally {
   await runtime.close();
 }

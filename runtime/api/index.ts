@@ -7,7 +7,14 @@ import { loadModelPath } from '../import/load.ts';
 import type { ModelPackage } from '../models/package.ts';
 
 export { Runtime } from './runtime.ts';
-export type { AdmissionVerdict, InferOptions, InferResult, Tenant, TenantOptions } from './runtime.ts';
+export type {
+  AdmissionVerdict,
+  InferOptions,
+  InferResult,
+  RuntimeStats,
+  Tenant,
+  TenantOptions,
+} from './types.ts';
 export type { ModelPackage, TensorQuant } from '../models/package.ts';
 export type { OutputTensor } from '../infer.ts';
 export type { Device as Board } from '../../drivers/device.ts';

@@ -1,13 +1,23 @@
 // The application-facing runtime: tenants with deadlines on one board, admission on every
 // change, real tensors in and out. Built from the same parts as `cotenant run`: the
-// compiler (runtime/infer.ts for model packages), the board-measured step costs
-// (executor/probe.ts), admission (admission/plan.ts), the cotenant policy and the executor.
+// compiler (runtime/infer.ts for model packages), the variant store with board-measured
+// step costs (executor/variant-store.ts), admission (admission/plan.ts), the cotenant
+// policy and the executor.
 //
-// Time is board time. A request arrives at the board cycle the application names (default:
-// the board's cycle when the runtime next drives the board). Requests submitted together
-// (before the runtime next drives the board) are served in one run of the executor; while a
-// run is on, later requests and tenant changes wait for it to end — so admission is re-run
-// only between runs and a running tenant's plan never changes under it.
+// Time is board time. While requests exist the runtime keeps one executor run going
+// ("live": requests and tenant changes join it at its next decision point); when nothing
+// is left the run ends and the board stands still (lockstep) until the next request.
+// Tenant changes never harm running tenants (docs/api.md, "Adding and removing tenants"):
+// - an add whose costs are already known (the same model measured before on this board)
+//   is planned at once; it joins the running run only if the new plan keeps every running
+//   tenant's lane, variant and budgets (then the running tenants' bounds hold for the new
+//   set, the newcomer's first request being an arrival pattern the analysis covers); if no
+//   plan admits the new set it is refused at once;
+// - an add that needs measuring on the board (a model not measured before), or a plan that
+//   would move running tenants, waits until the board has nothing to do: measuring takes
+//   board time and the tiles, so it never overlaps a request;
+// - a removal refuses the tenant's requests not yet on the board, lets those on the board
+//   finish, then frees its DRAM; the others keep their plan (their bounds only shrink).
 import { AdmissionError, ConfigError, DisconnectedError, TimeoutError } from '../../boards/errors.ts';
 import type { Device } from '../../drivers/device.ts';
 import {
@@ -15,18 +25,12 @@ import {
   type AdmissionResult,
   type AdmissionTenant,
   type Contention,
-  type TenantVerdict,
 } from '../admission/plan.ts';
 import { admissionOptions } from '../executor/session.ts';
 import { boardCycle } from '../executor/board-io.ts';
-import { execute, type ExecTenant } from '../executor/executor.ts';
-import { coRunnersFor, measureSteps, PROBE_RESERVED_BYTES } from '../executor/probe.ts';
-import {
-  prepareVariant,
-  RegionAllocator,
-  uploadPrograms,
-  type PreparedVariant,
-} from '../executor/workload.ts';
+import { execute, type ExecTenant, type LiveUpdate } from '../executor/executor.ts';
+import { CostNotMeasured, VariantStore } from '../executor/variant-store.ts';
+import type { PreparedVariant } from '../executor/workload.ts';
 import {
   compilePackage,
   inputBytes,
@@ -34,85 +38,43 @@ import {
   packageImage,
   quantizedInput,
   quantizeInput,
-  type OutputTensor,
 } from '../infer.ts';
 import type { CompiledModel } from '../compiler/types.ts';
 import type { ModelPackage } from '../models/package.ts';
 import type { Arrival } from '../scenario/arrivals.ts';
 import { durationSchema, toCycles } from '../scenario/duration.ts';
-import { createPolicy } from '../scheduler/index.ts';
-import { variantKey, type VariantRequest } from '../scheduler/types.ts';
+import { cotenantPolicy } from '../scheduler/cotenant.ts';
+import type {
+  AdmissionVerdict,
+  InferOptions,
+  InferResult,
+  RuntimeStats,
+  Tenant,
+  TenantOptions,
+} from './types.ts';
+import { modelKey, refusal, verdictOf } from './verdicts.ts';
+import { variantKey, type Policy, type VariantRequest } from '../scheduler/types.ts';
 
 /** Tiles of the reference group for the isolated latency (as `cotenant run`). */
 const REFERENCE_TILES = 2;
 const ISOLATED: Contention = { others: 0, budgeted: 0, budget: Number.POSITIVE_INFINITY };
 
-export interface TenantOptions {
-  readonly model: ModelPackage;
-  readonly name?: string;
-  /** Larger = more important (0–1000). */
-  readonly priority: number;
-  /** Ask for a guaranteed deadline (admission refuses the tenant if it cannot give one). */
-  readonly guaranteed?: boolean;
-  /** Relative deadline: board cycles, or a string such as "2ms" / "300us". */
-  readonly deadline: number | string;
-  /** Minimum gap between this tenant's requests (cycles or "2ms"); needed for a guarantee. */
-  readonly minGap?: number | string;
-  /** Pin the tile count / granule instead of letting admission choose. */
-  readonly tiles?: number;
-  /** Requests waiting beyond this are refused at arrival. Default 64. */
-  readonly queueLimit?: number;
-}
-
-export interface Tenant {
-  readonly id: number;
-  readonly name: string;
-}
-
-export type AdmissionVerdict =
-  | {
-      readonly admitted: true;
-      readonly tenant: Tenant;
-      /** 'guaranteed' (bound ≤ deadline) or 'best-effort'. */
-      readonly verdict: 'guaranteed' | 'best-effort';
-      /** Worst-case response time, cycles (Infinity when unbounded). */
-      readonly bound: number;
-      readonly deadline: number;
-      readonly tiles: number;
-    }
-  | {
-      readonly admitted: false;
-      readonly reason: string;
-      /** What would fit (from admission), e.g. a longer deadline or gap. */
-      readonly suggestions: readonly string[];
-    };
-
-export interface InferOptions {
-  /** Arrival, absolute board cycle (default: when the runtime next drives the board). */
-  readonly arrival?: number;
-}
-
-export interface InferResult {
-  readonly output: OutputTensor;
-  /** Arrival to completion, board cycles. */
-  readonly latencyCycles: number;
-  readonly deadlineMet: boolean;
-  readonly arrival: number;
-  readonly end: number;
-}
-
 interface TenantState {
   readonly handle: Tenant;
   readonly pkg: ModelPackage;
+  readonly modelKey: string;
   readonly priority: number;
   readonly guaranteed: boolean;
   readonly deadline: number;
   readonly minGap: number | undefined;
   readonly tiles: number | undefined;
   readonly queueLimit: number;
-  readonly variants: Map<string, PreparedVariant>;
-  readonly costs: Map<string, readonly number[]>;
   isolated: number;
+  /** Requests handed to the executor and not ended. */
+  inflight: number;
+  removing: boolean;
+  /** Executor index in the current run. */
+  slot: number | undefined;
 }
 
 interface Request {
@@ -123,32 +85,78 @@ interface Request {
   reject(e: unknown): void;
 }
 
+type Op =
+  | {
+      readonly kind: 'add';
+      readonly t: TenantState;
+      resolve(v: AdmissionVerdict): void;
+      reject(e: unknown): void;
+    }
+  | { readonly kind: 'remove'; readonly t: TenantState; resolve(): void; reject(e: unknown): void };
+
+/** One executor run: its tenants by executor index (removed ones stay, without requests). */
+interface LiveRun {
+  readonly epoch: number;
+  readonly slots: TenantState[];
+  readonly exec: ExecTenant[];
+  /** Per slot: the admitted bound of a guaranteed tenant (the certificate the executor checks). */
+  readonly bounds: (number | undefined)[];
+  readonly assignment: { lane: number; variant: VariantRequest }[];
+  readonly seq: number[];
+  readonly requests: Map<number, Request>;
+  nextId: number;
+  /** The plan's lanes and their budgets: fixed for the run (a change that would move them
+   *  waits for an idle board). */
+  readonly lanes: AdmissionResult['lanes'];
+  readonly budgets: AdmissionResult['laneBudgets'];
+}
+
 export class Runtime {
-  private readonly regions: RegionAllocator;
-  private tenants: TenantState[] = [];
+  private readonly store: VariantStore;
+  private readonly byId = new Map<number, TenantState>();
+  /** Admitted tenants, in the order of `admission.tenants`. */
+  private order: TenantState[] = [];
   private admission: AdmissionResult | undefined;
   private nextId = 0;
-  private queue: Request[] = [];
-  /** Serializes board use: runs, admission, tenant changes. */
-  private lock: Promise<void> = Promise.resolve();
-  private pumping = false;
+  private inbox: Request[] = [];
+  private ops: Op[] = [];
+  private run: LiveRun | undefined;
+  private driving = false;
+  private idleWaiters: (() => void)[] = [];
   private closed = false;
+  private caps: number | undefined;
+  private counters = { requests: 0, violations: 0, addsWhileRunning: 0, addsAfterIdle: 0 };
 
   constructor(private readonly device: Device) {
-    this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
+    this.store = new VariantStore(device, {
+      compile: (id, req, regionBase) =>
+        compilePackage(this.state(id).pkg, device.board, {
+          tiles: req.tiles,
+          granule: req.granule,
+          regionBase,
+        }),
+      upload: async (id, v) => {
+        const pkg = this.state(id).pkg;
+        const image = packageImage(v.compiled as CompiledModel, pkg, new Int8Array(inputBytes(pkg)));
+        for (const { address, bytes } of image) await device.writeMemory(address, bytes);
+      },
+      name: (id) => this.state(id).handle.name,
+      modelKey: (id) => this.state(id).modelKey,
+    });
   }
 
   get board(): Device['board'] {
     return this.device.board;
   }
 
-  private exclusive<T>(f: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(f);
-    this.lock = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
+  stats(): RuntimeStats {
+    return { ...this.counters, dramBytes: this.store.dramUsed };
+  }
+
+  private state(id: number): TenantState {
+    const t = this.byId.get(id);
+    if (t === undefined) throw new Error(`internal: no tenant ${id}`);
+    return t;
   }
 
   private cycles(v: number | string, what: string): number {
@@ -163,56 +171,48 @@ export class Runtime {
   addTenant(opts: TenantOptions): Promise<AdmissionVerdict> {
     if (this.closed) return Promise.reject(new DisconnectedError('the runtime is closed'));
     const name = opts.name ?? `${opts.model.table.name}-${this.nextId}`;
-    if (this.tenants.some((t) => t.handle.name === name))
+    if ([...this.byId.values()].some((t) => t.handle.name === name))
       return Promise.reject(new ConfigError(`a tenant named "${name}" already exists`));
-    const t: TenantState = {
-      handle: { id: this.nextId++, name },
-      pkg: opts.model,
-      priority: opts.priority,
-      guaranteed: opts.guaranteed ?? false,
-      deadline: this.cycles(opts.deadline, `tenant ${name}: deadline`),
-      minGap: opts.minGap === undefined ? undefined : this.cycles(opts.minGap, `tenant ${name}: minGap`),
-      tiles: opts.tiles,
-      queueLimit: opts.queueLimit ?? 64,
-      variants: new Map(),
-      costs: new Map(),
-      isolated: 0,
-    };
-    return this.exclusive(async () => {
-      const candidate = [...this.tenants, t];
-      t.isolated = (await this.stepCosts(t, this.referenceVariant(t), ISOLATED)).reduce((a, b) => a + b, 0);
-      const plan = await this.plan(candidate);
-      const mine = plan.tenants[candidate.length - 1]!;
-      if (!plan.feasible) {
-        const bad = plan.tenants.filter((v) => v.verdict === 'rejected');
-        return {
-          admitted: false,
-          reason: bad
-            .map(
-              (v) =>
-                `${v.name}: bound ${Number.isFinite(v.bound) ? `${v.bound} cycles` : 'unbounded'} > deadline ${v.deadline} cycles`,
-            )
-            .join('; '),
-          suggestions: bad.flatMap((v) => v.suggestions.map((s) => `${v.name}: ${s}`)),
-        };
-      }
-      this.tenants = candidate;
-      this.admission = plan;
-      return verdictOf(t.handle, mine);
+    let t: TenantState;
+    try {
+      t = {
+        handle: { id: this.nextId++, name },
+        pkg: opts.model,
+        modelKey: modelKey(opts.model),
+        priority: opts.priority,
+        guaranteed: opts.guaranteed ?? false,
+        deadline: this.cycles(opts.deadline, `tenant ${name}: deadline`),
+        minGap: opts.minGap === undefined ? undefined : this.cycles(opts.minGap, `tenant ${name}: minGap`),
+        tiles: opts.tiles,
+        queueLimit: opts.queueLimit ?? 64,
+        isolated: 0,
+        inflight: 0,
+        removing: false,
+        slot: undefined,
+      };
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    this.byId.set(t.handle.id, t);
+    return new Promise<AdmissionVerdict>((resolve, reject) => {
+      this.ops.push({ kind: 'add', t, resolve, reject });
+      this.kick();
     });
   }
 
-  /** Removes a tenant (after the current run); its waiting requests are refused. */
+  /** Removes a tenant: its requests not yet on the board are refused (AdmissionError), those
+   *  on the board finish; then its DRAM is freed. The other tenants keep their plan. */
   removeTenant(tenant: Tenant): Promise<void> {
-    return this.exclusive(async () => {
-      const rest = this.tenants.filter((t) => t.handle.id !== tenant.id);
-      if (rest.length === this.tenants.length)
-        throw new ConfigError(`no tenant ${tenant.name} in this runtime`);
-      for (const r of this.queue.filter((q) => q.tenant.handle.id === tenant.id))
-        r.reject(new AdmissionError(`tenant ${tenant.name} was removed before its request ran`));
-      this.queue = this.queue.filter((q) => q.tenant.handle.id !== tenant.id);
-      this.tenants = rest;
-      this.admission = rest.length > 0 ? await this.plan(rest) : undefined;
+    const t = this.order.find((x) => x.handle.id === tenant.id);
+    if (t === undefined || t.removing)
+      return Promise.reject(new ConfigError(`no tenant ${tenant.name} in this runtime`));
+    t.removing = true;
+    for (const r of this.inbox.filter((q) => q.tenant === t))
+      r.reject(new AdmissionError(`tenant ${tenant.name} was removed before its request ran`));
+    this.inbox = this.inbox.filter((q) => q.tenant !== t);
+    return new Promise<void>((resolve, reject) => {
+      this.ops.push({ kind: 'remove', t, resolve, reject });
+      this.kick();
     });
   }
 
@@ -224,8 +224,8 @@ export class Runtime {
     opts: InferOptions = {},
   ): Promise<InferResult> {
     if (this.closed) return Promise.reject(new DisconnectedError('the runtime is closed'));
-    const t = this.tenants.find((x) => x.handle.id === tenant.id);
-    if (t === undefined)
+    const t = this.order.find((x) => x.handle.id === tenant.id);
+    if (t === undefined || t.removing)
       return Promise.reject(new ConfigError(`tenant ${tenant.name} is not admitted in this runtime`));
     let q: Int8Array;
     try {
@@ -234,25 +234,316 @@ export class Runtime {
       return Promise.reject(e as Error);
     }
     return new Promise<InferResult>((resolve, reject) => {
-      this.queue.push({ tenant: t, input: q, arrival: opts.arrival, resolve, reject });
-      if (!this.pumping) {
-        this.pumping = true;
-        // a microtask later, so that requests submitted together arrive together
-        queueMicrotask(() => void this.exclusive(() => this.pump()));
-      }
+      this.inbox.push({ tenant: t, input: q, arrival: opts.arrival, resolve, reject });
+      this.kick();
     });
   }
 
-  /** Waits for every request, then closes the device. */
+  /** Waits for every request and tenant change, then closes the device. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.exclusive(async () => {
-      await this.device.close();
-    });
+    if (this.driving) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.device.close();
   }
 
-  // ---- internals -------------------------------------------------------------------
+  // ---- the driver ------------------------------------------------------------------
+
+  /** Starts the driver a microtask later (requests submitted together arrive together). */
+  private kick(): void {
+    if (this.driving) return;
+    this.driving = true;
+    queueMicrotask(() => void this.drive());
+  }
+
+  private async drive(): Promise<void> {
+    try {
+      // Requests first: a tenant change that needs the board waits until nothing is
+      // submitted (measuring must not delay a request already handed to the runtime).
+      for (;;) {
+        if (this.inbox.length > 0) await this.runLive();
+        else if (this.ops.length > 0) await this.idleOp();
+        else break;
+      }
+    } catch (e) {
+      this.failAll(e);
+    } finally {
+      this.driving = false;
+      for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private failAll(e: unknown): void {
+    for (const r of this.inbox.splice(0)) r.reject(e);
+    for (const op of this.ops.splice(0)) op.reject(e);
+    for (const r of this.run?.requests.values() ?? []) r.reject(e);
+  }
+
+  /** A tenant change while the board has nothing to do: measure, plan over every tenant. */
+  private async idleOp(): Promise<void> {
+    const op = this.ops.shift()!;
+    if (op.kind === 'remove') {
+      this.completeRemove(op.t);
+      op.resolve();
+      return;
+    }
+    try {
+      op.resolve(await this.addIdle(op.t));
+    } catch (e) {
+      this.forget(op.t);
+      op.reject(e);
+    }
+  }
+
+  private async addIdle(t: TenantState): Promise<AdmissionVerdict> {
+    await this.device.writeRegister('MODE', 0); // costs are the same in both modes; timing is cheaper
+    t.isolated = sum(await this.store.stepCosts(t.handle.id, this.referenceVariant(t), ISOLATED));
+    const candidate = [...this.order, t];
+    const plan = await this.plan(candidate, false);
+    if (!plan.feasible) {
+      this.forget(t);
+      return refusal(plan);
+    }
+    this.order = candidate;
+    this.admission = plan;
+    this.counters.addsAfterIdle++;
+    return verdictOf(t.handle, plan.tenants[candidate.length - 1]!);
+  }
+
+  private forget(t: TenantState): void {
+    this.byId.delete(t.handle.id);
+    this.store.release(t.handle.id);
+  }
+
+  private completeRemove(t: TenantState): void {
+    const i = this.order.indexOf(t);
+    this.order = this.order.filter((x) => x !== t);
+    const adm = this.admission!;
+    this.admission =
+      this.order.length === 0
+        ? undefined
+        : { ...adm, tenants: adm.tenants.filter((_, k) => k !== i), feasible: true };
+    if (this.run !== undefined && t.slot !== undefined) {
+      // its index stays (no more requests): no certificate, and not a guaranteed level that
+      // would split the best-effort bands around it
+      this.run.bounds[t.slot] = undefined;
+      this.run.exec[t.slot] = { ...this.run.exec[t.slot]!, guaranteed: false };
+    }
+    t.slot = undefined;
+    this.forget(t);
+  }
+
+  /** One executor run, kept alive while requests come (live hook). */
+  private async runLive(): Promise<void> {
+    const admission = this.admission;
+    if (admission === undefined) {
+      this.failAll(new ConfigError('no tenant is admitted'));
+      return;
+    }
+    await this.device.writeRegister('MODE', 1);
+    if ((await this.device.readRegister('MODE')) !== 1)
+      throw new ConfigError(
+        'the board refused functional mode (open it with openBoard, which asks for functional mode)',
+      );
+    const run: LiveRun = {
+      epoch: await boardCycle(this.device),
+      slots: [],
+      exec: [],
+      bounds: [],
+      assignment: [],
+      seq: [],
+      requests: new Map(),
+      nextId: 0,
+      lanes: admission.lanes,
+      budgets: admission.laneBudgets,
+    };
+    for (const t of this.order) await this.addSlot(run, t);
+    this.run = run;
+    try {
+      await execute(this.device, run.exec, [], this.policy(run), {
+        bounds: run.bounds,
+        live: (now) => this.live(run, now),
+        onJobStart: async (job, v) => {
+          await this.device.writeMemory(
+            (v.compiled as CompiledModel).layout.input.address,
+            u8(run.requests.get(job.id)!.input),
+          );
+        },
+        onJobEnd: async (job, outcome, v, end) => {
+          const r = run.requests.get(job.id)!;
+          run.requests.delete(job.id);
+          r.tenant.inflight--;
+          this.counters.requests++;
+          const bound = run.bounds[job.tenant];
+          const latency = end - job.arrival;
+          // the executor's certificate check (ExecResult.violations), per request
+          const violated = bound !== undefined && (outcome !== 'completed' || latency > bound);
+          if (violated) this.counters.violations++;
+          if ((outcome !== 'completed' && outcome !== 'missed') || v === undefined) {
+            r.reject(
+              outcome === 'rejected'
+                ? new AdmissionError(
+                    `request of ${r.tenant.handle.name} refused: its queue is full (${r.tenant.queueLimit})`,
+                  )
+                : new TimeoutError(`request of ${r.tenant.handle.name} dropped after its deadline`),
+            );
+            return;
+          }
+          const { address, bytes } = (v.compiled as CompiledModel).layout.output;
+          const raw = await this.device.readMemory(address, bytes);
+          r.resolve({
+            output: outputTensor(r.tenant.pkg, new Int8Array(raw.buffer, raw.byteOffset, raw.length)),
+            latencyCycles: latency,
+            deadlineMet: outcome === 'completed',
+            arrival: run.epoch + job.arrival,
+            end: run.epoch + end,
+            bound,
+            certificateViolated: violated,
+          });
+        },
+      });
+    } finally {
+      this.run = undefined;
+      for (const t of run.slots) t.slot = undefined;
+      for (const t of this.order) this.store.unpin(t.handle.id);
+    }
+  }
+
+  /** Gives tenant `t` an executor index in `run`, with the variant its plan names (pinned). */
+  private async addSlot(run: LiveRun, t: TenantState): Promise<void> {
+    const v = this.admission!.tenants[this.order.indexOf(t)]!;
+    const prepared = await this.store.pin(t.handle.id, v.variant);
+    const index = run.slots.length;
+    run.slots.push(t);
+    run.exec.push({
+      index,
+      name: t.handle.name,
+      priority: t.priority,
+      guaranteed: t.guaranteed,
+      deadline: t.deadline,
+      isolatedCycles: t.isolated,
+      variants: new Map([[prepared.info.key, prepared.info]]),
+      late: 'finish',
+      queueLimit: t.queueLimit,
+      prepared: new Map<string, PreparedVariant>([[prepared.info.key, prepared]]),
+    });
+    run.bounds.push(v.verdict === 'guaranteed' ? v.bound : undefined);
+    run.assignment.push({ lane: v.lane, variant: v.variant });
+    run.seq.push(0);
+    t.slot = index;
+  }
+
+  private policy(run: LiveRun): Policy {
+    return cotenantPolicy(
+      { lanes: run.lanes, assignment: run.assignment, budgets: run.budgets },
+      this.device.board.tileBusBytesPerCycle,
+    );
+  }
+
+  /** At every decision point of a run: hand over new requests, apply tenant changes that
+   *  need no board time. */
+  private async live(run: LiveRun, now: number): Promise<LiveUpdate> {
+    const arrivals: Arrival[] = [];
+    for (const r of this.inbox.splice(0)) {
+      const slot = r.tenant.slot!;
+      const id = run.nextId++;
+      run.requests.set(id, r);
+      r.tenant.inflight++;
+      arrivals.push({
+        id,
+        tenant: slot,
+        seq: run.seq[slot]!++,
+        cycle: r.arrival === undefined ? now : r.arrival - run.epoch,
+      });
+    }
+    let policy: Policy | undefined;
+    while (this.ops.length > 0) {
+      const op = this.ops[0]!;
+      if (op.kind === 'remove') {
+        if (op.t.inflight > 0) break; // completes once its requests on the board have ended
+        this.ops.shift();
+        this.completeRemove(op.t);
+        policy = this.policy(run);
+        op.resolve();
+        continue;
+      }
+      let r: AdmissionVerdict | 'later';
+      try {
+        r = await this.addLive(run, op.t);
+      } catch (e) {
+        this.ops.shift();
+        this.forget(op.t);
+        op.reject(e);
+        continue;
+      }
+      if (r === 'later') break;
+      this.ops.shift();
+      if (r.admitted) {
+        this.counters.addsWhileRunning++;
+        policy = this.policy(run);
+      }
+      op.resolve(r);
+    }
+    return { arrivals, ...(policy ? { policy } : {}) };
+  }
+
+  /** An add during a run, from costs already measured: admitted if a plan keeps every
+   *  running tenant where it is, refused if no plan fits, otherwise 'later' (idle board). */
+  private async addLive(run: LiveRun, t: TenantState): Promise<AdmissionVerdict | 'later'> {
+    this.store.cachedOnly = true;
+    let chosen: AdmissionResult;
+    const candidate = [...this.order, t];
+    try {
+      t.isolated = sum(await this.store.stepCosts(t.handle.id, this.referenceVariant(t), ISOLATED));
+      const full = await this.plan(candidate, false);
+      if (full.feasible && this.keepsRunning(full)) chosen = full;
+      else {
+        const pinned = await this.plan(candidate, true);
+        if (pinned.feasible && this.keepsRunning(pinned)) chosen = pinned;
+        else if (!full.feasible && !pinned.feasible) {
+          this.forget(t);
+          return refusal(full);
+        } else return 'later';
+      }
+    } catch (e) {
+      if (e instanceof CostNotMeasured) return 'later';
+      throw e;
+    } finally {
+      this.store.cachedOnly = false;
+    }
+    const mine = chosen.tenants[candidate.length - 1]!;
+    try {
+      await this.store.pin(t.handle.id, mine.variant); // programs and parameters: DRAM writes only
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      this.forget(t);
+      return { admitted: false, reason: e.message, suggestions: [] };
+    }
+    this.order = candidate;
+    this.admission = chosen;
+    // the running tenants' certificates under the new set (a higher-priority newcomer
+    // raises their bounds, which admission has just checked against their deadlines)
+    for (const [k, u] of this.order.entries())
+      if (u.slot !== undefined) {
+        const v = chosen.tenants[k]!;
+        run.bounds[u.slot] = v.verdict === 'guaranteed' ? v.bound : undefined;
+      }
+    await this.addSlot(run, t);
+    return verdictOf(t.handle, mine);
+  }
+
+  /** Whether `next` (over order + newcomer) keeps every admitted tenant's lane, variant and
+   *  the lanes' budgets: then it can take effect while they run. */
+  private keepsRunning(next: AdmissionResult): boolean {
+    const cur = this.admission;
+    if (cur === undefined) return true;
+    if (JSON.stringify(cur.lanes) !== JSON.stringify(next.lanes)) return false;
+    if (cur.laneBudgets.some((b, l) => b !== next.laneBudgets[l])) return false;
+    return cur.tenants.every(
+      (v, k) =>
+        v.lane === next.tenants[k]!.lane && variantKey(v.variant) === variantKey(next.tenants[k]!.variant),
+    );
+  }
 
   private referenceVariant(t: TenantState): VariantRequest {
     return {
@@ -261,173 +552,37 @@ export class Runtime {
     };
   }
 
-  private compiled(t: TenantState, req: VariantRequest, regionBase: number): CompiledModel {
-    return compilePackage(t.pkg, this.device.board, { tiles: req.tiles, granule: req.granule, regionBase });
-  }
-
-  private async variant(t: TenantState, req: VariantRequest): Promise<PreparedVariant> {
-    const key = variantKey(req);
-    let v = t.variants.get(key);
-    if (v === undefined) {
-      const compiled = (model: string, tiles: number, granule: VariantRequest['granule'], base: number) =>
-        this.compiled(t, { tiles, granule }, base);
-      v = prepareVariant(compiled, t.pkg.table.name, req, this.regions, `${t.handle.name} (${key})`);
-      await uploadPrograms(this.device, v);
-      const image = packageImage(v.compiled as CompiledModel, t.pkg, new Int8Array(inputBytes(t.pkg)));
-      for (const { address, bytes } of image) await this.device.writeMemory(address, bytes);
-      t.variants.set(key, v);
-    }
-    return v;
-  }
-
-  /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic
-   *  (the last `budgeted` at the budget rate), as `cotenant run` measures them. */
-  private async stepCosts(
-    t: TenantState,
-    req: VariantRequest,
-    contention: Contention,
-  ): Promise<readonly number[]> {
-    const key = `${variantKey(req)}|${contention.others}|${contention.budgeted}|${contention.budget}`;
-    let c = t.costs.get(key);
-    if (c === undefined) {
-      const v = await this.variant(t, req);
-      const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      await this.device.writeRegister('MODE', 0); // costs are the same in both modes; timing is cheaper
-      c = await measureSteps(
-        this.device,
-        v,
-        tiles,
-        coRunnersFor(contention, req.tiles, this.device.board.tileBusBytesPerCycle),
-      );
-      t.costs.set(key, c);
-    }
-    return c;
-  }
-
-  private async plan(ts: readonly TenantState[]): Promise<AdmissionResult> {
-    const caps = await this.device.readRegister('CAPS');
-    const adm: AdmissionTenant[] = ts.map((t) => ({
-      name: t.handle.name,
-      priority: t.priority,
-      guaranteed: t.guaranteed,
-      deadline: t.deadline,
-      minGap: t.minGap,
-      layers: t.pkg.table.layers.length,
-      ...(t.tiles !== undefined ? { tiles: t.tiles } : {}),
-    }));
-    return planAdmission(
-      adm,
-      this.device.board.tiles,
-      (i, v, c) => this.stepCosts(ts[i]!, v, c),
-      // Estimates do not depend on where a variant sits: compiled at the DRAM base, so a
-      // full DRAM never fails planning.
-      (i, v) => this.compiled(ts[i]!, v, this.device.board.dram.base).steps.map((s) => s.estCycles),
-      { ...admissionOptions(this.device.board, [], caps), queueLimits: ts.map((t) => t.queueLimit) },
-    );
-  }
-
-  /** Serves every queued request in one executor run; repeats while requests keep coming. */
-  private async pump(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      try {
-        await this.serve(batch);
-      } catch (e) {
-        for (const r of batch) r.reject(e);
-      }
-    }
-    this.pumping = false;
-  }
-
-  private async serve(batch: readonly Request[]): Promise<void> {
-    const def = this.device.board;
-    const ts = this.tenants;
-    const admission = this.admission!;
-    const policy = createPolicy('cotenant', def, admission);
-    const requests = policy.variants(
-      ts.map((t) => ({ name: t.handle.name, priority: t.priority })),
-      def.tiles,
-    );
-    const exec: ExecTenant[] = [];
-    for (let i = 0; i < ts.length; i++) {
-      const t = ts[i]!;
-      const prepared = new Map<string, PreparedVariant>();
-      for (const req of requests[i]!) prepared.set(variantKey(req), await this.variant(t, req));
-      exec.push({
-        index: i,
+  /** Admission over `ts`; `pinned`: the admitted tenants keep their tile count and granule. */
+  private async plan(ts: readonly TenantState[], pinned: boolean): Promise<AdmissionResult> {
+    this.caps ??= await this.device.readRegister('CAPS');
+    const adm: AdmissionTenant[] = ts.map((t, k) => {
+      const cur = pinned && k < this.order.length ? this.admission?.tenants[k]?.variant : undefined;
+      const tiles = cur?.tiles ?? t.tiles;
+      return {
         name: t.handle.name,
         priority: t.priority,
         guaranteed: t.guaranteed,
         deadline: t.deadline,
-        isolatedCycles: t.isolated,
-        variants: new Map([...prepared].map(([k, v]) => [k, v.info])),
-        late: 'finish',
-        queueLimit: t.queueLimit,
-        prepared,
-      });
-    }
-    await this.device.writeRegister('MODE', 1);
-    if ((await this.device.readRegister('MODE')) !== 1)
-      throw new ConfigError(
-        'the board refused functional mode (open it with openBoard, which asks for functional mode)',
-      );
-    const epoch = await boardCycle(this.device);
-    const order = batch
-      .map((r, k) => ({ r, k, at: Math.max(0, (r.arrival ?? epoch) - epoch) }))
-      .sort((a, b) => a.at - b.at || a.k - b.k);
-    const seq = new Map<number, number>();
-    const arrivals: Arrival[] = order.map((o, id) => {
-      const tenant = ts.indexOf(o.r.tenant);
-      const s = seq.get(tenant) ?? 0;
-      seq.set(tenant, s + 1);
-      return { id, tenant, seq: s, cycle: o.at };
+        minGap: t.minGap,
+        layers: t.pkg.table.layers.length,
+        ...(tiles !== undefined ? { tiles } : {}),
+        ...(cur !== undefined ? { granule: cur.granule } : {}),
+      };
     });
-    const byId = order.map((o) => o.r);
-    await execute(this.device, exec, arrivals, policy, {
-      onJobStart: async (job, v) => {
-        await this.device.writeMemory(
-          (v.compiled as CompiledModel).layout.input.address,
-          u8(byId[job.id]!.input),
-        );
-      },
-      onJobEnd: async (job, outcome, v, end) => {
-        const r = byId[job.id]!;
-        if ((outcome !== 'completed' && outcome !== 'missed') || v === undefined) {
-          r.reject(
-            outcome === 'rejected'
-              ? new AdmissionError(
-                  `request of ${r.tenant.handle.name} refused: its queue is full (${r.tenant.queueLimit})`,
-                )
-              : new TimeoutError(`request of ${r.tenant.handle.name} dropped after its deadline`),
-          );
-          return;
-        }
-        const { address, bytes } = (v.compiled as CompiledModel).layout.output;
-        const raw = await this.device.readMemory(address, bytes);
-        r.resolve({
-          output: outputTensor(r.tenant.pkg, new Int8Array(raw.buffer, raw.byteOffset, raw.length)),
-          latencyCycles: end - job.arrival,
-          deadlineMet: outcome === 'completed',
-          arrival: epoch + job.arrival,
-          end: epoch + end,
-        });
-      },
-    });
+    return planAdmission(
+      adm,
+      this.device.board.tiles,
+      (i, v, c) => this.store.stepCosts(ts[i]!.handle.id, v, c),
+      (i, v) => this.store.estimate(ts[i]!.handle.id, v),
+      { ...admissionOptions(this.device.board, [], this.caps), queueLimits: ts.map((t) => t.queueLimit) },
+    );
   }
+}
+
+function sum(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
 }
 
 function u8(a: Int8Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.length);
-}
-
-function verdictOf(handle: Tenant, v: TenantVerdict): AdmissionVerdict {
-  return {
-    admitted: true,
-    tenant: handle,
-    verdict: v.verdict === 'guaranteed' ? 'guaranteed' : 'best-effort',
-    bound: v.bound,
-    deadline: v.deadline,
-    tiles: v.variant.tiles,
-  };
 }

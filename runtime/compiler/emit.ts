@@ -7,6 +7,8 @@ import {
   FLAG_DEPTHWISE,
   FLAG_FUSED_POOL,
   FLAG_GLOBAL_AVG,
+  FLAG_WINDOW_AVG,
+  FLAG_COUNT_PAD,
   FLAG_LAYERNORM,
   FLAG_RELU,
   type Instruction,
@@ -91,7 +93,13 @@ export function emitOp(op: LoopOp<number>, tiles: Tiles | null): Instruction[] {
         instr('CFG_ADDR_OUT', { addrC: op.c }),
         instr('CFG_STRIDE', { strideA: op.sA, strideC: op.sC }),
         ...quants(op.q, op.qp),
-        instr('LOOP_POOL', { flags: op.global ? FLAG_GLOBAL_AVG : 0 }),
+        instr('LOOP_POOL', {
+          flags: op.global
+            ? FLAG_GLOBAL_AVG
+            : op.average
+              ? FLAG_WINDOW_AVG | (op.average.countPad ? FLAG_COUNT_PAD : 0)
+              : 0,
+        }),
       ];
     case 'vec':
       return [

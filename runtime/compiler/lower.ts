@@ -368,7 +368,9 @@ function lowerPool(l: LayerOf<'pool'>, ctx: LayerContext): LoopOp {
     c: ctx.c,
     sA: src.width,
     sC: ctx.out.width,
-    q: { relu: false, M: 1, S: 0 },
+    ...(l.mode === 'avg'
+      ? { average: { countPad: l.countIncludePad === true }, q: averageQuant(l.kernel * l.kernel) }
+      : { q: { relu: false, M: 1, S: 0 } }),
   };
 }
 

@@ -151,8 +151,10 @@ export interface ResaddOp<A = SymAddr> {
 
 export interface PoolOp<A = SymAddr> {
   readonly kind: 'pool';
-  /** true: global average (out[c] = requant(Σ in)); false: max pool. */
+  /** true: global average (out[c] = requant(Σ in)); false: max pool, or a windowed average. */
   readonly global: boolean;
+  /** Windowed average instead of max (LOOP_POOL flags.1); countPad: divide by size² (flags.2). */
+  readonly average?: { readonly countPad: boolean } | undefined;
   readonly inH: number;
   readonly inW: number;
   readonly C: number;

@@ -58,6 +58,16 @@ export interface ExecOptions {
    *  two steps). false: the host launches each step once it has seen the barrier before it
    *  — the behaviour without staging, kept for comparisons. Ignored on lockstep boards. */
   staging?: boolean;
+  /** Live runs (the library API, runtime/api/runtime.ts): called at every decision point
+   *  before arrivals are admitted. May append tenants to the `tenants` array given to
+   *  execute (and extend `bounds`), and returns the requests submitted since (any cycle:
+   *  the executor keeps its arrivals in order) and a policy to decide with from now on. */
+  live?: (now: number) => Promise<LiveUpdate | undefined>;
+}
+
+export interface LiveUpdate {
+  readonly arrivals?: readonly Arrival[];
+  readonly policy?: Policy;
 }
 
 export interface ExecResult {
@@ -117,11 +127,12 @@ export async function execute(
   device: Device,
   tenants: readonly ExecTenant[],
   initialArrivals: readonly Arrival[],
-  policy: Policy,
+  initialPolicy: Policy,
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
-  // Grows when a closed loop releases requests (opts.release).
+  // Grows when a closed loop releases requests (opts.release) or a live run submits.
   const arrivals: Arrival[] = [...initialArrivals];
+  let policy = initialPolicy;
   const tileCount = device.board.tiles;
   const free = !(await isLockstep(device));
   const staging =
@@ -203,9 +214,24 @@ export async function execute(
     dramBytesPerCycle: device.board.dramBytesPerCycle,
   });
 
+  /** Live runs: tenants, requests and a policy that came since the last decision. */
+  async function pollLive(): Promise<void> {
+    if (!opts.live) return;
+    const u = await opts.live(now);
+    for (const a of u?.arrivals ?? []) {
+      let at = arrivals.length;
+      while (at > next && arrivals[at - 1]!.cycle > a.cycle) at--;
+      arrivals.splice(at, 0, a);
+    }
+    if (u?.policy) policy = u.policy;
+    while (queues.length < tenants.length) queues.push([]);
+  }
+
   if (free) await runFree();
   else {
     for (;;) {
+      // 0. Live runs (the library API): what came since the last decision.
+      await pollLive();
       // 1. Arrivals up to now (before decisions, so a request arriving at a barrier competes).
       while (next < arrivals.length && arrivals[next]!.cycle <= now) {
         const a = arrivals[next++]!;
@@ -426,6 +452,7 @@ export async function execute(
         }
       }
       now = Math.max(now, polled);
+      await pollLive();
       changed = admit() || changed;
       changed = dropLate() || changed;
       for (const e of ended.splice(0)) await opts.onJobEnd!(e.job, e.outcome, e.variant, e.end);

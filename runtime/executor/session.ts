@@ -14,7 +14,6 @@ import {
   type AdmissionOptions,
   type AdmissionResult,
   type AdmissionTenant,
-  type Contention,
 } from '../admission/plan.ts';
 import { ConfigError } from '../../boards/errors.ts';
 import { burstAllowanceBytes, budgetThrottle } from '../admission/budget.ts';
@@ -36,22 +35,15 @@ import {
 import type { PolicyName } from '../scenario/schema.ts';
 import { toCycles } from '../scenario/duration.ts';
 import { createPolicy } from '../scheduler/index.ts';
-import type { VariantRequest } from '../scheduler/types.ts';
 import { variantKey } from '../scheduler/types.ts';
 import { execute, type ExecResult, type ExecTenant } from './executor.ts';
-import { coRunnersFor, measureSteps, PROBE_RESERVED_BYTES } from './probe.ts';
-import {
-  prepareVariant,
-  RegionAllocator,
-  uploadPrograms,
-  type CompileFn,
-  type PreparedVariant,
-} from './workload.ts';
+import type { CompileFn, PreparedVariant } from './workload.ts';
+import { VariantStore, type VariantStrategy } from './variant-store.ts';
 import { traceDigest } from './trace.ts';
-import type { Layout, Profile } from '../admission/throughput.ts';
+import type { Layout } from '../admission/throughput.ts';
 import { cotenantPolicy } from '../scheduler/cotenant.ts';
 import { windowRates } from '../metrics/window.ts';
-import { isLockstep, read64 } from './board-io.ts';
+import { isLockstep } from './board-io.ts';
 import { linkJitterCycles } from './link-jitter.ts';
 import { measureRoundTrips, type RoundTrips } from '../../drivers/link-latency.ts';
 
@@ -136,145 +128,6 @@ export interface SessionTenant {
   readonly isolatedCycles: number;
 }
 
-/** Compiled, uploaded variants and measured costs, cached per tenant. */
-class VariantStore {
-  private readonly prepared = new Map<string, PreparedVariant>();
-  private readonly costs = new Map<string, readonly number[]>();
-  private readonly estimates = new Map<string, readonly number[]>();
-  private readonly regions: RegionAllocator;
-  constructor(
-    private readonly device: Device,
-    private readonly compile: CompileFn,
-    private readonly models: readonly string[],
-    private readonly names: readonly string[],
-    private readonly data?: SessionData,
-    /** Measures step costs on another board (SessionOptions.costDevice). */
-    private readonly probe?: VariantStore,
-  ) {
-    this.regions = new RegionAllocator(device.board, PROBE_RESERVED_BYTES);
-  }
-  async get(tenant: number, req: VariantRequest): Promise<PreparedVariant> {
-    const key = `${tenant}|${variantKey(req)}`;
-    let v = this.prepared.get(key);
-    if (v === undefined) {
-      // Planning measures many candidate variants; when DRAM runs out, the ones measured so
-      // far are forgotten (their costs stay cached) and the space is reused. Costs do not
-      // depend on where a variant sits in DRAM.
-      const need = this.regionBytes(key, tenant, req);
-      if (need > this.regions.free) {
-        if (this.pinned || this.inTrial)
-          throw new ConfigError(
-            `the run's programs do not fit in board ${this.device.board.id}'s DRAM together: ${this.names[tenant]} (${variantKey(req)}) needs ${mib(need)} and ${mib(this.regions.free)} are left of ${mib(this.device.board.dram.bytes)}; run fewer tenants, or smaller models`,
-          );
-        this.evict();
-        if (need > this.regions.free)
-          throw new ConfigError(
-            `${this.names[tenant]} (${variantKey(req)}) needs ${mib(need)} of DRAM, more than board ${this.device.board.id} has (${mib(this.device.board.dram.bytes)}); choose a smaller model`,
-          );
-      }
-      v = prepareVariant(
-        this.compile,
-        this.models[tenant]!,
-        req,
-        this.regions,
-        `${this.names[tenant]} (${variantKey(req)})`,
-      );
-      await uploadPrograms(this.device, v);
-      await this.data?.upload(tenant, v);
-      this.prepared.set(key, v);
-    }
-    return v;
-  }
-  private pinned = false;
-  private readonly sizes = new Map<string, number>();
-  /** DRAM bytes a variant's region takes (independent of where it is placed). */
-  private regionBytes(key: string, tenant: number, req: VariantRequest): number {
-    let n = this.sizes.get(key);
-    if (n === undefined) {
-      n = this.compile(this.models[tenant]!, req.tiles, req.granule, this.device.board.dram.base).layout
-        .regionBytes;
-      this.sizes.set(key, n);
-    }
-    return n;
-  }
-  /** A trial's variants must all be in DRAM at once: start from an empty region map, and
-   *  make running out of space an error until endTrial(). */
-  startTrial(): void {
-    this.evict();
-    this.inTrial = true;
-  }
-  endTrial(): void {
-    this.inTrial = false;
-  }
-  private inTrial = false;
-  private evict(): void {
-    this.prepared.clear();
-    this.regions.clear();
-  }
-  /** Starts the run's uploads afresh: forgets planning's variants, and from now on DRAM
-   *  exhaustion is an error (the run's variants must all fit at once). */
-  pinForRun(): void {
-    this.evict();
-    this.pinned = true;
-  }
-
-  /** The compiler's per-step estimates (compiled at the DRAM base, nothing committed or uploaded). */
-  estimate(tenant: number, req: VariantRequest): readonly number[] {
-    const key = `${tenant}|${variantKey(req)}`;
-    let e = this.estimates.get(key);
-    if (e === undefined) {
-      const known = this.prepared.get(key);
-      e = (
-        known?.compiled ??
-        this.compile(this.models[tenant]!, req.tiles, req.granule, this.device.board.dram.base)
-      ).steps.map((s) => s.estCycles);
-      this.estimates.set(key, e);
-    }
-    return e;
-  }
-  private readonly profiles = new Map<string, Profile>();
-  /** A variant alone on tiles 0..n-1 (no co-runners): measured cycles and DRAM bytes
-   *  (the board's counters around the run), for the throughput planner. */
-  async profile(tenant: number, req: VariantRequest): Promise<Profile> {
-    if (this.probe !== undefined) return this.probe.profile(tenant, req);
-    const key = `${tenant}|${variantKey(req)}`;
-    let p = this.profiles.get(key);
-    if (p === undefined) {
-      const v = await this.get(tenant, req);
-      const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      const bytes = async () =>
-        (await read64(this.device, 'DRAM_RD_LO', 'DRAM_RD_HI')) +
-        (await read64(this.device, 'DRAM_WR_LO', 'DRAM_WR_HI'));
-      const before = await bytes();
-      const c = await measureSteps(this.device, v, tiles, []);
-      const dramBytes = (await bytes()) - before;
-      this.costs.set(`${key}|0|0|Infinity`, c);
-      p = { cycles: c.reduce((a, b) => a + b, 0), dramBytes, steps: c.length, maxStep: Math.max(...c) };
-      this.profiles.set(key, p);
-    }
-    return p;
-  }
-  /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic:
-   *  the last `budgeted` of them at the budget rate, the rest saturating. */
-  async stepCosts(tenant: number, req: VariantRequest, contention: Contention): Promise<readonly number[]> {
-    if (this.probe !== undefined) return this.probe.stepCosts(tenant, req, contention);
-    const key = `${tenant}|${variantKey(req)}|${contention.others}|${contention.budgeted}|${contention.budget}`;
-    let c = this.costs.get(key);
-    if (c === undefined) {
-      const v = await this.get(tenant, req);
-      const tiles = Array.from({ length: req.tiles }, (_, i) => i);
-      c = await measureSteps(
-        this.device,
-        v,
-        tiles,
-        coRunnersFor(contention, req.tiles, this.device.board.tileBusBytesPerCycle),
-      );
-      this.costs.set(key, c);
-    }
-    return c;
-  }
-}
-
 export interface Prepared {
   readonly link: LinkTerm;
   readonly tenants: readonly SessionTenant[];
@@ -299,15 +152,16 @@ async function prepare(loaded: LoadedScenario, opts: SessionOptions): Promise<Pr
     throw new ConfigError(
       `costs must be measured on the same kind of board: ${opts.costDevice.board.id} is not ${def.id}`,
     );
+  const data = opts.data;
+  const strategy: VariantStrategy = {
+    compile: (i, req, base) => opts.compile(models[i]!, req.tiles, req.granule, base),
+    name: (i) => names[i]!,
+    ...(data ? { upload: (i: number, v: PreparedVariant) => data.upload(i, v) } : {}),
+  };
   const store = new VariantStore(
     opts.device,
-    opts.compile,
-    models,
-    names,
-    opts.data,
-    opts.costDevice === undefined
-      ? undefined
-      : new VariantStore(opts.costDevice, opts.compile, models, names, opts.data),
+    strategy,
+    opts.costDevice === undefined ? undefined : new VariantStore(opts.costDevice, strategy),
   );
   if (opts.data) await opts.device.writeRegister('MODE', 0);
   opts.onPhase?.('measuring isolated latencies');
@@ -449,7 +303,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   const execTenants: ExecTenant[] = [];
   for (let i = 0; i < p.tenants.length; i++) {
     const prepared = new Map<string, PreparedVariant>();
-    for (const req of requests[i]!) prepared.set(variantKey(req), await p.store.get(i, req));
+    for (const req of requests[i]!) prepared.set(variantKey(req), await p.store.pin(i, req));
     const t = p.tenants[i]!;
     const r = p.resolved[i]!;
     execTenants.push({
@@ -539,11 +393,11 @@ async function trialRun(
   layout: Layout,
   requests: readonly number[],
 ): Promise<readonly number[]> {
-  p.store.startTrial();
+  // Pinned for the trial: all of its variants must be on the board at once.
   const tenants: ExecTenant[] = [];
   for (let i = 0; i < p.tenants.length; i++) {
     const req = layout.assignment[i]!.variant;
-    const v = await p.store.get(i, req);
+    const v = await p.store.pin(i, req);
     const t = p.tenants[i]!;
     tenants.push({
       index: i,
@@ -558,16 +412,19 @@ async function trialRun(
       prepared: new Map([[variantKey(req), v]]),
     });
   }
-  p.store.endTrial();
   const policy = cotenantPolicy(
     { lanes: layout.lanes, assignment: layout.assignment, unregulated: true },
     device.board.tileBusBytesPerCycle,
   );
   const arrivals = closedLoopStart(requests);
-  const exec = await execute(device, tenants, arrivals, policy, {
-    release: closedLoopRelease(requests, arrivals.length),
-  });
-  return windowRates(exec.records, p.tenants.length).perCycle;
+  try {
+    const exec = await execute(device, tenants, arrivals, policy, {
+      release: closedLoopRelease(requests, arrivals.length),
+    });
+    return windowRates(exec.records, p.tenants.length).perCycle;
+  } finally {
+    for (let i = 0; i < p.tenants.length; i++) p.store.unpin(i);
+  }
 }
 
 /** The first request of every tenant of a closed loop, at cycle 0 (tenant order). */
@@ -577,10 +434,6 @@ function closedLoopStart(requests: readonly number[]): Arrival[] {
     if (n > 0) out.push({ id: out.length, tenant, seq: 0, cycle: 0 });
   });
   return out;
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }
 
 function fmt(n: number): string {

@@ -46,38 +46,67 @@ export interface PreparedVariant {
 
 const REGION_ALIGN = 64 * 1024;
 
-/** Hands out disjoint, aligned DRAM regions from the bottom of the board's window; the
- *  top `reservedTop` bytes stay free (the interference probe uses them). */
+/** Hands out disjoint, aligned DRAM regions of the board's window (first fit) and takes
+ *  them back (`release`), so a long-lived runtime that adds and removes tenants reuses the
+ *  space of removed ones; the top `reservedTop` bytes stay free. */
 export class RegionAllocator {
-  private next: number;
+  /** Free intervals [base, end), sorted by base, never adjacent (coalesced). */
+  private holes: { base: number; end: number }[];
   private readonly end: number;
   constructor(
     private readonly def: BoardDefinition,
     reservedTop = 0,
   ) {
-    this.next = def.dram.base;
     this.end = def.dram.base + def.dram.bytes - reservedTop;
+    this.holes = [{ base: def.dram.base, end: this.end }];
   }
-  get cursor(): number {
-    return this.next;
+  /** First byte of the window (where a variant is compiled to learn its size). */
+  get base(): number {
+    return this.def.dram.base;
   }
-  /** Bytes still free. */
+  /** The largest region that can be handed out now, bytes. */
   get free(): number {
-    return this.end - this.next;
+    return this.holes.reduce((m, h) => Math.max(m, h.end - h.base), 0);
+  }
+  /** Bytes handed out and not released (aligned sizes). */
+  get used(): number {
+    return this.end - this.def.dram.base - this.holes.reduce((s, h) => s + h.end - h.base, 0);
   }
   /** Forgets every region handed out (their contents may be overwritten from now on). */
   clear(): void {
-    this.next = this.def.dram.base;
+    this.holes = [{ base: this.def.dram.base, end: this.end }];
   }
   commit(bytes: number, what: string): { base: number; limit: number } {
-    const base = this.next;
-    const limit = base + bytes;
-    if (limit > this.end)
+    const size = Math.max(REGION_ALIGN, Math.ceil(bytes / REGION_ALIGN) * REGION_ALIGN);
+    const at = this.holes.findIndex((h) => h.end - h.base >= size);
+    if (at < 0)
       throw new ConfigError(
-        `DRAM of board ${this.def.id} is full: ${what} needs ${bytes} bytes at 0x${base.toString(16)}; run fewer tenants or smaller models`,
+        `DRAM of board ${this.def.id} is full: ${what} needs ${bytes} bytes and the largest free region has ${this.free}; run fewer tenants or smaller models`,
       );
-    this.next = Math.ceil(limit / REGION_ALIGN) * REGION_ALIGN;
-    return { base, limit };
+    const h = this.holes[at]!;
+    const base = h.base;
+    if (h.end - h.base === size) this.holes.splice(at, 1);
+    else h.base += size;
+    return { base, limit: base + bytes };
+  }
+  /** Gives a region back (from commit; its contents may be overwritten from now on). */
+  release(region: { readonly base: number; readonly limit: number }): void {
+    const base = region.base;
+    const end = Math.max(base + REGION_ALIGN, Math.ceil(region.limit / REGION_ALIGN) * REGION_ALIGN);
+    let i = 0;
+    while (i < this.holes.length && this.holes[i]!.base < base) i++;
+    const prev = this.holes[i - 1];
+    const next = this.holes[i];
+    if ((prev !== undefined && prev.end > base) || (next !== undefined && next.base < end))
+      throw new Error(`internal: region 0x${base.toString(16)} released twice or never handed out`);
+    if (prev !== undefined && prev.end === base) {
+      prev.end = end;
+      if (next !== undefined && next.base === end) {
+        prev.end = next.end;
+        this.holes.splice(i, 1);
+      }
+    } else if (next !== undefined && next.base === end) next.base = base;
+    else this.holes.splice(i, 0, { base, end });
   }
 }
 
@@ -98,20 +127,23 @@ export function variantInfo(req: VariantRequest, compiled: CompiledLike): Varian
   return { key: variantKey(req), tiles: req.tiles, granule: req.granule, steps, remainingEst };
 }
 
-/** Compiles one variant into a fresh region. */
+/** Compiles one variant into a fresh region. `bytes`: its region size when already known
+ *  (it does not depend on where the region is); otherwise it is compiled once to learn it. */
 export function prepareVariant(
   compile: CompileFn,
   model: string,
   req: VariantRequest,
   regions: RegionAllocator,
   label: string,
+  bytes?: number,
 ): PreparedVariant {
-  const compiled = compile(model, req.tiles, req.granule, regions.cursor);
-  if (compiled.layout.regionBase !== regions.cursor)
+  const need = bytes ?? compile(model, req.tiles, req.granule, regions.base).layout.regionBytes;
+  const region = regions.commit(need, label);
+  const compiled = compile(model, req.tiles, req.granule, region.base);
+  if (compiled.layout.regionBase !== region.base || compiled.layout.regionBytes !== need)
     throw new Error(
-      `internal: compiler placed ${label} at 0x${compiled.layout.regionBase.toString(16)}, asked 0x${regions.cursor.toString(16)}`,
+      `internal: compiler placed ${label} at 0x${compiled.layout.regionBase.toString(16)} (${compiled.layout.regionBytes} bytes), asked 0x${region.base.toString(16)} (${need} bytes)`,
     );
-  const region = regions.commit(compiled.layout.regionBytes, label);
   return { label, info: variantInfo(req, compiled), compiled, region };
 }
 

@@ -519,8 +519,11 @@ class Importer {
     if (strides[0] !== strides[1])
       this.fail(node, `strides ${strides.join('×')}: only equal strides are supported`);
     if (dil.some((d) => d !== 1)) this.fail(node, 'dilated convolutions are not supported');
-    if (pads.some((p) => p !== pads[0]))
-      this.fail(node, `pads [${pads.join(', ')}]: only equal padding on every side is supported`);
+    if (pads[0] !== pads[1])
+      this.fail(
+        node,
+        `pads [${pads.join(', ')}]: the top and left padding must be equal (bottom and right may differ)`,
+      );
     const depthwise = group !== 1;
     if (depthwise && !(group === C && M === C && Cg === 1))
       this.fail(
@@ -531,8 +534,10 @@ class Importer {
     const k = kh,
       s = strides[0]!,
       p = pads[0]!;
-    const oh = Math.floor((H + 2 * p - k) / s) + 1,
-      ow = Math.floor((W + 2 * p - k) / s) + 1;
+    // bottom/right padding only sets the output size: taps past the input contribute nothing
+    const end: [number, number] = [pads[2] ?? p, pads[3] ?? p];
+    const oh = Math.floor((H + p + end[0] - k) / s) + 1,
+      ow = Math.floor((W + p + end[1] - k) / s) + 1;
     const { wq, scales } = this.weights(node, 1, M, 0);
     // ONNX W[co][ci][ky][kx] → K×J with rows (ky, kx, ci), columns co (depthwise: (ky, kx) × c)
     const kRows = depthwise ? k * k : k * k * C;
@@ -556,6 +561,7 @@ class Importer {
           kernel: k,
           stride: s,
           padding: p,
+          ...(end[0] !== p || end[1] !== p ? { paddingEnd: end } : {}),
           relu: false,
         },
         {
@@ -689,31 +695,57 @@ class Importer {
     p.p.clamp = { min, max };
   }
 
-  private maxPool(node: onnx.INodeProto, a: Attrs): void {
-    const x = this.act(node, 0);
-    if (x.shape.length !== 4) this.fail(node, 'input must be [1, C, H, W]');
-    const [, C, H, W] = x.shape as [number, number, number, number];
+  /** A pool's window: square `k`, stride `s`, padding `p` at the top and left (the ISA's);
+   *  the bottom/right padding (`end`) may differ — it only sets the output size, since a
+   *  window is clipped to the input either way. Output size as ONNX (floor or ceil mode). */
+  private poolGeometry(
+    node: onnx.INodeProto,
+    a: Attrs,
+    H: number,
+    W: number,
+  ): { k: number; s: number; p: number; oh: number; ow: number; end: [number, number] } {
     const ks = attrInts(a, 'kernel_shape') ?? [];
     const strides = attrInts(a, 'strides') ?? [1, 1];
     const pads = attrInts(a, 'pads') ?? [0, 0, 0, 0];
     const ceil = attrInt(a, 'ceil_mode', 0);
     if ((attrString(a, 'auto_pad') ?? 'NOTSET') !== 'NOTSET')
       this.fail(node, 'auto_pad is not supported; use explicit pads');
-    if (ks.length !== 2 || ks[0] !== ks[1]) this.fail(node, 'only square pooling windows are supported');
+    if (ks.length !== 2 || ks[0] !== ks[1])
+      this.fail(node, `a ${ks.join('×')} window: only square pooling windows are supported`);
     if (strides[0] !== strides[1]) this.fail(node, 'only equal strides are supported');
-    if (pads.some((p) => p !== pads[0])) this.fail(node, 'only equal padding on every side is supported');
+    if (pads[0] !== pads[1])
+      this.fail(
+        node,
+        `pads [${pads.join(', ')}]: the top and left padding must be equal (bottom and right may differ)`,
+      );
     if ((attrInts(a, 'dilations') ?? [1, 1]).some((d) => d !== 1))
       this.fail(node, 'dilated pooling is not supported');
-    if (node.output!.length > 1 && node.output![1]) this.fail(node, 'the Indices output is not supported');
     const k = ks[0]!,
       s = strides[0]!,
       p = pads[0]!;
-    const size = (n: number): number => {
-      const r = (n + 2 * p - k) / s;
+    const end: [number, number] = [pads[2] ?? p, pads[3] ?? p];
+    const size = (n: number, e: number): number => {
+      const r = (n + p + e - k) / s;
       return (ceil ? Math.ceil(r) : Math.floor(r)) + 1;
     };
-    const oh = size(H),
-      ow = size(W);
+    const oh = size(H, end[0]),
+      ow = size(W, end[1]);
+    // the layer table allows the symmetric size or one more (docs/models.md)
+    const sym = (n: number): number => Math.floor((n + 2 * p - k) / s) + 1;
+    if (oh < sym(H) || oh > sym(H) + 1 || ow < sym(W) || ow > sym(W) + 1)
+      this.fail(
+        node,
+        `pads [${pads.join(', ')}] give a ${oh}×${ow} output: only end padding that adds at most one row/column to the symmetric size is supported`,
+      );
+    return { k, s, p, oh, ow, end };
+  }
+
+  private maxPool(node: onnx.INodeProto, a: Attrs): void {
+    const x = this.act(node, 0);
+    if (x.shape.length !== 4) this.fail(node, 'input must be [1, C, H, W]');
+    const [, C, H, W] = x.shape as [number, number, number, number];
+    if (node.output!.length > 1 && node.output![1]) this.fail(node, 'the Indices output is not supported');
+    const { k, s, p, oh, ow } = this.poolGeometry(node, a, H, W);
     const name = this.layerName(node);
     this.pending(
       node,
@@ -746,15 +778,7 @@ class Importer {
     const x = this.act(node, 0);
     if (x.shape.length !== 4) this.fail(node, 'input must be [1, C, H, W]');
     const [, C, H, W] = x.shape as [number, number, number, number];
-    if (!global) {
-      const ks = attrInts(a, 'kernel_shape') ?? [];
-      const pads = attrInts(a, 'pads') ?? [0, 0, 0, 0];
-      if (ks[0] !== H || ks[1] !== W || pads.some((p) => p !== 0))
-        this.fail(
-          node,
-          `AveragePool with a ${ks.join('×')} window over a ${H}×${W} input: only a window covering the whole input without padding (a global average) is supported`,
-        );
-    }
+    if (!global) return this.windowAvgPool(node, a, x, C, H, W);
     const name = this.layerName(node);
     this.pending(node, (out, clamp, tensor) => {
       const { lo, hi } = this.bounds(out, clamp);
@@ -766,6 +790,51 @@ class Importer {
         null,
       );
       return this.qt([name], [1, C, 1, 1], out, tensor);
+    });
+  }
+
+  /** AveragePool with a window (ONNX Runtime runs the QDQ form as QLinearAveragePool, in
+   *  float32: the emulator's LOOP_POOL average repeats its steps, docs/isa.md). */
+  private windowAvgPool(node: onnx.INodeProto, a: Attrs, x: QT, C: number, H: number, W: number): void {
+    const countPad = attrInt(a, 'count_include_pad', 0) !== 0;
+    const { k, s, p, oh, ow, end } = this.poolGeometry(node, a, H, W);
+    if (p >= k) this.fail(node, `padding ${p} ≥ window ${k}: a window could lie entirely in the padding`);
+    if ((oh - 1) * s - p >= H || (ow - 1) * s - p >= W)
+      this.fail(node, 'the last window starts past the input: it would average nothing');
+    if (countPad && (end[0] !== p || end[1] !== p))
+      this.fail(
+        node,
+        'count_include_pad with different padding at the start and the end of an axis is not supported',
+      );
+    // ONNX Runtime divides such a window by k² in its uint8 kernel (QLinearAveragePool) but
+    // by the part inside the padded input in its int8 (float) path: no single answer to match.
+    if (countPad && ((oh - 1) * s - p + k > H + p || (ow - 1) * s - p + k > W + p))
+      this.fail(
+        node,
+        'count_include_pad with ceil_mode where the last window reaches past the padded input is not supported (ONNX Runtime itself counts it differently for int8 and uint8); pad the input so the windows fit, or use count_include_pad = 0',
+      );
+    const name = this.layerName(node);
+    this.pending(node, (out, clamp, tensor) => {
+      const { lo, hi } = this.bounds(out, clamp);
+      const zOut = out.unsigned ? out.zp + 128 : out.zp;
+      this.addLayer(
+        {
+          name,
+          kind: 'pool',
+          inputs: [...x.producers],
+          in: [H, W, C],
+          out: [oh, ow, C],
+          kernel: k,
+          stride: s,
+          padding: p,
+          mode: 'avg',
+          countIncludePad: countPad,
+        },
+        // table: sIn, sOut and the model's own output zero point (docs/isa.md)
+        { zA: x.zp, zB: 0, zC: out.zp, lo, hi, scales: [x.scale, out.scale, zOut], perChannel: false },
+        null,
+      );
+      return this.qt([name], [1, C, oh, ow], out, tensor);
     });
   }
 

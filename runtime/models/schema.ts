@@ -22,6 +22,7 @@ const layerSchema = z.discriminatedUnion('kind', [
       kernel: pos,
       stride: pos,
       padding: nonneg,
+      paddingEnd: z.tuple([nonneg, nonneg]).optional(),
       relu: z.boolean(),
       pool: z.object({ size: pos, stride: pos, padding: nonneg, h: pos, w: pos }).strict().optional(),
       concat: concat.optional(),
@@ -51,6 +52,8 @@ const layerSchema = z.discriminatedUnion('kind', [
       kernel: pos,
       stride: pos,
       padding: nonneg,
+      mode: z.enum(['max', 'avg']).optional(),
+      countIncludePad: z.boolean().optional(),
     })
     .strict(),
   z.object({ ...base, kind: z.literal('add'), I: pos, J: pos, relu: z.boolean() }).strict(),
@@ -99,8 +102,8 @@ export function parseModel(raw: unknown, label: string): ModelTable {
   return model;
 }
 
-function convOut(inp: number, k: number, s: number, p: number): number {
-  return Math.floor((inp + 2 * p - k) / s) + 1;
+function convOut(inp: number, k: number, s: number, p: number, end = p): number {
+  return Math.floor((inp + p + end - k) / s) + 1;
 }
 
 function poolOutOk(got: number, inp: number, k: number, s: number, p: number): boolean {
@@ -145,12 +148,13 @@ function checkSemantics(m: ModelTable): void {
         ['h', 0],
         ['w', 1],
       ] as const) {
-        const want = convOut(l.in[i], l.kernel, l.stride, l.padding);
+        const end = l.paddingEnd?.[i] ?? l.padding;
+        const want = convOut(l.in[i], l.kernel, l.stride, l.padding, end);
         if (l.out[i] !== want)
           fail(
             l,
             `out.${ax}`,
-            `${l.out[i]} but ${l.in[i]} with kernel ${l.kernel}, stride ${l.stride}, padding ${l.padding} gives ${want}`,
+            `${l.out[i]} but ${l.in[i]} with kernel ${l.kernel}, stride ${l.stride}, padding ${l.padding}${end !== l.padding ? ` (${end} at the end)` : ''} gives ${want}`,
           );
       }
       if (l.kind === 'dwconv' && l.in[2] !== l.out[2])

@@ -27,6 +27,8 @@ export interface ConvLayer extends LayerBase {
   readonly kernel: number;
   readonly stride: number;
   readonly padding: number;
+  /** Bottom and right padding when it differs from `padding` (it only sets the output size). */
+  readonly paddingEnd?: readonly [number, number];
   /** Fused max-pool; h/w = pooled size written. */
   readonly pool?: {
     readonly size: number;
@@ -64,6 +66,10 @@ export interface PoolLayer extends LayerBase {
   readonly kernel: number;
   readonly stride: number;
   readonly padding: number;
+  /** 'max' (default) or a windowed average (imported AveragePool). */
+  readonly mode?: 'max' | 'avg';
+  /** Average: divide by kernel² (padding counts) instead of the taps inside the input. */
+  readonly countIncludePad?: boolean;
 }
 
 export interface AddLayer extends LayerBase {

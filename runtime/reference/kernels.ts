@@ -171,6 +171,7 @@ function pool(m: MemoryImage, op: PoolOp<number>): void {
     out.forEach((v, c) => m.setI8(op.c + c, v));
     return;
   }
+  if (op.average) return averagePool(m, op, op.average.countPad);
   const out: number[] = [];
   for (let py = 0; py < op.outH; py++)
     for (let px = 0; px < op.outW; px++)
@@ -188,6 +189,44 @@ function pool(m: MemoryImage, op: PoolOp<number>): void {
   let n = 0;
   for (let p = 0; p < op.outH * op.outW; p++)
     for (let c = 0; c < op.C; c++) m.setI8(op.c + p * op.sC + c, out[n++]!);
+}
+
+/** Windowed average (docs/isa.md LOOP_POOL flags.1): the window clipped to the image; the
+ *  divisor with countPad is the window clipped to the padded image, else the taps inside. Affine: float32 sum of sIn·(x − zA),
+ *  / count, then rne(f32(f32(avg / sOut) + zOut)) − zOut + zC, clamped. */
+function averagePool(m: MemoryImage, op: PoolOp<number>, countPad: boolean): void {
+  const qp = op.qp;
+  for (let py = 0; py < op.outH; py++) {
+    const y0 = (py + op.row0) * op.stride - op.padding;
+    const rows: number[] = [];
+    for (let y = Math.max(0, y0); y < Math.min(op.inH, y0 + op.size); y++) rows.push(y);
+    for (let px = 0; px < op.outW; px++) {
+      const x0 = px * op.stride - op.padding;
+      const cols: number[] = [];
+      for (let x = Math.max(0, x0); x < Math.min(op.inW, x0 + op.size); x++) cols.push(x);
+      const count = countPad
+        ? (Math.min(y0 + op.size, op.inH + op.padding) - y0) *
+          (Math.min(x0 + op.size, op.inW + op.padding) - x0)
+        : rows.length * cols.length;
+      for (let c = 0; c < op.C; c++) {
+        const taps = rows.flatMap((y) => cols.map((x) => m.i8(op.a + (y * op.inW + x) * op.sA + c)));
+        let v: number;
+        if (qp === undefined)
+          v = requant(
+            taps.reduce((a, b) => a + b, 0),
+            op.q.M,
+            op.q.S,
+          );
+        else {
+          const [sIn, sOut, zOut] = [m.f32(qp.scale), m.f32(qp.scale + 4), m.f32(qp.scale + 8)];
+          const sum = taps.reduce((acc, x) => Math.fround(acc + Math.fround(sIn * (x - qp.zA))), 0);
+          const y = rne(Math.fround(Math.fround(Math.fround(sum / count) / sOut) + zOut)) - zOut + qp.zC;
+          v = y < qp.lo ? qp.lo : y > qp.hi ? qp.hi : y;
+        }
+        m.setI8(op.c + (py * op.outW + px) * op.sC + c, v);
+      }
+    }
+  }
 }
 
 /** Softmax / layernorm are timing-only on the board: functional mode copies A to C. */

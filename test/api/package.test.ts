@@ -23,6 +23,8 @@ test('the example app type-checks against the published .d.ts and runs on the bu
   t.regex(run.stdout, /admitted camera: guaranteed, bound \d+ cycles/);
   t.regex(run.stdout, /camera: 20 requests, latency mean [\d.]+ µs, max [\d.]+ µs, deadline misses 0/);
   t.regex(run.stdout, /keyword: 12 requests, latency mean/);
+  t.regex(run.stdout, /keyword-2: 4 requests, latency mean/);
+  t.regex(run.stdout, /tenants added while others ran: 1; certificate violations: 0/);
 });
 
 test('the bundle exports the API', async (t) => {

@@ -1,5 +1,6 @@
 // The library API end to end: admission on add, real inferences equal to ONNX Runtime's,
-// the same outputs and latencies on the in-process, PTY serial and shared-memory transports.
+// the same outputs and latencies on the in-process, PTY serial and shared-memory transports,
+// including a tenant added and removed while another streams.
 import test from 'ava';
 import ort from 'onnxruntime-node';
 import { BOARDS } from '../../boards/definitions.ts';
@@ -77,7 +78,24 @@ async function session(spec: string): Promise<{ results: InferResult[]; rejected
       rt.infer(bur.tenant, burst.inputs[2]!, { arrival: t0.end + 1000 }),
       rt.infer(cam.tenant, camera.inputs[2]!, { arrival: t0.end + 401_000 }),
     ]);
-    return { results: [t0, ...batch], rejected: !greedy.admitted };
+    // a stream of the camera with a tenant added (same model as burst: already measured,
+    // so it joins the running run) and removed while it runs
+    const start = batch[4]!.end;
+    const frames = [0, 1, 2, 0].map((k, i) =>
+      rt.infer(cam.tenant, camera.inputs[k]!, { arrival: start + (i + 1) * 400_000 }),
+    );
+    const late = await rt.addTenant({
+      name: 'late',
+      model: importOnnx(burst.bytes, 'burst.onnx'),
+      priority: 2,
+      deadline: 2_000_000,
+    });
+    if (!late.admitted) throw new Error('admission refused the late tenant');
+    const lateResults = await Promise.all([rt.infer(late.tenant, burst.inputs[2]!)]);
+    await rt.removeTenant(late.tenant);
+    const stream = await Promise.all(frames);
+    if (rt.stats().addsWhileRunning !== 1) throw new Error('the late tenant did not join the running stream');
+    return { results: [t0, ...batch, ...stream, ...lateResults], rejected: !greedy.admitted };
   } finally {
     await rt.close();
   }
@@ -88,12 +106,15 @@ function signature(r: { results: InferResult[] }): unknown {
     out: Array.from(x.output.quantized),
     lat: x.latencyCycles,
     met: x.deadlineMet,
+    bound: x.bound,
+    violated: x.certificateViolated,
   }));
 }
 
 test('API on the in-process, PTY serial and shm transports: ONNX Runtime outputs, same latencies everywhere', async (t) => {
   const inproc = await session('emu');
   t.true(inproc.rejected, 'a 50-cycle guaranteed deadline must be refused');
+  const want0 = [0, 1, 2].map((k) => reference(camera, camera.inputs[k]!));
   const want = [
     await reference(camera, camera.inputs[0]!),
     await reference(camera, camera.inputs[1]!),
@@ -101,6 +122,8 @@ test('API on the in-process, PTY serial and shm transports: ONNX Runtime outputs
     await reference(burst, burst.inputs[1]!),
     await reference(burst, burst.inputs[2]!),
     await reference(camera, camera.inputs[2]!),
+    ...(await Promise.all([0, 1, 2, 0].map((k) => want0[k]!))),
+    await reference(burst, burst.inputs[2]!),
   ];
   t.deepEqual(
     inproc.results.map((r) => Array.from(r.output.quantized)),
@@ -109,6 +132,8 @@ test('API on the in-process, PTY serial and shm transports: ONNX Runtime outputs
   for (const r of inproc.results) t.true(r.latencyCycles > 0);
   t.log(inproc.results.map((r) => `${r.latencyCycles}${r.deadlineMet ? '' : ' (late)'}`).join(', '));
   t.true(inproc.results[0]!.deadlineMet && inproc.results[1]!.deadlineMet && inproc.results[5]!.deadlineMet);
+  // the camera's stream, with a tenant added and removed during it: every frame within its bound
+  for (const r of inproc.results.slice(6, 10)) t.true(r.deadlineMet && !r.certificateViolated);
 
   const server = new PtyBoardServer(createEmulatedBoard(BOARDS.emu, { mode: 'functional' }));
   t.teardown(() => server.close());

@@ -43,13 +43,21 @@ test('the layer table follows the zoo schema: kinds, shapes, concat targets, per
   t.deepEqual(pkg.output.shape, [1, 6]);
 });
 
-test('an AveragePool that is not a global average is refused, saying what is supported', (t) => {
+test('an AveragePool with a window outside what the ISA runs is refused, saying what is supported', (t) => {
   const b = new QdqBuilder(3);
   const x = b.input([1, 2, 6, 6]);
-  const y = b.avgPool(b.conv(x, 2, 3, 1, 1), 2);
+  const y = b.avgPool(b.conv(x, 2, 3, 1, 1), 2, 2, 2);
+  const e = t.throws(() => importOnnx(b.build(y), 'avg.onnx'), { instanceOf: ModelError });
+  t.regex(e.message, /\(AveragePool\): padding 2 ≥ window 2: a window could lie entirely in the padding/);
+});
+
+test('count_include_pad with a ceil-mode window past the padded input is refused (ONNX Runtime counts it two ways)', (t) => {
+  const b = new QdqBuilder(4);
+  const x = b.input([1, 2, 10, 9]);
+  const y = b.avgPool(b.conv(x, 2, 3, 1, 1), 3, 2, 0, { countPad: true, ceil: true });
   const e = t.throws(() => importOnnx(b.build(y), 'avg.onnx'), { instanceOf: ModelError });
   t.regex(
     e.message,
-    /\(AveragePool\): AveragePool with a 2×2 window over a 6×6 input: only a window covering the whole input/,
+    /\(AveragePool\): count_include_pad with ceil_mode where the last window reaches past the padded input/,
   );
 });

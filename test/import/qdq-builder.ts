@@ -194,8 +194,17 @@ export class QdqBuilder {
     return t;
   }
 
-  conv(x: QTensor, outC: number, k: number, s: number, p: number, o: ConvOpts = {}): QTensor {
+  /** `p`: padding on every side, or [top/left, bottom, right]. */
+  conv(
+    x: QTensor,
+    outC: number,
+    k: number,
+    s: number,
+    p: number | [number, number, number],
+    o: ConvOpts = {},
+  ): QTensor {
     const [, C, H, W] = x.shape as [number, number, number, number];
+    const [pb, eh, ew] = typeof p === 'number' ? [p, p, p] : p;
     const M = o.depthwise ? C : outC;
     const cg = o.depthwise ? 1 : C;
     const [w, ws] = this.weights([M, cg, k, k], M, 0, o.perChannel ?? false);
@@ -204,11 +213,11 @@ export class QdqBuilder {
     this.node('Conv', [this.dq(x), w, b], [out], {
       kernel_shape: [k, k],
       strides: [s, s],
-      pads: [p, p, p, p],
+      pads: [pb, pb, eh, ew],
       ...(o.depthwise ? { group: C } : {}),
     });
-    const oh = Math.floor((H + 2 * p - k) / s) + 1,
-      ow = Math.floor((W + 2 * p - k) / s) + 1;
+    const oh = Math.floor((H + pb + eh - k) / s) + 1,
+      ow = Math.floor((W + pb + ew - k) / s) + 1;
     this.macs += oh * ow * M * k * k * cg;
     return this.finish(out, [1, M, oh, ow], this.outScale(x.scale, ws, k * k * cg), o.act, o.standaloneRelu);
   }
@@ -236,17 +245,20 @@ export class QdqBuilder {
     return this.finish(out, x.shape, f32(Math.max(x.scale, y.scale) * this.uniform(1.2, 1.6)), act);
   }
 
-  maxPool(x: QTensor, k: number, s: number, p = 0, ceil = 0): QTensor {
+  /** `p`: padding on every side, or [top/left, bottom, right]. */
+  maxPool(x: QTensor, k: number, s: number, p: number | [number, number, number] = 0, ceil = 0): QTensor {
     const [, C, H, W] = x.shape as [number, number, number, number];
+    const [b, eh, ew] = typeof p === 'number' ? [p, p, p] : p;
     const out = this.id('maxpool');
     this.node('MaxPool', [this.dq(x)], [out], {
       kernel_shape: [k, k],
       strides: [s, s],
-      pads: [p, p, p, p],
+      pads: [b, b, eh, ew],
       ...(ceil ? { ceil_mode: 1 } : {}),
     });
-    const sz = (n: number) => (ceil ? Math.ceil((n + 2 * p - k) / s) : Math.floor((n + 2 * p - k) / s)) + 1;
-    return this.q(out, [1, C, sz(H), sz(W)], x.scale, x.zp);
+    const sz = (n: number, e: number) =>
+      (ceil ? Math.ceil((n + b + e - k) / s) : Math.floor((n + b + e - k) / s)) + 1;
+    return this.q(out, [1, C, sz(H, eh), sz(W, ew)], x.scale, x.zp);
   }
 
   globalAvgPool(x: QTensor, asAveragePool = false): QTensor {
@@ -257,12 +269,27 @@ export class QdqBuilder {
     return this.q(out, [1, C, 1, 1], f32(x.scale * this.uniform(0.3, 0.6)), this.zp());
   }
 
-  /** A k×k average pool with stride k (not a global average). */
-  avgPool(x: QTensor, k: number): QTensor {
+  /** A k×k average pool (stride s, padding p each side), requantized to a new scale/zero point. */
+  avgPool(
+    x: QTensor,
+    k: number,
+    s = k,
+    p: number | [number, number, number] = 0,
+    o: { countPad?: boolean; ceil?: boolean } = {},
+  ): QTensor {
     const [, C, H, W] = x.shape as [number, number, number, number];
+    const [b, eh, ew] = typeof p === 'number' ? [p, p, p] : p;
     const out = this.id('avgpool');
-    this.node('AveragePool', [this.dq(x)], [out], { kernel_shape: [k, k], strides: [k, k] });
-    return this.q(out, [1, C, Math.floor(H / k), Math.floor(W / k)], x.scale, x.zp);
+    this.node('AveragePool', [this.dq(x)], [out], {
+      kernel_shape: [k, k],
+      strides: [s, s],
+      pads: [b, b, eh, ew],
+      ...(o.countPad ? { count_include_pad: 1 } : {}),
+      ...(o.ceil ? { ceil_mode: 1 } : {}),
+    });
+    const sz = (n: number, e: number) =>
+      (o.ceil ? Math.ceil((n + b + e - k) / s) : Math.floor((n + b + e - k) / s)) + 1;
+    return this.q(out, [1, C, sz(H, eh), sz(W, ew)], f32(x.scale * this.uniform(0.4, 0.8)), this.zp());
   }
 
   /** Concat along channels; every input must already have `scale`/`zp` (see convTo). */
