@@ -22,7 +22,7 @@ import { runPool } from '../runtime/eval/pool.ts';
 import { ablationLine, ablationTable, mocaAblation } from '../runtime/eval/moca-ablation.ts';
 import { openDevice } from '../runtime/cli/open-device.ts';
 import { zooCompiler, zooLayers } from '../runtime/executor/compile-adapter.ts';
-import { POLICY_NAMES } from '../runtime/scenario/schema.ts';
+import { COMPARE_POLICIES } from '../runtime/scenario/schema.ts';
 
 const root = new URL('../', import.meta.url);
 const marker = (name: string) => ({
@@ -54,7 +54,7 @@ if (process.argv.includes('--examples-only')) process.exit(0);
 
 const jobs: MocaCellJob[] = cells.map((cell) => ({
   cell,
-  options: { policies: [...POLICY_NAMES], requests: MOCA_REQUESTS, seed: MOCA_SEED },
+  options: { policies: [...COMPARE_POLICIES], requests: MOCA_REQUESTS, seed: MOCA_SEED },
 }));
 const t0 = performance.now();
 const results = await runPool<MocaCellJob, CellResult>(jobs, availableParallelism(), spawnWorker, (i) =>

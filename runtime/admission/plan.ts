@@ -16,6 +16,7 @@
 // loosest budget of the ladder that makes every guaranteed tenant pass is chosen
 // (best-effort lanes keep the most bandwidth).
 import { analyzeTask, maxGranule, taskCost } from './rta.ts';
+import { throughputAdmission } from './throughput.ts';
 import {
   analyzeIn,
   rtaTask,
@@ -52,6 +53,9 @@ export async function planAdmission(
   estimate?: EstimateProvider,
   opts: AdmissionOptions = {},
 ): Promise<AdmissionResult> {
+  // No guarantee to keep and deadlines far off: plan for throughput (throughput.ts).
+  const forThroughput = await throughputAdmission(ts, boardTiles, estimate, opts);
+  if (forThroughput !== undefined) return forThroughput;
   const floor = opts.granuleFloor ?? 0;
   const cost: CostProvider =
     floor > 0 ? async (i, v, c) => (await measured(i, v, c)).map((q) => Math.max(q, floor)) : measured;

@@ -1,5 +1,6 @@
 // The admission planner's inputs and outputs (runtime/admission/plan.ts builds them).
 import type { GranuleSpec, VariantRequest } from '../scheduler/types.ts';
+import type { ProfileProvider, TrialProvider } from './throughput.ts';
 
 export interface AdmissionTenant {
   readonly name: string;
@@ -69,6 +70,15 @@ export interface AdmissionResult {
   /** Per lane: the DRAM budget its tiles are throttled to (bytes/cycle per tile; Infinity: none). */
   readonly laneBudgets: readonly number[];
   readonly tenants: readonly TenantVerdict[];
+  /** 'throughput' when no deadline constrains the mix and the plan maximizes throughput
+   *  (runtime/admission/throughput.ts); absent: the deadline plan. */
+  readonly mode?: 'throughput';
+  /** Throughput plans: predicted work rate over one request at a time on all tiles. */
+  readonly predictedSpeedup?: number;
+  /** Throughput plans chosen by trial runs: the chosen layout's measured speed-up and how
+   *  many trial runs it took. */
+  readonly measuredSpeedup?: number;
+  readonly layoutsTried?: number;
   readonly layouts: readonly {
     readonly laneTiles: number;
     readonly lanes: number;
@@ -92,6 +102,14 @@ export interface AdmissionOptions {
   readonly contended?: boolean;
   /** Board queue limit per tenant, to check ⌈R/T⌉ against (default: unchecked). */
   readonly queueLimits?: readonly number[];
+  /** Throughput mode (runtime/admission/throughput.ts): profiles of a tenant alone on a lane
+   *  and the board's DRAM bandwidth. Absent: deadline plans only. */
+  readonly throughput?: {
+    readonly profile: ProfileProvider;
+    readonly dramBytesPerCycle: number;
+    /** Runs a candidate layout on the board (profile-guided choice); absent: the model decides. */
+    readonly trial?: TrialProvider;
+  };
   /** Free-running board: the host's reaction time, cycles (default 0). A lane's next granule
    *  is staged by the host after the one before it started, so a granule shorter than this
    *  may leave the lane idle until the host catches up: every measured granule cost counts

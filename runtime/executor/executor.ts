@@ -50,6 +50,9 @@ export interface ExecOptions {
   /** Functional runs: after a request ended, before anything else of its tenant is launched
    *  (read its output). Called for every outcome. */
   onJobEnd?: (job: Job, outcome: Outcome, variant: PreparedVariant | undefined, end: number) => Promise<void>;
+  /** Closed loop: called as a request ends; an arrival it returns (cycle ≥ now, a fresh id)
+   *  joins the stream, so a tenant resubmits when its request finishes. */
+  release?: (tenant: number, now: number) => Arrival | undefined;
   /** Free-running boards: stage each running step's successor on the board (default true;
    *  needs CAPS_STAGED, and no onJobStart/onJobEnd hooks, whose tensors must move between
    *  two steps). false: the host launches each step once it has seen the barrier before it
@@ -127,7 +130,8 @@ export async function execute(
   initialPolicy: Policy,
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
-  const arrivals = [...initialArrivals];
+  // Grows when a closed loop releases requests (opts.release) or a live run submits.
+  const arrivals: Arrival[] = [...initialArrivals];
   let policy = initialPolicy;
   const tileCount = device.board.tiles;
   const free = !(await isLockstep(device));
@@ -191,6 +195,12 @@ export async function execute(
       trace.push({ t: now, k: 'violation', req: job.id, tenant: job.tenant, outcome, response, bound });
     }
     lastEnd = now;
+    const more = opts.release?.(job.tenant, now);
+    if (more !== undefined) {
+      let at = arrivals.length;
+      while (at > next && arrivals[at - 1]!.cycle > more.cycle) at--;
+      arrivals.splice(at, 0, more);
+    }
     opts.onProgress?.(records.length, arrivals.length);
   };
 

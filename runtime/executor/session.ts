@@ -41,6 +41,9 @@ import { execute, type ExecResult, type ExecTenant } from './executor.ts';
 import type { CompileFn, PreparedVariant } from './workload.ts';
 import { VariantStore, type VariantStrategy } from './variant-store.ts';
 import { traceDigest } from './trace.ts';
+import type { Layout } from '../admission/throughput.ts';
+import { cotenantPolicy } from '../scheduler/cotenant.ts';
+import { windowRates } from '../metrics/window.ts';
 import { isLockstep } from './board-io.ts';
 import { linkJitterCycles } from './link-jitter.ts';
 import { measureRoundTrips, type RoundTrips } from '../../drivers/link-latency.ts';
@@ -63,6 +66,9 @@ export interface SessionOptions {
   readonly data?: SessionData;
   /** Benchmarks: the policy object to run instead of createPolicy's (named `policy`). */
   readonly makePolicy?: (def: Device['board'], admission: AdmissionResult | undefined) => Policy;
+  /** Closed loop at full load instead of the scenario's arrivals and run length: tenant i
+   *  makes closedLoop[i] requests, the first at cycle 0, each next one as its previous ends. */
+  readonly closedLoop?: readonly number[];
   /** Release jitter J of every tenant, board cycles (`--link-jitter`). Default: 0 on a
    *  lockstep board; on a free-running board derived from round trips measured now. */
   readonly linkJitter?: number;
@@ -245,6 +251,11 @@ async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<Adm
     {
       ...admissionOptions(def, p.resolved, caps),
       ...(budgets !== undefined ? { budgets } : {}),
+      throughput: {
+        profile: (i, v) => p.store.profile(i, v),
+        dramBytesPerCycle: def.dramBytesPerCycle,
+        trial: (layout, requests) => trialRun(p, device, layout, requests),
+      },
       ...(!p.link.lockstep && p.link.jitter > 0 ? { granuleFloor: p.link.jitter } : {}),
     },
   );
@@ -314,11 +325,16 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   const rng = createRandom(s.seed);
   const run =
     'requests' in s.run ? { requests: s.run.requests } : { cycles: toCycles(s.run.duration, def.clockHz) };
-  const arrivals = generateArrivals(
-    p.resolved.map((r) => r.arrival),
-    run,
-    (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
-  );
+  const loop = opts.closedLoop;
+  const arrivals =
+    loop === undefined
+      ? generateArrivals(
+          p.resolved.map((r) => r.arrival),
+          run,
+          (i) => rng.fork(`arrivals:${p.tenants[i]!.name}`),
+        )
+      : closedLoopStart(loop);
+  const release = loop === undefined ? undefined : closedLoopRelease(loop, arrivals.length);
   opts.onPhase?.('running');
   if (opts.data) {
     await opts.device.writeRegister('MODE', 1);
@@ -326,6 +342,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
       throw new ConfigError('the board refused functional mode, which tenants with inputs need');
   }
   const exec = await execute(opts.device, execTenants, arrivals, policy, {
+    ...(release !== undefined ? { release } : {}),
     ...(opts.staging !== undefined ? { staging: opts.staging } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(opts.data
@@ -358,6 +375,68 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
     overall,
     traceDigest: traceDigest(exec.trace),
   };
+}
+
+/** A closed loop's next request of a tenant, as its previous one ends (ExecOptions.release). */
+function closedLoopRelease(
+  requests: readonly number[],
+  firstId: number,
+): (tenant: number, now: number) => Arrival | undefined {
+  const made = requests.map((n) => Math.min(n, 1));
+  let ids = firstId;
+  return (tenant, now) =>
+    made[tenant]! < requests[tenant]! ? { id: ids++, tenant, seq: made[tenant]!++, cycle: now } : undefined;
+}
+
+/** A throughput planner's trial (admission/throughput.ts): `layout` under the cotenant
+ *  policy, unregulated, in a closed loop; per tenant, completed requests per cycle. */
+async function trialRun(
+  p: Prepared,
+  device: Device,
+  layout: Layout,
+  requests: readonly number[],
+): Promise<readonly number[]> {
+  // Pinned for the trial: all of its variants must be on the board at once.
+  const tenants: ExecTenant[] = [];
+  for (let i = 0; i < p.tenants.length; i++) {
+    const req = layout.assignment[i]!.variant;
+    const v = await p.store.pin(i, req);
+    const t = p.tenants[i]!;
+    tenants.push({
+      index: i,
+      name: t.name,
+      priority: t.priority,
+      guaranteed: t.guaranteed,
+      deadline: t.deadline,
+      isolatedCycles: t.isolatedCycles,
+      variants: new Map([[variantKey(req), v.info]]),
+      late: 'finish',
+      queueLimit: 1,
+      prepared: new Map([[variantKey(req), v]]),
+    });
+  }
+  const policy = cotenantPolicy(
+    { lanes: layout.lanes, assignment: layout.assignment, unregulated: true },
+    device.board.tileBusBytesPerCycle,
+  );
+  const arrivals = closedLoopStart(requests);
+  try {
+    const exec = await execute(device, tenants, arrivals, policy, {
+      release: closedLoopRelease(requests, arrivals.length),
+    });
+    return windowRates(exec.records, p.tenants.length).perCycle;
+  } finally {
+    for (let i = 0; i < p.tenants.length; i++) p.store.unpin(i);
+  }
+}
+
+/** The first request of every tenant of a closed loop, at cycle 0 (tenant order). */
+function closedLoopStart(requests: readonly number[]): Arrival[] {
+  const out: Arrival[] = [];
+  requests.forEach((n, tenant) => {
+    if (n > 0) out.push({ id: out.length, tenant, seq: 0, cycle: 0 });
+  });
+  return out;
 }
 
 function fmt(n: number): string {

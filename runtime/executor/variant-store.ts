@@ -13,6 +13,8 @@ import type { Device } from '../../drivers/device.ts';
 import type { Contention } from '../admission/types.ts';
 import { variantKey, type VariantRequest } from '../scheduler/types.ts';
 import { coRunnersFor, measureSteps, PROBE_RESERVED_BYTES } from './probe.ts';
+import { read64 } from './board-io.ts';
+import type { Profile } from '../admission/throughput.ts';
 import {
   prepareVariant,
   RegionAllocator,
@@ -165,6 +167,29 @@ export class VariantStore {
       this.estimates.set(key, e);
     }
     return e;
+  }
+
+  private readonly profiles = new Map<string, Profile>();
+  /** A variant alone on tiles 0..n-1 (no co-runners): measured cycles and DRAM bytes
+   *  (the board's counters around the run), for the throughput planner. */
+  async profile(tenant: number, req: VariantRequest): Promise<Profile> {
+    if (this.probe !== undefined) return this.probe.profile(tenant, req);
+    const key = `${this.model(tenant)}|${variantKey(req)}`;
+    let p = this.profiles.get(key);
+    if (p === undefined) {
+      const v = await this.get(tenant, req);
+      const tiles = Array.from({ length: req.tiles }, (_, i) => i);
+      const bytes = async () =>
+        (await read64(this.device, 'DRAM_RD_LO', 'DRAM_RD_HI')) +
+        (await read64(this.device, 'DRAM_WR_LO', 'DRAM_WR_HI'));
+      const before = await bytes();
+      const c = await measureSteps(this.device, v, tiles, []);
+      const dramBytes = (await bytes()) - before;
+      this.costs.set(`${key}|0|0|Infinity`, c);
+      p = { cycles: c.reduce((a, b) => a + b, 0), dramBytes, steps: c.length, maxStep: Math.max(...c) };
+      this.profiles.set(key, p);
+    }
+    return p;
   }
 
   /** Per-step costs on tiles 0..n-1 while the next `others` tiles generate DRAM traffic:

@@ -5,8 +5,19 @@ import { z } from 'zod';
 import { ConfigError } from '../../boards/errors.ts';
 import { durationSchema, type Duration } from './duration.ts';
 
-export const POLICY_NAMES = ['cotenant', 'fcfs', 'prema', 'static-partition', 'planaria', 'moca'] as const;
+export const POLICY_NAMES = [
+  'cotenant',
+  'fcfs',
+  'prema',
+  'static-partition',
+  'planaria',
+  'moca',
+  'naive',
+] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
+/** What `cotenant compare` runs by default: the deadline-aware comparison of docs/scheduler.md
+ *  (naive concurrency is a throughput baseline: `cotenant eval gacer`). */
+export const COMPARE_POLICIES: readonly PolicyName[] = POLICY_NAMES.filter((p) => p !== 'naive');
 
 const arrivalSchema = z.discriminatedUnion('kind', [
   z

@@ -39,6 +39,9 @@ export interface CotenantPlan {
    *  compiler's per-step estimates by measured ÷ estimated, so they predict the board, not
    *  the compiler's model of it (absent or not finite: the estimates as they are). */
   readonly measuredCycles?: readonly number[];
+  /** Throughput plans (no guaranteed tenant, no deadline at stake) are not regulated: a
+   *  throttle only moves bandwidth between lanes, and leaves some of it unused. */
+  readonly unregulated?: boolean;
 }
 
 export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number): Policy {
@@ -153,7 +156,7 @@ export function cotenantPolicy(plan: CotenantPlan, tileBusBytesPerCycle: number)
               },
         );
       }
-      if (plan.lanes.length < 2) return planned;
+      if (plan.lanes.length < 2 || plan.unregulated === true) return planned;
       guardedLanes ??= plan.lanes.map((_, l) => laneTenants[l]!.some((t) => state.tenants[t]!.guaranteed));
       const guarded = guardedLanes;
       // Only tenants of lanes without a guaranteed tenant are regulated: a throttled step in a

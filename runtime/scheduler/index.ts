@@ -4,6 +4,7 @@ import type { AdmissionResult } from '../admission/plan.ts';
 import type { PolicyName } from '../scenario/schema.ts';
 import { cotenantPolicy } from './cotenant.ts';
 import { fcfsPolicy } from './fcfs.ts';
+import { naivePolicy } from './naive.ts';
 import { partitionPolicy } from './partition.ts';
 import { planariaPolicy } from './planaria.ts';
 import { premaPolicy } from './prema.ts';
@@ -19,6 +20,7 @@ export function createPolicy(name: PolicyName, def: BoardDefinition, admission?:
           assignment: admission.tenants.map((t) => ({ lane: t.lane, variant: t.variant })),
           budgets: admission.laneBudgets,
           measuredCycles: admission.tenants.map((t) => t.wcet),
+          unregulated: admission.mode === 'throughput',
         },
         def.tileBusBytesPerCycle,
       );
@@ -33,5 +35,7 @@ export function createPolicy(name: PolicyName, def: BoardDefinition, admission?:
       return partitionPolicy('moca', def.dim);
     case 'planaria':
       return planariaPolicy();
+    case 'naive':
+      return naivePolicy();
   }
 }

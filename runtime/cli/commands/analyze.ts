@@ -70,6 +70,14 @@ export function registerAnalyze(program: Command): void {
             JSON.stringify(
               {
                 feasible: admission.feasible,
+                ...(admission.mode !== undefined
+                  ? {
+                      mode: admission.mode,
+                      predictedSpeedup: admission.predictedSpeedup,
+                      measuredSpeedup: admission.measuredSpeedup ?? null,
+                      layoutsTried: admission.layoutsTried ?? null,
+                    }
+                  : {}),
                 link,
                 lanes: admission.lanes,
                 laneBudgets: admission.laneBudgets.map((b) => (Number.isFinite(b) ? b : null)),
@@ -90,9 +98,14 @@ export function registerAnalyze(program: Command): void {
           );
           printTable(admissionRows(admission));
           process.stdout.write(describeLink(link));
-          process.stdout.write(
-            `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%${Number.isFinite(l.budget) ? `, best-effort lanes at ${l.budget} B/cycle/tile` : ''})`).join('; ')}\n`,
-          );
+          if (admission.mode === 'throughput')
+            process.stdout.write(
+              `throughput plan (no guaranteed tenant, deadlines ≥ 10× the predicted response): speed-up over one request at a time on all tiles ${admission.predictedSpeedup?.toFixed(2)} predicted${admission.measuredSpeedup === undefined ? '' : `, ${admission.measuredSpeedup.toFixed(2)} measured in ${admission.layoutsTried} trial runs`}; the bound column is the predicted time per request at full load\n`,
+            );
+          else
+            process.stdout.write(
+              `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%${Number.isFinite(l.budget) ? `, best-effort lanes at ${l.budget} B/cycle/tile` : ''})`).join('; ')}\n`,
+            );
           for (const t of admission.tenants) {
             if (t.verdict !== 'rejected') continue;
             process.stdout.write(

@@ -12,7 +12,7 @@ import {
   type Ratios,
 } from '../../executor/compare.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
-import { POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
+import { COMPARE_POLICIES, POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
 import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
@@ -44,11 +44,11 @@ export function registerCompare(program: Command): void {
       'Run one scenario under several policies (same board, same arrivals) and compare SLA, STP, ANTT, fairness, utilization; cotenant vs moca and vs the best other baseline',
     )
     .argument('<scenario>', 'scenario JSON file')
-    .option('--policies <list>', `comma-separated policies (default: all of ${POLICY_NAMES.join(',')})`)
+    .option('--policies <list>', `comma-separated policies (default: ${COMPARE_POLICIES.join(',')})`)
     .option('--board <device>', `${DEVICE_HELP}; overrides the scenario board; opened afresh for each policy`)
     .option('--json', 'print one JSON object (rows[], vsMoca, vsBestBaseline)')
     .action(async (file: string, opts: CompareOpts) => {
-      const policies = opts.policies === undefined ? [...POLICY_NAMES] : parsePolicyList(opts.policies);
+      const policies = opts.policies === undefined ? [...COMPARE_POLICIES] : parsePolicyList(opts.policies);
       const loaded = loadScenarioFile(file);
       const spec = opts.board ?? loaded.scenario.board;
       const models = await scenarioModels(loaded);

@@ -19,7 +19,7 @@ import {
 } from '../../eval/moca-protocol.ts';
 import { mocaReportHtml } from '../../eval/moca-report.ts';
 import { runPool } from '../../eval/pool.ts';
-import { POLICY_NAMES } from '../../scenario/schema.ts';
+import { COMPARE_POLICIES } from '../../scenario/schema.ts';
 import { printTable } from '../output.ts';
 import { ensureParentDir, writeOutputFile } from '../output-file.ts';
 import { parsePolicyList } from './compare.ts';
@@ -77,7 +77,7 @@ export function registerEvalMoca(ev: Command): void {
     )
     .option('--sets <list>', `workload sets (default ${MOCA_SETS.join(',')})`)
     .option('--qos <list>', `QoS levels (default ${MOCA_QOS.join(',')})`)
-    .option('--policies <list>', `comma-separated policies (default: all of ${POLICY_NAMES.join(',')})`)
+    .option('--policies <list>', `comma-separated policies (default: all of ${COMPARE_POLICIES.join(',')})`)
     .option('--requests <n>', `requests per cell (default ${MOCA_REQUESTS})`)
     .option('--seed <n>', `arrival seed (default ${MOCA_SEED})`)
     .option(
@@ -90,7 +90,7 @@ export function registerEvalMoca(ev: Command): void {
     .action(async (opts: EvalMocaOpts) => {
       const sets = parseList<MocaSet>(opts.sets, MOCA_SETS, '--sets');
       const qos = parseList<MocaQos>(opts.qos, MOCA_QOS, '--qos');
-      const policies = opts.policies === undefined ? [...POLICY_NAMES] : parsePolicyList(opts.policies);
+      const policies = opts.policies === undefined ? [...COMPARE_POLICIES] : parsePolicyList(opts.policies);
       const requests = parseCount(opts.requests, '--requests', MOCA_REQUESTS, 1);
       const seed = parseCount(opts.seed, '--seed', MOCA_SEED, 0);
       const workers = parseCount(opts.workers, '--workers', availableParallelism(), 1);
