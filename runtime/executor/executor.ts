@@ -236,19 +236,7 @@ export async function execute(
       while (next < arrivals.length && arrivals[next]!.cycle <= now) {
         const a = arrivals[next++]!;
         const t = tenants[a.tenant]!;
-        const job: Job = {
-          id: a.id,
-          tenant: a.tenant,
-          arrival: a.cycle,
-          deadline: a.cycle + t.deadline,
-          variant: undefined,
-          step: 0,
-          nextLayer: 0,
-          running: false,
-          tiles: [],
-          runCycles: 0,
-          started: undefined,
-        };
+        const job = jobFor(a, t.deadline);
         trace.push({ t: now, k: 'arrive', req: a.id, tenant: a.tenant, deadline: job.deadline });
         if (queues[a.tenant]!.length >= t.queueLimit) end(job, 'rejected');
         else queues[a.tenant]!.push(job);
@@ -502,25 +490,30 @@ export async function execute(
     }
   }
 
+  /** A request's job as it arrives: nothing run yet, its deadline counted from its arrival. */
+  function jobFor(a: Arrival, relativeDeadline: number): Job {
+    return {
+      id: a.id,
+      tenant: a.tenant,
+      arrival: a.cycle,
+      deadline: a.cycle + relativeDeadline,
+      variant: undefined,
+      step: 0,
+      nextLayer: 0,
+      running: false,
+      tiles: [],
+      runCycles: 0,
+      started: undefined,
+    };
+  }
+
   /** Arrivals the board's time has passed, stamped with their arrival at the host. */
   function admit(): boolean {
     let any = false;
     while (next < arrivals.length && arrivals[next]!.cycle <= now) {
       const a = arrivals[next++]!;
       const t = tenants[a.tenant]!;
-      const job: Job = {
-        id: a.id,
-        tenant: a.tenant,
-        arrival: a.cycle,
-        deadline: a.cycle + t.deadline,
-        variant: undefined,
-        step: 0,
-        nextLayer: 0,
-        running: false,
-        tiles: [],
-        runCycles: 0,
-        started: undefined,
-      };
+      const job = jobFor(a, t.deadline);
       trace.push({ t: a.cycle, k: 'arrive', req: a.id, tenant: a.tenant, deadline: job.deadline });
       if (queues[a.tenant]!.length >= t.queueLimit) {
         const at = now;
