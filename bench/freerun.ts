@@ -17,16 +17,13 @@
 // Last line (the staged free-running run):
 //   `freerun: boundary_idle_cycles_p50=<> max=<> misses=<>`.
 // Usage: npm run bench:freerun [-- --speed F --requests N --link-jitter CYCLES]
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDevice } from '../runtime/cli/open-device.ts';
 import { zooCompiler, zooLayers } from '../runtime/executor/compile-adapter.ts';
 import { linkTerm, runLoaded, type SessionResult } from '../runtime/executor/session.ts';
 import { loadScenario } from '../runtime/scenario/resolve.ts';
-
-const MAIN = fileURLToPath(new URL('../runtime/cli/main.ts', import.meta.url));
+import { startEmu } from './emu-child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -79,24 +76,6 @@ const SCENARIO = {
     },
   ],
 };
-
-async function startEmu(args: readonly string[]): Promise<{ path: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import=tsx', MAIN, 'emu', '--pty', ...args], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  while (!out.includes('\n')) {
-    const [chunk] = (await Promise.race([
-      once(child.stdout!, 'data'),
-      once(child, 'exit').then(() => {
-        throw new Error('emu exited before printing its PTY path');
-      }),
-    ])) as [string];
-    out += chunk;
-  }
-  return { path: out.split('\n')[0]!.trim(), child };
-}
 
 /** What the round trips measured over the free-running PTY would make J. */
 let measured: { jitter: number; maxMs: number; medianMs: number } | undefined;

@@ -4,35 +4,14 @@
 // - register read round trip: median and p99
 // - throughput at --baud 921600 and 3000000 as a fraction of line rate (10 bits a byte)
 // Last line: `link: efficiency=<0..1> throughput=<MB/s> rtt_us=<median>`.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { SerialDevice } from '../drivers/serial/device.ts';
 import { openSerialChannel } from '../drivers/serial/serialport-channel.ts';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { BOARDS } from '../boards/definitions.ts';
+import { startEmu } from './emu-child.ts';
 
-const MAIN = fileURLToPath(new URL('../runtime/cli/main.ts', import.meta.url));
 const DRAM = BOARDS.emu.dram.base;
-
-async function startEmu(baud?: number): Promise<{ path: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--import=tsx', MAIN, 'emu', '--pty', ...(baud ? ['--baud', String(baud)] : [])],
-    { stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  while (!out.includes('\n')) {
-    const [chunk] = (await Promise.race([
-      once(child.stdout!, 'data'),
-      once(child, 'exit').then(() => {
-        throw new Error('emu exited before printing its PTY path');
-      }),
-    ])) as [string];
-    out += chunk;
-  }
-  return { path: out.split('\n')[0]!.trim(), child };
-}
 
 async function stopEmu(child: ChildProcess): Promise<void> {
   child.kill('SIGTERM');
@@ -49,7 +28,7 @@ async function bulk(
   baud: number | undefined,
   bytes: number,
 ): Promise<{ mbps: number; efficiency: number; lineFraction: number | undefined }> {
-  const { path, child } = await startEmu(baud);
+  const { path, child } = await startEmu(baud ? ['--baud', String(baud)] : []);
   try {
     const dev = await SerialDevice.connect(
       await openSerialChannel(path, baud ?? 3_000_000),
@@ -74,7 +53,7 @@ async function bulk(
 }
 
 async function rtt(n: number): Promise<{ median: number; p99: number }> {
-  const { path, child } = await startEmu();
+  const { path, child } = await startEmu([]);
   try {
     const dev = await SerialDevice.connect(await openSerialChannel(path, 3_000_000));
     for (let i = 0; i < 200; i++) await dev.readRegister('SCRATCH');
