@@ -52,8 +52,14 @@ function serve(op: number, addr: number, arg: number): number {
 }
 
 for (;;) {
-  Atomics.wait(ctl, Ctl.STATE, State.IDLE);
-  if (Atomics.load(ctl, Ctl.STATE) !== State.REQUEST) continue;
+  // Sleep until the host posts a request. Waiting on whatever STATE holds now (IDLE, or
+  // DONE until the host takes the reply) instead of on IDLE alone keeps this thread from
+  // spinning while the host has not yet acknowledged the last reply.
+  const state = Atomics.load(ctl, Ctl.STATE);
+  if (state !== State.REQUEST) {
+    Atomics.wait(ctl, Ctl.STATE, state);
+    continue;
+  }
   const op = ctl[Ctl.OP]!;
   if (op === Op.STOP) break;
   try {

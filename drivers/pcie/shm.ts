@@ -137,8 +137,13 @@ export class ShmFunction implements PcieFunction {
     this.ctl[Ctl.ARG] = arg;
     Atomics.store(this.ctl, Ctl.STATE, State.REQUEST);
     Atomics.notify(this.ctl, Ctl.STATE);
-    const w = waitAsync(this.ctl, Ctl.STATE, State.REQUEST);
-    if (w.async) await Promise.race([w.value, this.exited]);
+    // A wake-up does not mean this request is done: the worker's notify for the previous
+    // request can land after this waiter registered (the host saw DONE before that notify
+    // ran). Only STATE leaving REQUEST says the reply is there.
+    while (Atomics.load(this.ctl, Ctl.STATE) === State.REQUEST) {
+      const w = waitAsync(this.ctl, Ctl.STATE, State.REQUEST);
+      if (w.async) await Promise.race([w.value, this.exited]);
+    }
     const result = this.ctl[Ctl.RESULT]!;
     const len = this.ctl[Ctl.RESULT_LEN]!;
     Atomics.store(this.ctl, Ctl.STATE, State.IDLE);

@@ -89,6 +89,11 @@ export interface ExecResult {
    *  fell between two polls of a staged run, a lower bound for a host launch). Empty on a
    *  lockstep board, where the host's latency never shows. */
   readonly boundaryIdle: readonly number[];
+  /** Free-running boards: the longest the host took to react, in board cycles — the span of
+   *  two consecutive passes of the polling loop (what J must cover: link-jitter.ts). Above
+   *  the J the analysis counted, the run broke the link assumption its guarantees rest on.
+   *  0 on a lockstep board. */
+  readonly hostReaction: number;
 }
 
 export interface CertificateViolation {
@@ -163,6 +168,7 @@ export async function execute(
   let decisions = 0;
   let lastEnd = 0;
   const boundaryIdle: number[] = [];
+  let hostReaction = 0;
   /** Free-running: per tile, the cycle its last step ended (−1: none yet); staged entry ids. */
   const lastBarrier = new Array<number>(tileCount).fill(-1);
   let nextId = 1;
@@ -310,6 +316,7 @@ export async function execute(
     violations,
     mode: !free ? 'lockstep' : staging ? 'staged' : 'host-dispatch',
     boundaryIdle,
+    hostReaction,
   };
 
   /** The dispatch's variant, after checking the policy chose something startable now. */
@@ -425,9 +432,17 @@ export async function execute(
   async function runFree(): Promise<void> {
     /** Staging writes that have landed but no poll has followed yet. */
     let unstamped: { after: number; by: number | undefined }[] = [];
+    let lastPoll: number | undefined;
+    let lastPass = 0;
     for (;;) {
       const res = await device.advance(epoch + now);
       const polled = res.cycle - epoch;
+      if (lastPoll !== undefined) {
+        const pass = polled - lastPoll;
+        hostReaction = Math.max(hostReaction, lastPass + pass);
+        lastPass = pass;
+      }
+      lastPoll = polled;
       for (const u of unstamped) u.by = polled;
       unstamped = [];
       let changed = false;

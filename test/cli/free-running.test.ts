@@ -78,6 +78,8 @@ test('analyze and run take a free-running board: costs measured on it, J counted
     mode: string;
     tenants: { name: string; requests: number; missed: number; completed: number }[];
     boundaryIdle: { boundaries: number };
+    hostReaction: number;
+    link: { jitter: number };
   };
   t.is(run.mode, 'staged');
   t.true(run.boundaryIdle.boundaries > 0);
@@ -85,7 +87,10 @@ test('analyze and run take a free-running board: costs measured on it, J counted
     run.tenants.reduce((s, x) => s + x.requests, 0),
     6,
   );
-  t.is(run.tenants[0]!.missed, 0);
+  t.is(run.link.jitter, 100_000);
+  // a miss is allowed only when the host was measured slower than J (a loaded machine)
+  if (run.hostReaction <= run.link.jitter) t.is(run.tenants[0]!.missed, 0);
+  else t.log(`host reaction ${run.hostReaction} cycles > J: link assumption broken`);
   const bad = await cli('analyze', file, '--board', 'shm:emu@0.002', '--link-jitter', 'soon');
   t.is(bad.status, 2, bad.stderr);
   t.regex(bad.stderr, /--link-jitter soon: give board cycles or a board time/);

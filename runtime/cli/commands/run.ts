@@ -199,7 +199,9 @@ function toJson(r: SessionResult): object {
     violations: r.exec.violations,
     link: r.link,
     mode: r.exec.mode,
-    ...(r.exec.mode === 'lockstep' ? {} : { boundaryIdle: idleSummary(r) }),
+    ...(r.exec.mode === 'lockstep'
+      ? {}
+      : { boundaryIdle: idleSummary(r), hostReaction: r.exec.hostReaction }),
   };
 }
 
@@ -211,10 +213,19 @@ function reportViolations(r: SessionResult, strict: boolean): void {
   const byTenant = new Map<number, number>();
   for (const x of v) byTenant.set(x.tenant, (byTenant.get(x.tenant) ?? 0) + 1);
   const worst = v.reduce((a, b) => (b.response - b.bound > a.response - a.bound ? b : a));
+  const who = [...byTenant].map(([t, n]) => `${n} request(s) of ${r.tenants[t]!.name}`).join(', ');
+  const what = `${who} ended late or not completed (worst: request ${worst.request}, ${worst.outcome}, response ${worst.response} cycles vs bound ${worst.bound})`;
   process.stderr.write(
-    `WARNING: admission certificate violated: ${[...byTenant].map(([t, n]) => `${n} request(s) of ${r.tenants[t]!.name}`).join(', ')} ended late or not completed (worst: request ${worst.request}, ${worst.outcome}, response ${worst.response} cycles vs bound ${worst.bound}). This is a bug in cotenant's guarantee or a board that does not behave as measured; please report it with the trace (--trace).\n`,
+    linkStalled(r)
+      ? `WARNING: admission certificate violated: ${what}. The host took up to ${r.exec.hostReaction} board cycles to react, above the link jitter J = ${r.link.jitter} the analysis counted: the guarantee assumed the host keeps up. Give a larger --link-jitter, a lower board speed, or a less loaded host.\n`
+      : `WARNING: admission certificate violated: ${what}. This is a bug in cotenant's guarantee or a board that does not behave as measured; please report it with the trace (--trace).\n`,
   );
   if (strict) process.exitCode = 3;
+}
+
+/** A free-running run whose host reacted more slowly than the J its analysis counted. */
+function linkStalled(r: SessionResult): boolean {
+  return !r.link.lockstep && r.exec.hostReaction > r.link.jitter;
 }
 
 const k = (x: number) => (Number.isFinite(x) ? Math.round(x / 1000) : '-');
@@ -236,6 +247,9 @@ function printSummary(r: SessionResult): void {
     const s = idleSummary(r);
     process.stdout.write(
       `${r.exec.mode === 'staged' ? 'steps staged on the board' : 'steps launched by the host (--no-staging)'}: tile idle at ${s.boundaries} granule boundaries p50 ${s.p50}, max ${s.max} cycles\n`,
+    );
+    process.stdout.write(
+      `host reaction: at most ${r.exec.hostReaction} cycles (J counted: ${r.link.jitter})${linkStalled(r) ? ' — ABOVE J: guarantees were not covered for this run' : ''}\n`,
     );
   }
   if (r.admission !== undefined) {
