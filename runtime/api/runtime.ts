@@ -75,6 +75,9 @@ interface TenantState {
   removing: boolean;
   /** Executor index in the current run. */
   slot: number | undefined;
+  /** Earliest absolute board cycle its next request may be released (minGap after the
+   *  previous release; see live()). */
+  nextRelease: number;
 }
 
 interface Request {
@@ -189,6 +192,7 @@ export class Runtime {
         inflight: 0,
         removing: false,
         slot: undefined,
+        nextRelease: 0,
       };
     } catch (e) {
       return Promise.reject(e as Error);
@@ -445,16 +449,21 @@ export class Runtime {
   private async live(run: LiveRun, now: number): Promise<LiveUpdate> {
     const arrivals: Arrival[] = [];
     for (const r of this.inbox.splice(0)) {
-      const slot = r.tenant.slot!;
+      const t = r.tenant;
+      const slot = t.slot!;
       const id = run.nextId++;
       run.requests.set(id, r);
-      r.tenant.inflight++;
-      arrivals.push({
-        id,
-        tenant: slot,
-        seq: run.seq[slot]!++,
-        cycle: r.arrival === undefined ? now : r.arrival - run.epoch,
-      });
+      t.inflight++;
+      // The tenant's minGap is what admission counted for everyone below it: a request
+      // submitted (or named) sooner than minGap after the previous one is released minGap
+      // after it, and its arrival (latency, deadline) counts from there. So no tenant takes
+      // more of the board than it declared, whatever rate it submits at. The executor takes
+      // a request named for a passed cycle at once, so releases are spaced from when each
+      // previous one was really taken (the later of its cycle and now).
+      const named = r.arrival === undefined ? run.epoch + now : r.arrival;
+      const release = t.minGap === undefined ? named : Math.max(named, t.nextRelease);
+      if (t.minGap !== undefined) t.nextRelease = Math.max(release, run.epoch + now) + t.minGap;
+      arrivals.push({ id, tenant: slot, seq: run.seq[slot]!++, cycle: release - run.epoch });
     }
     let policy: Policy | undefined;
     while (this.ops.length > 0) {
