@@ -57,8 +57,11 @@ export async function planAdmission(
   const forThroughput = await throughputAdmission(ts, boardTiles, estimate, opts);
   if (forThroughput !== undefined) return forThroughput;
   const floor = opts.granuleFloor ?? 0;
+  const gap = opts.granuleGap ?? 0;
   const cost: CostProvider =
-    floor > 0 ? async (i, v, c) => (await measured(i, v, c)).map((q) => Math.max(q, floor)) : measured;
+    floor > 0 || gap > 0
+      ? async (i, v, c) => (await measured(i, v, c)).map((q) => Math.max(q, floor) + gap)
+      : measured;
   const forced = ts.find((t) => t.tiles !== undefined)?.tiles;
   const sizes: number[] = [];
   for (let n = boardTiles; n >= 1; n = Math.floor(n / 2))

@@ -115,6 +115,11 @@ export interface AdmissionOptions {
    *  may leave the lane idle until the host catches up: every measured granule cost counts
    *  as at least this long (docs/scheduler.md, "The link"). */
   readonly granuleFloor?: number;
+  /** Free-running board whose steps the host launches (no staging: functional runs, boards
+   *  without staged programs, `run --no-staging`): after every granule the lane may stand
+   *  idle until the host has seen the barrier and launched the next one, so every measured
+   *  granule cost counts this much longer (docs/scheduler.md, "The link"). */
+  readonly granuleGap?: number;
 }
 
 /** Share of a best-effort co-tenant's deadline a best-effort granule may block it for. */

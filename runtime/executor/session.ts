@@ -17,7 +17,7 @@ import {
 } from '../admission/plan.ts';
 import { ConfigError } from '../../boards/errors.ts';
 import { burstAllowanceBytes, budgetThrottle } from '../admission/budget.ts';
-import { CAPS_THROTTLE_CREDIT, CAPS_TRAFFIC_GEN } from '../../boards/registers.ts';
+import { CAPS_STAGED, CAPS_THROTTLE_CREDIT, CAPS_TRAFFIC_GEN } from '../../boards/registers.ts';
 import {
   overallMetrics,
   tenantMetrics,
@@ -240,9 +240,26 @@ export function admissionOptions(
   };
 }
 
-async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<AdmissionResult> {
+/** Whether the executor will stage steps on this free-running board (ExecOptions.staging):
+ *  not for functional runs (tensors move between steps), boards without staged programs,
+ *  or when the caller turns it off. */
+function stages(opts: SessionOptions, caps: number): boolean {
+  return opts.staging !== false && opts.data === undefined && (caps & CAPS_STAGED) !== 0;
+}
+
+async function plan(
+  p: Prepared,
+  device: Device,
+  opts: SessionOptions,
+  budgets?: boolean,
+): Promise<AdmissionResult> {
   const def = device.board;
   const caps = await device.readRegister('CAPS');
+  // The link on a free-running board (docs/scheduler.md, "The link"): staged steps start at
+  // their barrier, so a granule only counts as at least J; steps the host launches start up
+  // to J after the barrier before them, so every granule counts J longer.
+  const free = !p.link.lockstep && p.link.jitter > 0;
+  const staged = stages(opts, caps);
   return planAdmission(
     p.admissionTenants,
     def.tiles,
@@ -256,7 +273,7 @@ async function plan(p: Prepared, device: Device, budgets?: boolean): Promise<Adm
         dramBytesPerCycle: def.dramBytesPerCycle,
         trial: (layout, requests) => trialRun(p, device, layout, requests),
       },
-      ...(!p.link.lockstep && p.link.jitter > 0 ? { granuleFloor: p.link.jitter } : {}),
+      ...(free ? (staged ? { granuleFloor: p.link.jitter } : { granuleGap: p.link.jitter }) : {}),
     },
   );
 }
@@ -267,7 +284,7 @@ export async function analyzeLoaded(
 ): Promise<{ admission: AdmissionResult; tenants: readonly SessionTenant[]; link: LinkTerm }> {
   const p = await prepare(loaded, opts);
   opts.onPhase?.('analysing (measuring worst-case granule costs)');
-  const admission = await plan(p, opts.device, opts.budgets);
+  const admission = await plan(p, opts.device, opts, opts.budgets);
   return { admission, tenants: p.tenants, link: p.link };
 }
 
@@ -291,7 +308,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   let admission: AdmissionResult | undefined;
   if (policyName === 'cotenant') {
     opts.onPhase?.('admission (measuring worst-case granule costs)');
-    admission = await plan(p, opts.device, opts.budgets);
+    admission = await plan(p, opts.device, opts, opts.budgets);
     if (!admission.feasible && opts.admission !== false) {
       const bad = admission.tenants.filter((t) => t.verdict === 'rejected');
       throw new AdmissionError(

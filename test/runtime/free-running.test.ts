@@ -189,9 +189,16 @@ test('on a link of fixed latency the host launching each step misses the admitte
   t.true(Number.isFinite(bound));
   const tight = loadScenario(scenario(bound), 't', '.');
   const staged = await runLoaded(tight, open(slowLinkDevice('emu', speed, roundTripMs)));
+  // Admission knows the host launches every step (each granule counts J longer) and
+  // refuses this deadline for such a run; run anyway, it misses.
+  await t.throwsAsync(
+    runLoaded(tight, { ...open(slowLinkDevice('emu', speed, roundTripMs)), staging: false }),
+    { message: /admission rejects hi/ },
+  );
   const host = await runLoaded(tight, {
     ...open(slowLinkDevice('emu', speed, roundTripMs)),
     staging: false,
+    admission: false,
   });
   t.is(staged.exec.mode, 'staged');
   t.is(host.exec.mode, 'host-dispatch');
@@ -203,4 +210,47 @@ test('on a link of fixed latency the host launching each step misses the admitte
   // staged boundaries start at the barrier: no tile idles while the next step waits
   t.is(Math.max(...staged.exec.boundaryIdle), 0);
   t.true(host.exec.boundaryIdle.every((c) => c > 0));
+});
+
+test('host launches on a free-running board: admission counts J after every granule, and the run meets that bound', async (t) => {
+  // Found by the guarantee campaign: steps the host launches (`run --no-staging`, functional
+  // runs, boards without staged programs) were admitted on the staged analysis (a granule
+  // counts as at least J), and the run above missed that bound. Each granule now counts J
+  // longer; the same deterministic slow link meets a deadline set to that bound.
+  const speed = 0.02;
+  const roundTripMs = 0.005;
+  const jitter = reactionRoundTrips(BOARDS.emu.tiles) * roundTripMs * speed * 1e6;
+  const scenario = (deadline: number | string) => ({
+    board: 'emu',
+    seed: 1,
+    run: { requests: 3 },
+    tenants: [
+      {
+        name: 'hi',
+        model: 'squeezenet',
+        priority: 9,
+        guaranteed: true,
+        tiles: 4,
+        granule: 'layer',
+        deadline,
+        arrival: { kind: 'periodic', period: '5ms' },
+      },
+    ],
+  });
+  const open = (staging: boolean) => {
+    const dev = slowLinkDevice('emu', speed, roundTripMs);
+    return { device: dev, compile: zooCompiler(dev.board), layersOf: zooLayers, linkJitter: jitter, staging };
+  };
+  const s = await analyzeLoaded(loadScenario(scenario('5ms'), 't', '.'), open(true));
+  const h = await analyzeLoaded(loadScenario(scenario('5ms'), 't', '.'), open(false));
+  const [staged, host] = [s.admission.tenants[0]!, h.admission.tenants[0]!];
+  t.is(host.granules, staged.granules);
+  // staged: Σ max(cost, J); host launches: Σ (cost + J)
+  t.true(host.wcet - host.granules * jitter <= staged.wcet, `${host.wcet} vs ${staged.wcet}`);
+  t.true(host.wcet > staged.wcet);
+  t.true(host.bound > staged.bound);
+  const r = await runLoaded(loadScenario(scenario(host.bound), 't', '.'), open(false));
+  t.is(r.exec.mode, 'host-dispatch');
+  t.is(r.perTenant[0]!.completed, 3);
+  t.is(r.exec.violations.length, 0, 'every request within the host-launch bound');
 });

@@ -53,7 +53,7 @@ export function registerRun(program: Command): void {
     .option('--link-jitter <time>', LINK_JITTER_HELP)
     .option(
       '--no-staging',
-      'free-running board: launch every step from the host once it has seen the barrier before it, instead of staging it on the board (for comparison; the analysis does not cover the idle time)',
+      'free-running board: launch every step from the host once it has seen the barrier before it, instead of staging it on the board (for comparison; the analysis then counts J of idle time after every granule)',
     )
     .option(
       '--strict',
