@@ -26,7 +26,7 @@ import {
   type AdmissionTenant,
   type Contention,
 } from '../admission/plan.ts';
-import { admissionOptions } from '../executor/session.ts';
+import { admissionOptions, linkTerm, type LinkTerm } from '../executor/session.ts';
 import { boardCycle } from '../executor/board-io.ts';
 import { execute, type ExecTenant, type LiveUpdate } from '../executor/executor.ts';
 import { CostNotMeasured, VariantStore } from '../executor/variant-store.ts';
@@ -128,6 +128,8 @@ export class Runtime {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private caps: number | undefined;
+  /** The link as admission counts it (measured once; J = 0 on a lockstep board). */
+  private link: LinkTerm | undefined;
   private counters = { requests: 0, violations: 0, addsWhileRunning: 0, addsAfterIdle: 0 };
 
   constructor(private readonly device: Device) {
@@ -564,6 +566,11 @@ export class Runtime {
   /** Admission over `ts`; `pinned`: the admitted tenants keep their tile count and granule. */
   private async plan(ts: readonly TenantState[], pinned: boolean): Promise<AdmissionResult> {
     this.caps ??= await this.device.readRegister('CAPS');
+    // A free-running board (docs/scheduler.md, "The link"): a request reaches the board up to
+    // J after it arrives, and the runtime launches every step from the host (tensors move
+    // between steps), so a lane may stand idle for up to J after every granule.
+    this.link ??= await linkTerm(this.device);
+    const jitter = this.link.lockstep ? 0 : this.link.jitter;
     const adm: AdmissionTenant[] = ts.map((t, k) => {
       const cur = pinned && k < this.order.length ? this.admission?.tenants[k]?.variant : undefined;
       const tiles = cur?.tiles ?? t.tiles;
@@ -573,6 +580,7 @@ export class Runtime {
         guaranteed: t.guaranteed,
         deadline: t.deadline,
         minGap: t.minGap,
+        ...(jitter > 0 ? { jitter } : {}),
         layers: t.pkg.table.layers.length,
         ...(tiles !== undefined ? { tiles } : {}),
         ...(cur !== undefined ? { granule: cur.granule } : {}),
@@ -583,7 +591,11 @@ export class Runtime {
       this.device.board.tiles,
       (i, v, c) => this.store.stepCosts(ts[i]!.handle.id, v, c),
       (i, v) => this.store.estimate(ts[i]!.handle.id, v),
-      { ...admissionOptions(this.device.board, [], this.caps), queueLimits: ts.map((t) => t.queueLimit) },
+      {
+        ...admissionOptions(this.device.board, [], this.caps),
+        queueLimits: ts.map((t) => t.queueLimit),
+        ...(jitter > 0 ? { granuleGap: jitter } : {}),
+      },
     );
   }
 }
