@@ -92,6 +92,9 @@ function makeCase(k: number): Case {
   const sizes: number[] = [];
   for (let n = tiles; n >= 1; n = Math.floor(n / 2)) sizes.push(n);
   // A third of the others leave the layout to the planner.
+  // A lane size that does not divide the board is planned too (one lane, or lanes that
+  // leave tiles unused): now and then.
+  if (r.next() < 0.1) sizes.push(3);
   const forced = memory ? pick(r, [2, 4]) : r.next() < 0.34 ? undefined : pick(r, sizes);
   const u = r.next();
   const transport: Transport =
@@ -171,7 +174,12 @@ function makeCase(k: number): Case {
       arrival,
     });
   }
-  if (forced !== undefined) for (const t of tenants) t.tiles = forced;
+  // The size is forced on every tenant, or only on some (the planner then follows the
+  // first one in the file).
+  if (forced !== undefined) {
+    const all = r.next() < 0.7;
+    for (const t of tenants) if (all || r.next() < 0.5) t.tiles = forced;
+  }
   // File order decides priority ties: shuffle, so a best-effort tenant can tie above a
   // guaranteed one.
   for (let i = tenants.length - 1; i > 0; i--) {
