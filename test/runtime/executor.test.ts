@@ -265,7 +265,7 @@ test('every request ends exactly once, for every policy, and replays to the same
   const ts: T[] = [
     { name: 'a', model: 'L:40,80,20', priority: 9, deadline: 400, guaranteed: true },
     { name: 'b', model: 'L:100,100,100,100', priority: 4, deadline: 900, late: 'drop', queueLimit: 3 },
-    { name: 'c', model: 'L:30,30', priority: 0, deadline: 300 },
+    { name: 'c', model: 'L:30,30', priority: 0, deadline: 300, instances: 3 },
   ];
   const patterns: ArrivalPattern[] = [
     { kind: 'periodic', period: 150, offset: 0 },
