@@ -1,6 +1,8 @@
 // Policy comparison: the same scenario (same arrivals: they depend only on the scenario
 // and seed) run under several policies on the same board, each on a freshly opened
-// device, so every row is exactly what `cotenant run --policy P` gives (same digest).
+// device, so on a lockstep board every row is exactly what `cotenant run --policy P` gives
+// (same digest). On a free-running board each row also depends on the host's timing
+// (docs/scheduler.md, "The link"): rerunning gives other digests and slightly other figures.
 // The ratios say how cotenant fares against MoCA and against the best other baseline,
 // oriented so that > 1 always means cotenant is better.
 import type { Device } from '../../drivers/device.ts';
@@ -44,6 +46,8 @@ export interface Comparison {
   readonly vsBestBaseline: Ratios | undefined;
   /** Whether admission control accepted the scenario (cotenant row only; runs go ahead anyway). */
   readonly admissionFeasible: boolean | undefined;
+  /** False when the board ran free (rows then depend on the host's timing too). */
+  readonly lockstep: boolean;
 }
 
 export interface CompareOptions {
@@ -53,6 +57,9 @@ export interface CompareOptions {
   readonly layersOf: SessionOptions['layersOf'];
   readonly policies: readonly PolicyName[];
   readonly onPolicy?: (policy: PolicyName, index: number) => void;
+  /** Release jitter J for every run (`--link-jitter`, per device's clock); undefined:
+   *  measured on a free-running board, 0 on a lockstep one. */
+  readonly linkJitter?: (device: Device) => number | undefined;
 }
 
 export function policyRow(r: SessionResult): PolicyRow {
@@ -119,19 +126,23 @@ export function ratiosAgainst(cot: PolicyRow, others: readonly PolicyRow[]): Rat
 export async function comparePolicies(loaded: LoadedScenario, opts: CompareOptions): Promise<Comparison> {
   const rows: PolicyRow[] = [];
   let admissionFeasible: boolean | undefined;
+  let lockstep = true;
   for (let i = 0; i < opts.policies.length; i++) {
     const policy = opts.policies[i]!;
     opts.onPolicy?.(policy, i);
     const device = await opts.open();
     try {
+      const linkJitter = opts.linkJitter?.(device);
       const r = await runLoaded(loaded, {
         device,
         compile: opts.compileFor(device),
         layersOf: opts.layersOf,
         policy,
         admission: false,
+        ...(linkJitter !== undefined ? { linkJitter } : {}),
       });
       if (r.admission !== undefined) admissionFeasible = r.admission.feasible;
+      lockstep &&= r.link.lockstep;
       rows.push(policyRow(r));
     } finally {
       await device.close();
@@ -145,5 +156,6 @@ export async function comparePolicies(loaded: LoadedScenario, opts: CompareOptio
     vsMoca: cot !== undefined && moca !== undefined ? ratiosAgainst(cot, [moca]) : undefined,
     vsBestBaseline: cot !== undefined ? ratiosAgainst(cot, others) : undefined,
     admissionFeasible,
+    lockstep,
   };
 }

@@ -13,13 +13,15 @@ import {
 } from '../../executor/compare.ts';
 import { loadScenarioFile } from '../../scenario/resolve.ts';
 import { COMPARE_POLICIES, POLICY_NAMES, type PolicyName } from '../../scenario/schema.ts';
-import { DEVICE_HELP, openLockstepDevice } from '../open-device.ts';
+import { LINK_JITTER_HELP, parseLinkJitter } from '../link-option.ts';
+import { DEVICE_HELP, openDevice } from '../open-device.ts';
 import { printTable } from '../output.ts';
 
 interface CompareOpts {
   board?: string;
   policies?: string;
   json?: boolean;
+  linkJitter?: string;
 }
 
 export function parsePolicyList(text: string): PolicyName[] {
@@ -46,19 +48,21 @@ export function registerCompare(program: Command): void {
     .argument('<scenario>', 'scenario JSON file')
     .option('--policies <list>', `comma-separated policies (default: ${COMPARE_POLICIES.join(',')})`)
     .option('--board <device>', `${DEVICE_HELP}; overrides the scenario board; opened afresh for each policy`)
-    .option('--json', 'print one JSON object (rows[], vsMoca, vsBestBaseline)')
+    .option('--link-jitter <time>', LINK_JITTER_HELP)
+    .option('--json', 'print one JSON object (rows[], vsMoca, vsBestBaseline, lockstep)')
     .action(async (file: string, opts: CompareOpts) => {
       const policies = opts.policies === undefined ? [...COMPARE_POLICIES] : parsePolicyList(opts.policies);
       const loaded = loadScenarioFile(file);
       const spec = opts.board ?? loaded.scenario.board;
       const models = await scenarioModels(loaded);
       const c = await comparePolicies(loaded, {
-        open: () => openLockstepDevice(spec, 'compare'),
+        open: () => openDevice(spec),
         compileFor: (d) => models.compileFor(d.board),
         layersOf: models.layersOf,
         policies,
         // to stderr even without a terminal: a run over a serial link takes a while
         onPolicy: (p, i) => process.stderr.write(`running ${p} (${i + 1}/${policies.length})…\n`),
+        linkJitter: (d) => parseLinkJitter(opts.linkJitter, d.board.clockHz),
       });
       if (opts.json === true) process.stdout.write(JSON.stringify(toJson(c), null, 2) + '\n');
       else printComparison(c, loaded.scenario.name ?? file);
@@ -81,6 +85,7 @@ function toJson(c: Comparison): object {
     rows: c.rows.map((r) => ({ ...r, guaranteedSlaRate: finite(r.guaranteedSlaRate) })),
     vsMoca: ratiosJson(c.vsMoca),
     vsBestBaseline: ratiosJson(c.vsBestBaseline),
+    lockstep: c.lockstep,
   };
 }
 
@@ -107,6 +112,10 @@ function printComparison(c: Comparison, title: string): void {
   process.stdout.write(
     `${title}: same arrivals under ${c.rows.length} polic${c.rows.length === 1 ? 'y' : 'ies'}${c.admissionFeasible === false ? ' (admission rejects the scenario; cotenant ran it anyway)' : ''}\n`,
   );
+  if (!c.lockstep)
+    process.stdout.write(
+      "free-running board: each row also depends on the host's timing (a rerun gives other digests and slightly other figures)\n",
+    );
   printTable(
     c.rows.map((r) => ({
       policy: r.policy,
