@@ -180,6 +180,8 @@ function makeCase(k: number): Case {
       // tiny deadlines make the planner cut the co-runner's granules short
       deadline: { xIsolated: Number(logUniform(r, 0.3, 6).toFixed(3)) },
       ...(r.next() < 0.4 ? { queueLimit: r.int(1, 3) } : {}),
+      // several of its requests at once, where a policy runs them so (cotenant: one per lane)
+      ...(r.next() < 0.2 ? { instances: r.int(2, 3) } : {}),
       ...(g < 0.12 ? { granule: pick(r, ['block:4', 'block:8', 'layer'] as const) } : {}),
       arrival,
     });
