@@ -243,8 +243,10 @@ export function admissionOptions(
 /** Whether the executor will stage steps on this free-running board (ExecOptions.staging):
  *  not for functional runs (tensors move between steps), boards without staged programs,
  *  or when the caller turns it off. */
-function stages(opts: SessionOptions, caps: number): boolean {
-  return opts.staging !== false && opts.data === undefined && (caps & CAPS_STAGED) !== 0;
+function stages(p: Prepared, opts: SessionOptions, caps: number): boolean {
+  // (`analyze` has no tensors to move, but a scenario with inputs runs functionally)
+  const functional = opts.data !== undefined || p.resolved.some((r) => r.spec.inputs !== undefined);
+  return opts.staging !== false && !functional && (caps & CAPS_STAGED) !== 0;
 }
 
 async function plan(
@@ -259,7 +261,7 @@ async function plan(
   // their barrier, so a granule only counts as at least J; steps the host launches start up
   // to J after the barrier before them, so every granule counts J longer.
   const free = !p.link.lockstep && p.link.jitter > 0;
-  const staged = stages(opts, caps);
+  const staged = stages(p, opts, caps);
   return planAdmission(
     p.admissionTenants,
     def.tiles,
