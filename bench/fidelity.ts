@@ -119,7 +119,7 @@ const HW_HIGH = 1.6;
 const HW_MID = 1.5;
 console.log('\n2-tile speedup (1 tile → 2 tiles, layer granules); measured MoCA pairs: about 1.35–1.6');
 console.log(
-  '  model        1 tile → 2 tiles   speedup   core costs (cycles, % of the 2-tile run)   steps   per-step cost that would give ×1.5   array-bound share / floor',
+  '  model        1 tile → 2 tiles   speedup   core costs (cycles, % of the 2-tile run)   steps   per-step cost that would give ×1.5   array-bound share / floor   first-conv share',
 );
 // A step is array-bound when its array is ≥ 75% busy on one tile: each tile of a 2-tile split
 // then needs little DRAM bandwidth, so no memory-system effect slows it. The floor is the
@@ -141,11 +141,13 @@ for (const name of modelNames()) {
   });
   let bound2 = 0;
   let floorCycles = 0;
+  let firstConv2 = 0;
   const oneSteps = one.layers ?? [];
   const twoSteps = two.layers ?? [];
   for (let i = 0; i < oneSteps.length; i++) {
     const a = oneSteps[i]!;
     const b = twoSteps[i]!;
+    if (b.classes.includes('first conv')) firstConv2 += b.cycles;
     if (a.utilization >= ARRAY_BOUND) {
       bound2 += b.cycles;
       floorCycles += b.cycles;
@@ -158,7 +160,7 @@ for (const name of modelNames()) {
     if (s.programs.length > 1) core += 2 * MOCA_8T.l2HitLatencyCycles;
   }
   console.log(
-    `  ${name.padEnd(12)} ${String(one.cycles).padStart(9)} → ${String(two.cycles).padEnd(9)} ×${x.toFixed(2)}     ${core} (${((100 * core) / two.cycles).toFixed(2)}%)   ${steps}   ${String(Math.max(0, Math.round((one.cycles / HW_MID - two.cycles) / steps))).padEnd(36)} ${fmt(bound2 / two.cycles)} / ×${(one.cycles / floorCycles).toFixed(2)}`,
+    `  ${name.padEnd(12)} ${String(one.cycles).padStart(9)} → ${String(two.cycles).padEnd(9)} ×${x.toFixed(2)}     ${core} (${((100 * core) / two.cycles).toFixed(2)}%)   ${steps}   ${String(Math.max(0, Math.round((one.cycles / HW_MID - two.cycles) / steps))).padEnd(36)} ${fmt(bound2 / two.cycles)} / ×${(one.cycles / floorCycles).toFixed(2)}               ${fmt(firstConv2 / two.cycles)}`,
   );
 }
 // Sensitivities, not models (docs/emulator.md, "Several tiles"): the 2-tile speedups, and the
