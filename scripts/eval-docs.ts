@@ -2,7 +2,8 @@
 // the code as it is — examples/moca-*.json (the protocol's scenarios), the generated
 // sections of docs/evaluation.md (tables, summary lines) and its SVG charts in
 // docs/evaluation/. Runs the whole `cotenant eval moca --guaranteed` on worker threads,
-// then the moca ablation (bench/moca-ablation.ts) in this thread.
+// the best-effort cells again with `--instances 4` for the pair-based baselines, then the
+// moca ablation (bench/moca-ablation.ts) in this thread.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +20,7 @@ import {
   MOCA_SEED,
 } from '../runtime/eval/moca-protocol.ts';
 import { runPool } from '../runtime/eval/pool.ts';
+import { INSTANCE_POLICIES, instancesLine, instancesTable } from '../runtime/eval/moca-instances.ts';
 import { ablationLine, ablationTable, mocaAblation } from '../runtime/eval/moca-ablation.ts';
 import { openDevice } from '../runtime/cli/open-device.ts';
 import { zooCompiler, zooLayers } from '../runtime/executor/compile-adapter.ts';
@@ -61,10 +63,20 @@ const results = await runPool<MocaCellJob, CellResult>(jobs, availableParallelis
   process.stderr.write(`${cellName(cells[i]!)} done\n`),
 );
 const wall = (performance.now() - t0) / 1000;
+const plain = mocaCells(undefined, undefined, [false]);
+const manyInstances = await runPool<MocaCellJob, CellResult>(
+  plain.map((cell) => ({
+    cell,
+    options: { policies: INSTANCE_POLICIES, requests: MOCA_REQUESTS, seed: MOCA_SEED, instances: 4 },
+  })),
+  availableParallelism(),
+  spawnWorker,
+  (i) => process.stderr.write(`${cellName(plain[i]!)} --instances 4 done\n`),
+);
 
 mkdirSync(new URL('docs/evaluation/', root), { recursive: true });
 for (const f of mocaFigures(results)) writeFileSync(new URL(`docs/evaluation/${f.file}`, root), f.svg);
-const ablation = await mocaAblation(mocaCells(undefined, undefined, [false]), {
+const ablation = await mocaAblation(plain, {
   open: (b) => openDevice(b),
   compileFor: (d) => zooCompiler(d.board),
   layersOf: zooLayers,
@@ -84,6 +96,15 @@ doc = splice(
   'eval:moca-ablation',
   `\`\`\`\n${ablationLine(ablation)}\n\`\`\`\n\n| ${head.join(' | ')} |\n| ${head.map(() => '---').join(' | ')} |\n` +
     table.map((r) => `| ${head.map((h) => r[h]).join(' | ')} |`).join('\n') +
+    '\n',
+);
+const inst = instancesTable(results, manyInstances);
+const instHead = Object.keys(inst[0]!);
+doc = splice(
+  doc,
+  'eval:moca-instances',
+  `\`\`\`\n${instancesLine(results, manyInstances)}\n\`\`\`\n\n| ${instHead.join(' | ')} |\n| ${instHead.map(() => '---').join(' | ')} |\n` +
+    inst.map((r) => `| ${instHead.map((h) => r[h]).join(' | ')} |`).join('\n') +
     '\n',
 );
 writeFileSync(docUrl, await pretty(doc, docUrl));

@@ -88,7 +88,11 @@ export async function planAdmission(
     }
   }
   const ranked = [...layouts].sort(
-    (a, b) => Number(b.feasible) - Number(a.feasible) || a.peak - b.peak || a.lanes - b.lanes,
+    // peaks may be unbounded (a best-effort tenant without a minimum gap): equal infinities tie
+    (a, b) =>
+      Number(b.feasible) - Number(a.feasible) ||
+      (a.peak === b.peak ? 0 : a.peak - b.peak) ||
+      a.lanes - b.lanes,
   );
   // Pooling: fewer, wider lanes share one queue (one busy lane never idles while another
   // is overloaded), so among layouts as feasible as the best, the one with the fewest

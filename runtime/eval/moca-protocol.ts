@@ -76,6 +76,11 @@ export interface MocaCell {
 export interface MocaScenarioOptions {
   readonly requests?: number;
   readonly seed?: number;
+  /** Requests of one model that may run at once, on different tile pairs (the tenants'
+   *  `instances`; default 1). MoCA's runtime puts any request on any free pair: 4 on
+   *  moca-8t. The default keeps one per model, which scores the baselines higher
+   *  (docs/evaluation.md, "One request per model at a time"). */
+  readonly instances?: number;
 }
 
 export function cellName(c: MocaCell): string {
@@ -124,6 +129,7 @@ export function mocaScenario(cell: MocaCell, opts: MocaScenarioOptions = {}): Re
         guaranteed: false,
         deadline: { xIsolated: x },
         arrival: { kind: 'stream', weight: m.weight },
+        ...((opts.instances ?? 1) > 1 ? { instances: opts.instances } : {}),
       })),
     ],
   };

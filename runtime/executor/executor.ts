@@ -334,7 +334,8 @@ export async function execute(
 
   async function launch(d: Dispatch): Promise<void> {
     const v = checked(d);
-    if (d.job.running || queues[d.job.tenant]![0] !== d.job)
+    const at = queues[d.job.tenant]!.indexOf(d.job);
+    if (d.job.running || at < 0 || at >= (tenants[d.job.tenant]!.instances ?? 1))
       throw new Error(`internal: policy ${policy.name} dispatched request ${d.job.id} that is not ready`);
     for (const tile of d.tiles)
       if (tileJob[tile] !== undefined)

@@ -319,6 +319,7 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
       variants: new Map([...prepared].map(([k, v]) => [k, v.info])),
       late: r.spec.late,
       queueLimit: r.spec.queueLimit,
+      instances: r.spec.instances,
       prepared,
     });
   }

@@ -78,6 +78,9 @@ const tenantSchema = z
     late: z.enum(['finish', 'drop']).default('finish'),
     /** Requests waiting beyond this are rejected at arrival (and counted). */
     queueLimit: z.number().int().positive().default(64),
+    /** Most requests of this tenant on the board at once (its oldest, on different tiles);
+     *  used by the tile-partitioning baselines (static-partition, moca, planaria). */
+    instances: z.number().int('must be a whole number of requests').min(1).max(64).default(1),
     /** Optional overrides of what the cotenant policy would choose. */
     tiles: z.number().int().positive().optional(),
     granule: granuleSchema.optional(),
@@ -137,6 +140,20 @@ export const scenarioSchema = z
           message: `duplicate tenant name "${t.name}" (also tenants[${prev}])`,
         });
       seen.set(t.name, i);
+      if (t.instances > 1 && t.guaranteed)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'instances'],
+          message:
+            'a guaranteed tenant runs one request at a time (the analysis treats it as one sequential task): remove "instances" or set it to 1',
+        });
+      if (t.instances > 1 && t.inputs !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tenants', i, 'instances'],
+          message:
+            'a tenant with "inputs" computes its tensors in one set of buffers, so it runs one request at a time: remove "instances" or set it to 1',
+        });
       if (t.arrival.kind === 'stream' && s.streams === undefined)
         ctx.addIssue({
           code: 'custom',

@@ -1,5 +1,7 @@
 // MoCA's scheduling frame, shared by the static-partition baseline and the moca policy:
-// tiles in fixed groups (pairs), one request per group at a time, run to completion; the
+// tiles in fixed groups (pairs), one request per group at a time, run to completion; any
+// waiting request may take any free group (a tenant with `instances` k runs up to k of its
+// oldest requests at once, on different groups, as MoCA runs any request on any pair); the
 // next request is the one with the highest score priority × 100000 + 100000 × waited /
 // isolated time, placed on the group with the earliest predicted finish (here: an idle
 // group — a request runs to completion on its group, so an idle group is always the
@@ -10,7 +12,7 @@ import type { Dispatch, Job, Policy, SchedState, VariantRequest } from './types.
 import { allIdle, nextStepIn, plainDispatch, tileGroups, variantOf } from './common.ts';
 import { COLOCATION_PARTNERS, tailStartLayer } from './colocation.ts';
 import { mocaRegulator } from './moca-regulate.ts';
-import { variantKey } from './types.ts';
+import { readyJobs, variantKey } from './types.ts';
 
 export const MOCA_GROUP_TILES = 2;
 
@@ -66,9 +68,9 @@ export function partitionPolicy(
     decide(state: SchedState): Dispatch[] {
       const planned: Dispatch[] = [];
       const taken = new Set<number>();
-      const waiting = state.queues
-        .map((q) => q[0])
-        .filter((j): j is Job => j !== undefined && !j.running && j.started === undefined);
+      const waiting: Job[] = [];
+      for (let t = 0; t < state.queues.length; t++)
+        for (const j of readyJobs(state, t)) if (j.started === undefined) waiting.push(j);
       waiting.sort((a, b) => mocaQueueScore(state, b) - mocaQueueScore(state, a) || a.id - b.id);
       const start = (job: Job, variant: string, tiles: readonly number[]): void => {
         taken.add(job.id);
@@ -78,10 +80,9 @@ export function partitionPolicy(
       for (const g of groups) {
         // Started requests continue where they run: the whole group, or one tile of it.
         const residents: Job[] = [];
-        for (const q of state.queues) {
-          const h = q[0];
-          if (h !== undefined && h.started !== undefined && g.includes(h.tiles[0]!)) residents.push(h);
-        }
+        for (let t = 0; t < state.queues.length; t++)
+          for (const j of readyJobs(state, t))
+            if (j.started !== undefined && g.includes(j.tiles[0]!)) residents.push(j);
         if (residents.length === 0) {
           if (!allIdle(state, g)) continue;
           const job = waiting.find((j) => !taken.has(j.id));

@@ -1,5 +1,6 @@
 // Planaria baseline (MICRO 2020): tiles split dynamically between co-running requests.
-// At every decision point (layer boundaries, arrivals, completions) the waiting heads are
+// At every decision point (layer boundaries, arrivals, completions) the waiting requests
+// (each tenant's oldest; `instances` of them at once) are
 // ranked by a score of priority and remaining time over slack; each gets the fewest tiles
 // (1, 2, 4, …) whose estimated remaining time still meets its deadline, and the tiles left
 // over are shared by score (planariaGrants). A request that can no longer meet its deadline
@@ -7,7 +8,7 @@
 // flight.
 import type { Dispatch, Job, Policy, SchedState } from './types.ts';
 import { nextStepIn, plainDispatch } from './common.ts';
-import { remainingEstimate, variantKey } from './types.ts';
+import { readyJobs, remainingEstimate, variantKey } from './types.ts';
 
 function sizes(boardTiles: number): number[] {
   const out: number[] = [];
@@ -74,7 +75,9 @@ export function planariaPolicy(): Policy {
         if (j === undefined) free.push(i);
       });
       if (free.length === 0) return [];
-      const heads = state.queues.map((q) => q[0]).filter((j): j is Job => j !== undefined && !j.running);
+      // every request that may run: each tenant's oldest (`instances` of them at most)
+      const heads: Job[] = [];
+      for (let t = 0; t < state.queues.length; t++) heads.push(...readyJobs(state, t));
       const score = (j: Job) => {
         const t = state.tenants[j.tenant]!;
         const slack = Math.max(1, j.deadline - state.now);

@@ -51,6 +51,10 @@ export interface TenantView {
   /** Isolated latency on the reference group, cycles. */
   readonly isolatedCycles: number;
   readonly variants: ReadonlyMap<string, VariantInfo>;
+  /** Most requests of this tenant on the board at once, always its oldest (absent: 1). The
+   *  executor refuses any other; the tile-partitioning baselines (static-partition, moca,
+   *  planaria) use it, the others run a tenant's requests one at a time. */
+  readonly instances?: number;
 }
 
 /** A request being served; the executor mutates it, policies only read it. */
@@ -135,18 +139,13 @@ export function variantKey(v: VariantRequest): string {
   return `t${v.tiles}/${g}`;
 }
 
-/** Whether a job's next step may start: head of its tenant's queue and not on the board. */
-export function isReady(state: SchedState, job: Job): boolean {
-  return !job.running && state.queues[job.tenant]![0] === job;
-}
-
-/** The head jobs that are ready, in tenant order. */
-export function readyHeads(state: SchedState): Job[] {
+/** The requests of a tenant a policy may run now: among its `instances` oldest (a tenant
+ *  runs at most that many at once, in arrival order), those without a step on the board. */
+export function readyJobs(state: SchedState, tenant: number): Job[] {
+  const q = state.queues[tenant]!;
+  const k = Math.min(q.length, state.tenants[tenant]!.instances ?? 1);
   const out: Job[] = [];
-  for (const q of state.queues) {
-    const j = q[0];
-    if (j !== undefined && !j.running) out.push(j);
-  }
+  for (let i = 0; i < k; i++) if (!q[i]!.running) out.push(q[i]!);
   return out;
 }
 

@@ -108,4 +108,13 @@ test('pooling: one wide lane while its peak utilization is within 10% of the bes
   // Layers of 1 cycle do not speed up on 2 tiles: one lane 8%, two lanes peak 4% → two lanes.
   const far = await planAdmission([be('a', 4), be('b', 4)], 2, cost(['L:1,1,1,1', 'L:1,1,1,1']));
   t.deepEqual(far.lanes, [[0], [1]]);
+  // A best-effort tenant whose requests may come at once (minimum gap 0, e.g. shared streams)
+  // has unbounded utilization in every layout: the peaks tie and the fewest lanes win.
+  const open = await planAdmission(
+    [{ ...be('a', 4), minGap: 0 }, be('b', 4)],
+    2,
+    cost(['L:1,1,1,1', 'L:1,1,1,1']),
+  );
+  t.true(open.layouts.every((l) => l.peakUtilization === Number.POSITIVE_INFINITY));
+  t.deepEqual(open.lanes, [[0, 1]]);
 });

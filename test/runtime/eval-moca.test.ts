@@ -26,6 +26,15 @@ test('every protocol scenario is valid; the guaranteed variant adds two guarante
   }
 });
 
+test('--instances 4: the model tenants may run four requests at once; the cameras stay at one', (t) => {
+  for (const cell of mocaCells(['C'], ['M'])) {
+    const one = loadScenario(mocaScenario(cell), cellName(cell), '.').scenario;
+    const four = loadScenario(mocaScenario(cell, { instances: 4 }), cellName(cell), '.').scenario;
+    t.true(one.tenants.every((x) => x.instances === 1));
+    for (const x of four.tenants) t.is(x.instances, x.guaranteed ? 1 : 4, x.name);
+  }
+});
+
 const fig = (sla: number, stp: number, fairness: number, gm = 0): PolicyFigures => ({
   slaRate: sla,
   slaHigh: Number.NaN,
@@ -167,4 +176,7 @@ test('cotenant eval moca: a bad set or count is a clear error', async (t) => {
   const n = await cli('eval', 'moca', '--requests', '0');
   t.not(n.status, 0);
   t.regex(n.stderr, /--requests: must be an integer ≥ 1/);
+  const i = await cli('eval', 'moca', '--instances', '65');
+  t.not(i.status, 0);
+  t.regex(i.stderr, /--instances: at most 64, got 65/);
 });

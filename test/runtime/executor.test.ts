@@ -22,6 +22,7 @@ interface T {
   late?: 'finish' | 'drop';
   queueLimit?: number;
   guaranteed?: boolean;
+  instances?: number;
 }
 
 function tenantsFor(def: BoardDefinition, ts: readonly T[], policy: Policy): ExecTenant[] {
@@ -40,6 +41,7 @@ function tenantsFor(def: BoardDefinition, ts: readonly T[], policy: Policy): Exe
       isolatedCycles: 100,
       late: t.late ?? 'finish',
       queueLimit: t.queueLimit ?? 64,
+      ...(t.instances === undefined ? {} : { instances: t.instances }),
       prepared,
       variants: new Map([...prepared].map(([k, v]) => [k, v.info])),
     };
@@ -326,4 +328,57 @@ test('the admission certificate: a guaranteed response above its bound is a viol
     broken.trace.filter((e) => e.k === 'violation').map((e) => [e.t, e.req]),
     [[7, 1]],
   );
+});
+
+test('instances: a tenant runs up to that many of its oldest requests at once, each on its own tiles', async (t) => {
+  const def: BoardDefinition = { ...EMU, tiles: 4 };
+  // three requests of one tenant at cycle 0; two tile pairs (static-partition, moca) or four
+  // tiles to share (planaria)
+  const arrivals: Arrival[] = [0, 1, 2].map((id) => ({ id, tenant: 0, seq: id, cycle: 0 }));
+  const startsAt0 = (trace: readonly { k: string; t: number; req?: number }[]) =>
+    new Set(trace.filter((x) => x.k === 'start' && x.t === 0).map((x) => x.req)).size;
+  for (const name of ['static-partition', 'moca', 'planaria'] as const) {
+    const ts = (instances?: number): T[] => [
+      { name: 'a', model: 'L:100,100', priority: 1, deadline: 10_000, ...(instances ? { instances } : {}) },
+    ];
+    const one = await run(def, ts(), arrivals, createPolicy(name, def));
+    const two = await run(def, ts(2), arrivals, createPolicy(name, def));
+    t.is(startsAt0(one.trace), 1, `${name}: one at a time by default`);
+    t.is(startsAt0(two.trace), 2, `${name}: two at once with instances 2 (the third waits)`);
+    const tilesOf = (req: number): readonly number[] => {
+      const s = two.trace.find((x) => x.k === 'start' && x.req === req);
+      return s?.k === 'start' ? s.tiles : [];
+    };
+    t.true(tilesOf(0).length > 0 && tilesOf(1).length > 0, `${name}: both started`);
+    t.false(
+      tilesOf(0).some((x) => tilesOf(1).includes(x)),
+      `${name}: on different tiles`,
+    );
+    t.is(two.records.length, 3, `${name}: every request ends once`);
+    // fixed pairs: the second pair no longer idles (planaria gave the lone request all tiles)
+    if (name !== 'planaria') t.true(two.cycles < one.cycles, `${name}: the run ends sooner`);
+  }
+});
+
+test('instances: the executor refuses a request beyond a tenant’s oldest `instances`', async (t) => {
+  const def: BoardDefinition = { ...EMU, tiles: 4 };
+  const arrivals: Arrival[] = [0, 1].map((id) => ({ id, tenant: 0, seq: id, cycle: 0 }));
+  const base = createPolicy('static-partition', def);
+  // a policy that starts the newest request first
+  const newestFirst: Policy = {
+    ...base,
+    decide: (state) => {
+      const q = state.queues[0]!;
+      const j = q[q.length - 1];
+      if (j === undefined || j.running || state.tileJob[0] !== undefined) return [];
+      const key = [...state.tenants[0]!.variants.keys()][0]!;
+      return [{ job: j, variant: key, step: j.step, tiles: [0, 1], throttle: [0, 0] }];
+    },
+  };
+  const ts: T[] = [{ name: 'a', model: 'L:100', priority: 1, deadline: 10_000 }];
+  await t.throwsAsync(run(def, ts, arrivals, newestFirst), {
+    message: /dispatched request 1 that is not ready/,
+  });
+  const r = await run(def, [{ ...ts[0]!, instances: 2 }], arrivals, newestFirst);
+  t.is(r.records.length, 2);
 });

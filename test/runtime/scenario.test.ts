@@ -148,3 +148,24 @@ test('run: exactly one of requests / duration, with the expected shape in every 
   t.regex(msg({ reqests: 3 }), /run: Unrecognized key: "reqests"/);
   for (const run of [{}, '60', undefined, { requests: 0 }]) t.false(msg(run).includes('Invalid input'));
 });
+
+test('instances: default 1; more only for best-effort tenants without inputs, each refusal says why', (t) => {
+  const tenant = base.tenants[0]!;
+  t.is(parseScenario(base).tenants[0]!.instances, 1);
+  t.is(parseScenario({ ...base, tenants: [{ ...tenant, instances: 4 }] }).tenants[0]!.instances, 4);
+  const err = t.throws(
+    () =>
+      parseScenario({
+        ...base,
+        tenants: [
+          { ...tenant, name: 'g', guaranteed: true, instances: 2 },
+          { ...tenant, name: 'f', model: './pkg', inputs: './in', instances: 2 },
+          { ...tenant, name: 'z', instances: 0 },
+        ],
+      }),
+    { instanceOf: ConfigError },
+  )!;
+  t.regex(err.message, /tenants\[0\]\.instances: a guaranteed tenant runs one request at a time/);
+  t.regex(err.message, /tenants\[1\]\.instances: a tenant with "inputs" computes its tensors in one set/);
+  t.regex(err.message, /tenants\[2\]\.instances: /);
+});

@@ -104,7 +104,7 @@ export function registerAnalyze(program: Command): void {
             );
           else
             process.stdout.write(
-              `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${(l.peakUtilization * 100).toFixed(0)}%${Number.isFinite(l.budget) ? `, best-effort lanes at ${l.budget} B/cycle/tile` : ''})`).join('; ')}\n`,
+              `layouts tried: ${admission.layouts.map((l) => `${l.lanes}×${l.laneTiles} tiles ${l.feasible ? 'feasible' : 'infeasible'} (peak util ${Number.isFinite(l.peakUtilization) ? `${(l.peakUtilization * 100).toFixed(0)}%` : 'unbounded: a tenant without a minimum gap'}${Number.isFinite(l.budget) ? `, best-effort lanes at ${l.budget} B/cycle/tile` : ''})`).join('; ')}\n`,
             );
           for (const t of admission.tenants) {
             if (t.verdict !== 'rejected') continue;

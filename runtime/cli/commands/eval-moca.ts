@@ -30,6 +30,7 @@ interface EvalMocaOpts {
   policies?: string;
   requests?: string;
   seed?: string;
+  instances?: string;
   guaranteed?: boolean;
   json?: boolean;
   report?: string;
@@ -81,6 +82,10 @@ export function registerEvalMoca(ev: Command): void {
     .option('--requests <n>', `requests per cell (default ${MOCA_REQUESTS})`)
     .option('--seed <n>', `arrival seed (default ${MOCA_SEED})`)
     .option(
+      '--instances <n>',
+      "requests of one model that may run at once on different tile pairs (default 1; MoCA's runtime: any free pair, 4)",
+    )
+    .option(
       '--guaranteed',
       'also run every cell with two guaranteed periodic cameras (YOLO-lite, 120 and 60 fps)',
     )
@@ -93,10 +98,15 @@ export function registerEvalMoca(ev: Command): void {
       const policies = opts.policies === undefined ? [...COMPARE_POLICIES] : parsePolicyList(opts.policies);
       const requests = parseCount(opts.requests, '--requests', MOCA_REQUESTS, 1);
       const seed = parseCount(opts.seed, '--seed', MOCA_SEED, 0);
+      const instances = parseCount(opts.instances, '--instances', 1, 1);
+      if (instances > 64) throw new ConfigError(`--instances: at most 64, got ${instances}`);
       const workers = parseCount(opts.workers, '--workers', availableParallelism(), 1);
       if (opts.report !== undefined) ensureParentDir(opts.report, '--report');
       const cells = mocaCells(sets, qos, opts.guaranteed === true ? [false, true] : [false]);
-      const jobs: MocaCellJob[] = cells.map((cell) => ({ cell, options: { policies, requests, seed } }));
+      const jobs: MocaCellJob[] = cells.map((cell) => ({
+        cell,
+        options: { policies, requests, seed, instances },
+      }));
       const t0 = performance.now();
       const results = await runPool<MocaCellJob, CellResult>(jobs, workers, spawnWorker, (i) => {
         if (opts.json !== true) process.stderr.write(`${cellName(cells[i]!)} done\n`);
