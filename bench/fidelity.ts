@@ -11,6 +11,8 @@
 // class name as underscores, so the line splits on whitespace).
 import { readFileSync } from 'node:fs';
 import { MOCA_8T } from '../boards/definitions.ts';
+import { sustainedDramBytesPerCycle } from '../boards/dram.ts';
+import type { BoardDefinition } from '../boards/types.ts';
 import { createEmulatedBoard } from '../boards/emulator/index.ts';
 import { InProcessDevice } from '../drivers/inprocess.ts';
 import { loadModel, modelNames } from '../runtime/models/index.ts';
@@ -32,8 +34,8 @@ const cal = JSON.parse(
   readFileSync(new URL('./data/gemmini-1tile.json', import.meta.url), 'utf8'),
 ) as Calibration;
 
-async function profile(model: string, tiles: number) {
-  const device = new InProcessDevice(createEmulatedBoard(MOCA_8T, {}));
+async function profile(model: string, tiles: number, def: BoardDefinition = MOCA_8T) {
+  const device = new InProcessDevice(createEmulatedBoard(def, {}));
   try {
     return await profileModel(device, model, { tiles, granule: { kind: 'layer' }, layers: true });
   } finally {
@@ -117,8 +119,12 @@ const HW_HIGH = 1.6;
 const HW_MID = 1.5;
 console.log('\n2-tile speedup (1 tile → 2 tiles, layer granules); measured MoCA pairs: about 1.35–1.6');
 console.log(
-  '  model        1 tile → 2 tiles   speedup   core costs (cycles, % of the 2-tile run)   steps   per-step cost that would give ×1.5',
+  '  model        1 tile → 2 tiles   speedup   core costs (cycles, % of the 2-tile run)   steps   per-step cost that would give ×1.5   array-bound share / floor   first-conv share',
 );
+// A step is array-bound when its array is ≥ 75% busy on one tile: each tile of a 2-tile split
+// then needs little DRAM bandwidth, so no memory-system effect slows it. The floor is the
+// speedup the model would keep if every other step gained nothing from the second tile.
+const ARRAY_BOUND = 0.75;
 const speedups: number[] = [];
 let inside = 0;
 for (const name of modelNames()) {
@@ -133,6 +139,20 @@ for (const name of modelNames()) {
     granule: { kind: 'layer' },
     regionBase: MOCA_8T.dram.base,
   });
+  let bound2 = 0;
+  let floorCycles = 0;
+  let firstConv2 = 0;
+  const oneSteps = one.layers ?? [];
+  const twoSteps = two.layers ?? [];
+  for (let i = 0; i < oneSteps.length; i++) {
+    const a = oneSteps[i]!;
+    const b = twoSteps[i]!;
+    if (b.classes.includes('first conv')) firstConv2 += b.cycles;
+    if (a.utilization >= ARRAY_BOUND) {
+      bound2 += b.cycles;
+      floorCycles += b.cycles;
+    } else floorCycles += a.cycles;
+  }
   let core = 0;
   const steps = compiled.steps.length;
   for (const s of compiled.steps) {
@@ -140,8 +160,35 @@ for (const name of modelNames()) {
     if (s.programs.length > 1) core += 2 * MOCA_8T.l2HitLatencyCycles;
   }
   console.log(
-    `  ${name.padEnd(12)} ${String(one.cycles).padStart(9)} → ${String(two.cycles).padEnd(9)} ×${x.toFixed(2)}     ${core} (${((100 * core) / two.cycles).toFixed(2)}%)   ${steps}   ${Math.max(0, Math.round((one.cycles / HW_MID - two.cycles) / steps))}`,
+    `  ${name.padEnd(12)} ${String(one.cycles).padStart(9)} → ${String(two.cycles).padEnd(9)} ×${x.toFixed(2)}     ${core} (${((100 * core) / two.cycles).toFixed(2)}%)   ${steps}   ${String(Math.max(0, Math.round((one.cycles / HW_MID - two.cycles) / steps))).padEnd(36)} ${fmt(bound2 / two.cycles)} / ×${(one.cycles / floorCycles).toFixed(2)}               ${fmt(firstConv2 / two.cycles)}`,
   );
+}
+// Sensitivities, not models (docs/emulator.md, "Several tiles"): the 2-tile speedups, and the
+// single-tile whole-model ratios against the calibration, on variants of the board —
+// - DRAM that sustains only 10 B/cycle: 37.5% below the peak, far more than refresh (2%,
+//   modelled) or FASED's other DDR3 timing losses could take;
+// - every tile given the whole L2 for its reuse (a lone tile on the hardware has all 2 MiB; the
+//   emulator gives each tile l2Bytes / TILE_COUNT) —
+// to show how far each can move them.
+const WHAT_IFS: { readonly label: string; readonly def: BoardDefinition }[] = [
+  {
+    label: `DRAM sustained 10 B/cycle (modelled: ${sustainedDramBytesPerCycle(MOCA_8T).toFixed(2)})`,
+    def: { ...MOCA_8T, dramBytesPerCycle: 10, dramRefreshCycles: 0 },
+  },
+  { label: 'each tile the whole 2 MiB L2', def: { ...MOCA_8T, l2Bytes: MOCA_8T.l2Bytes * MOCA_8T.tiles } },
+];
+for (const w of WHAT_IFS) {
+  const parts: string[] = [];
+  const xs: number[] = [];
+  for (const name of modelNames()) {
+    if (loadModel(name).source !== 'moca-artifact') continue;
+    const one = (await profile(name, 1, w.def)).cycles;
+    const x = one / (await profile(name, 2, w.def)).cycles;
+    xs.push(x);
+    const measured = cal.models[name]?.wholeModelCycles;
+    parts.push(`${name} ×${x.toFixed(2)}${measured === undefined ? '' : ` (1 tile ${fmt(one / measured)})`}`);
+  }
+  console.log(`  what-if ${w.label}: ${parts.join(', ')}; geomean ${fmt(geomean(xs))}`);
 }
 console.log(
   `fidelity-2tile: speedup_geomean=${fmt(geomean(speedups))} hw_range=${HW_LOW}-${HW_HIGH} models_in_range=${inside}/${speedups.length}`,

@@ -28,6 +28,10 @@ const COMMON = {
   dramLatencyCycles: 100,
   // DDR3-1600 (JEDEC speed bin 11-11-11): tRP = tRCD = 13.75 ns → 27.5 ns at 1 GHz
   dramRowMissCycles: 28,
+  // DDR3 refresh (JEDEC JESD79-3: tREFI = 7.8 us below 85 C; tRFC = 160 ns for a 2 Gb device),
+  // the values of FireSim's FASED DDR3 timing model at 1 GHz (docs/emulator.md, "DRAM under load")
+  dramRefreshIntervalCycles: 7800,
+  dramRefreshCycles: 160,
   l2HitLatencyCycles: 20,
   tileBusBytesPerCycle: 16,
   dmaMaxInflight: 16,

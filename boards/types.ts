@@ -51,6 +51,10 @@ export interface BoardDefinition {
   readonly dramLatencyCycles: number;
   /** Extra latency of a row conflict: precharge + activate (DDR3 tRP + tRCD), cycles. */
   readonly dramRowMissCycles: number;
+  /** DDR3 refresh: every `dramRefreshIntervalCycles` (tREFI) a rank is refreshed and serves
+   *  nothing for `dramRefreshCycles` (tRFC), cycles. 0 refresh cycles: no refresh modelled. */
+  readonly dramRefreshIntervalCycles: number;
+  readonly dramRefreshCycles: number;
   readonly l2HitLatencyCycles: number;
   /** Width of a tile's DMA port, bytes per cycle. */
   readonly tileBusBytesPerCycle: number;

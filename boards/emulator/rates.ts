@@ -10,11 +10,14 @@
 //   p·W ≤ busBytesPerCycle               the write port
 //   p·writes × latency ≤ dmaMaxInflight  Little's law for the DMA writer's requests
 //   p = 0 for reads in a throttle bubble the DMA accepts no new load requests
-//   p·(DRAM reads + W) ≤ DRAM share      max-min fair share of dramBytesPerCycle
+//   p·(DRAM reads + W) ≤ DRAM share      max-min fair share of the bandwidth DRAM sustains
+//                                        (dramBytesPerCycle less refresh, boards/dram.ts)
 // The DRAM latency in Little's law is the loaded latency (dramLatency below): it rises with
-// the DRAM's utilisation (queueing) and with the number of streams that conflict on banks.
+// the DRAM's utilisation (queueing) and with the number of streams that conflict on banks, and
+// includes the mean wait for refresh.
 // The L2 (banks × bytes per bank per cycle) is at least the sum of all tile ports on the
 // catalogue boards, so it never binds and is not shared explicitly.
+import { streamDramLatency, sustainedDramBytesPerCycle } from '../dram.ts';
 import type { BoardDefinition } from '../types.ts';
 import { maxMinShare } from './bandwidth.ts';
 import type { Job } from './job.ts';
@@ -27,16 +30,17 @@ const RHO_MAX = 0.95;
 /** Bisection steps for the loaded latency (its fixed point lies in [base, base + max wait]). */
 const LATENCY_STEPS = 12;
 
-/** Loaded DRAM latency (docs/emulator.md, "DRAM under load"): the unloaded row-hit latency,
- *  plus a row conflict's precharge + activate for the share of requests that find their bank
- *  opened by another stream, plus the M/D/1 queueing wait of a channel at utilisation ρ
- *  (each request holds a channel for one burst of `serviceCycles`). */
+/** Loaded DRAM latency (docs/emulator.md, "DRAM under load"): the unloaded row-hit latency and
+ *  the mean refresh wait, plus a row conflict's precharge + activate for the share of requests
+ *  that find their bank opened by another stream, plus the M/D/1 queueing wait of a channel at
+ *  utilisation ρ of the bandwidth refresh leaves (each request holds a channel for one burst of
+ *  `serviceCycles`). */
 export function loadedDramLatency(def: BoardDefinition, streams: number, rho: number): number {
   const banks = def.dramChannels * def.dramBanksPerChannel;
   const conflict = streams > 1 ? 1 - Math.pow(1 - 1 / banks, streams - 1) : 0;
   const serviceCycles = (def.dmaRequestBytes * def.dramChannels) / def.dramBytesPerCycle;
   const r = Math.min(Math.max(rho, 0), RHO_MAX);
-  return def.dramLatencyCycles + conflict * def.dramRowMissCycles + (r * serviceCycles) / (2 * (1 - r));
+  return streamDramLatency(def) + conflict * def.dramRowMissCycles + (r * serviceCycles) / (2 * (1 - r));
 }
 
 export class RateSolver {
@@ -146,7 +150,7 @@ export class RateSolver {
     streams += gens;
     // Loaded latency: the fixed point L = latency(ρ(L)); ρ falls as L rises (Little's law),
     // so bisection on [base, latency at RHO_MAX] finds it.
-    const cap = this.def.dramBytesPerCycle;
+    const cap = sustainedDramBytesPerCycle(this.def);
     let lo = loadedDramLatency(this.def, streams, 0);
     let hi = loadedDramLatency(this.def, streams, RHO_MAX);
     if (streams === 0 || this.caps(n, lo) + genTotal <= 0) hi = lo;

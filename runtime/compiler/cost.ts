@@ -1,6 +1,7 @@
 // Tiling choice and the analytic cost model (docs/compiler.md). Pure functions of the op
 // and the board definition; no tuning constants beyond the board's own parameters.
 import { CompileError } from '../../boards/errors.ts';
+import { streamDramLatency, sustainedDramBytesPerCycle } from '../../boards/dram.ts';
 import { kernelSlices, poolRecompute, sliceInput } from '../../boards/emulator/footprint.ts';
 import { mocaFirstLayerTiles } from './cost-gemmini.ts';
 import type { BoardDefinition } from '../../boards/types.ts';
@@ -242,7 +243,7 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       // come from the L2 at its latency, the first read from DRAM (Little's law); counted for
       // layers of fewer than DIM channels, whose requests are far below a line (RGB: 3 B)
       const rq = Math.min(board.dmaRequestBytes, op.inC);
-      const firstBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * rq) / board.dramLatencyCycles);
+      const firstBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * rq) / streamDramLatency(board));
       const reBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * rq) / board.l2HitLatencyCycles);
       if (op.inC < D)
         inputExtra = inBytes / firstBw + (perJ * nJ - inBytes) / reBw - (perJ * nJ) / bytesPerCycle;
@@ -289,7 +290,7 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
       // each, Little's law), overlapped with the pooling store's window² + 1 accumulator
       // reads per pooled row.
       const row = Math.min(D, op.C);
-      const rowBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * row) / board.dramLatencyCycles);
+      const rowBw = Math.min(bytesPerCycle, (board.dmaMaxInflight * row) / streamDramLatency(board));
       const computeCycles = cdiv(writeBytes, D) * (op.size * op.size + 1);
       const memoryCycles = Math.max(readBytes, writeBytes) / rowBw + board.dramLatencyCycles;
       const estCycles = Math.ceil(Math.max(memoryCycles, computeCycles));
@@ -308,10 +309,15 @@ export function opCost(op: LoopOp, board: BoardDefinition, bytesPerCycle: number
   return { macs, readBytes, writeBytes, computeCycles: compute, memoryCycles, estCycles, tiles };
 }
 
-/** DRAM bandwidth one of `active` co-running tiles can expect: a fair share, capped by its
- *  bus and by its DMA's requests in flight (Little's law: dmaMaxInflight full-size requests
- *  per DRAM latency), as in the emulator. */
+/** DRAM bandwidth one of `active` co-running tiles can expect: a fair share of what DRAM
+ *  sustains with refresh, capped by its bus and by its DMA's requests in flight (Little's law:
+ *  dmaMaxInflight full-size requests per DRAM latency, refresh wait included), as in the
+ *  emulator (boards/dram.ts). */
 export function tileBandwidth(board: BoardDefinition, active: number): number {
-  const little = (board.dmaMaxInflight * board.dmaRequestBytes) / board.dramLatencyCycles;
-  return Math.min(board.tileBusBytesPerCycle, little, board.dramBytesPerCycle / Math.max(1, active));
+  const little = (board.dmaMaxInflight * board.dmaRequestBytes) / streamDramLatency(board);
+  return Math.min(
+    board.tileBusBytesPerCycle,
+    little,
+    sustainedDramBytesPerCycle(board) / Math.max(1, active),
+  );
 }

@@ -113,14 +113,19 @@ export function bytesOf(a: Int8Array | Int32Array): Uint8Array {
 
 /** The loaded DRAM latency that `streams` DMA streams of `requestBytes` requests settle at
  *  when each keeps dmaMaxInflight requests outstanding (docs/emulator.md, "DRAM under load"),
- *  solved in closed form from the board parameters: with a = streams·inflight·request/BW,
- *  utilisation ρ = a/L and L = base + ρ·S / (2(1 − ρ)) (M/D/1 wait, S = one burst on a
- *  channel), i.e. (L − base)(L − a) = a·S/2. Valid while ρ stays below saturation. */
+ *  solved in closed form from the board parameters: with refresh taking f = tRFC/tREFI of the
+ *  time, BW = peak·(1 − f) and a = streams·inflight·request/BW, utilisation ρ = a/L and
+ *  L = base + ρ·S / (2(1 − ρ)) (M/D/1 wait, S = one burst on a channel; base = unloaded latency
+ *  + f·tRFC/2 + row conflicts), i.e. (L − base)(L − a) = a·S/2. Valid below saturation. */
 export function loadedLatency(d: BoardDefinition, streams: number, requestBytes: number): number {
   const banks = d.dramChannels * d.dramBanksPerChannel;
-  const base = d.dramLatencyCycles + (1 - (1 - 1 / banks) ** (streams - 1)) * d.dramRowMissCycles;
+  const f = d.dramRefreshCycles / d.dramRefreshIntervalCycles;
+  const base =
+    d.dramLatencyCycles +
+    (f * d.dramRefreshCycles) / 2 +
+    (1 - (1 - 1 / banks) ** (streams - 1)) * d.dramRowMissCycles;
   const S = (d.dmaRequestBytes * d.dramChannels) / d.dramBytesPerCycle;
-  const a = (streams * d.dmaMaxInflight * requestBytes) / d.dramBytesPerCycle;
+  const a = (streams * d.dmaMaxInflight * requestBytes) / (d.dramBytesPerCycle * (1 - f));
   const p = base + a;
   return (p + Math.sqrt(p * p - 4 * (base * a - (a * S) / 2))) / 2;
 }

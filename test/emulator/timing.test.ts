@@ -155,10 +155,10 @@ test('throttled tile alone: stall counter equals the time lost, rate follows the
 
 test('THROTTLED status while in a bubble; a THROTTLE write resets the engine; 0/0 disables', (t) => {
   const b = board();
-  setReg(b, 'THROTTLE', encodeThrottle(1000, 320), 0);
+  setReg(b, 'THROTTLE', encodeThrottle(1000, 300), 0);
   launch(b, 0, DRAM + 800 * MiB, matmulProgram(streaming(0)));
-  // Window 1 (cycles 0–1000) sees the fetch, one latency, then ~790 cycles at 0.64
-  // beats/cycle: outer ≈ 512 − 320 = 192 → 2·192 > 320 → a W/2 = 500-cycle bubble.
+  // Window 1 (cycles 0–1000) sees the fetch, one latency, then ~790 cycles at LITTLE/16 ≈ 0.60
+  // beats/cycle: outer ≈ 475 − 300 = 175 → 2·175 > 300 → a W/2 = 500-cycle bubble.
   b.advance(1200);
   t.is(reg(b, 'STATUS', 0) & 4, 4);
   setReg(b, 'THROTTLE', 0, 0);
