@@ -129,3 +129,20 @@ export function loadedLatency(d: BoardDefinition, streams: number, requestBytes:
   const p = base + a;
   return (p + Math.sqrt(p * p - 4 * (base * a - (a * S) / 2))) / 2;
 }
+
+/** A memory-bound layer: one input row against a K×J weight matrix (weights streamed once),
+ *  its operands in DRAM slot `slot` (128 MiB apart). */
+export function streaming(slot: number): MatmulSpec {
+  const base = DRAM + slot * 128 * MiB;
+  return {
+    I: 1,
+    J: 2048,
+    K: 2048,
+    tileI: 1,
+    tileJ: 256,
+    tileK: 128,
+    a: base,
+    b: base + MiB,
+    c: base + 64 * MiB,
+  };
+}

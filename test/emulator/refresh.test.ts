@@ -20,6 +20,7 @@ import {
   loadedLatency,
   matmulProgram,
   runAll,
+  streaming,
 } from './helpers.ts';
 
 const NO_REFRESH: BoardDefinition = { ...MOCA_8T, dramRefreshCycles: 0 };
@@ -48,19 +49,7 @@ test('the loaded latency includes the refresh wait and queues against the bandwi
 test('a memory-bound stream slows by the ratio of its loaded latencies with and without refresh', (t) => {
   const run = (def: BoardDefinition): number => {
     const b = board(def);
-    const base = DRAM;
-    const spec = {
-      I: 1,
-      J: 2048,
-      K: 2048,
-      tileI: 1,
-      tileJ: 256,
-      tileK: 128,
-      a: base,
-      b: base + MiB,
-      c: base + 64 * MiB,
-    };
-    launch(b, 0, DRAM + 800 * MiB, matmulProgram(spec));
+    launch(b, 0, DRAM + 800 * MiB, matmulProgram(streaming(0)));
     return doneCycle(runAll(b), 0);
   };
   const withRefresh = run(MOCA_8T);

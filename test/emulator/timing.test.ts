@@ -16,6 +16,7 @@ import {
   reg,
   runAll,
   setReg,
+  streaming,
   type MatmulSpec,
 } from './helpers.ts';
 
@@ -26,22 +27,6 @@ const L1 = loadedLatency(D, 1, D.dmaRequestBytes);
 /** One tile's DRAM read rate alone: dmaMaxInflight requests of dmaRequestBytes per loaded
  *  latency (≈ 9.65 B/cycle). */
 const LITTLE = (D.dmaMaxInflight * D.dmaRequestBytes) / L1;
-
-/** A memory-bound layer: one input row against a K×J weight matrix (weights streamed once). */
-function streaming(slot: number): MatmulSpec {
-  const base = DRAM + slot * 128 * MiB;
-  return {
-    I: 1,
-    J: 2048,
-    K: 2048,
-    tileI: 1,
-    tileJ: 256,
-    tileK: 128,
-    a: base,
-    b: base + MiB,
-    c: base + 64 * MiB,
-  };
-}
 
 function runStreaming(
   tiles: number[],

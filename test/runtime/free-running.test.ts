@@ -154,29 +154,31 @@ test('step costs measured on a free-running board equal the lockstep ones (launc
   t.deepEqual(costs[2], costs[0], 'PTY free-running');
 });
 
+// The slow-link cases: one guaranteed tenant of many short granules on a link where each
+// register access, poll or batch costs one round trip of 100 board cycles (0.005 ms at
+// F = 0.02), deterministic.
+const speed = 0.02;
+const roundTripMs = 0.005;
+const jitter = reactionRoundTrips(BOARDS.emu.tiles) * roundTripMs * speed * 1e6; // ms × cycles/ms
+const scenario = (deadline: number | string) => ({
+  board: 'emu',
+  seed: 1,
+  run: { requests: 3 },
+  tenants: [
+    {
+      name: 'hi',
+      model: 'squeezenet',
+      priority: 9,
+      guaranteed: true,
+      tiles: 4,
+      granule: 'layer',
+      deadline,
+      arrival: { kind: 'periodic', period: '5ms' },
+    },
+  ],
+});
+
 test('on a link of fixed latency the host launching each step misses the admitted bound; staging meets it', async (t) => {
-  // One guaranteed tenant of many short granules. Each register access, poll or batch costs
-  // one round trip of 100 board cycles (0.005 ms at F = 0.02), deterministic.
-  const speed = 0.02;
-  const roundTripMs = 0.005;
-  const jitter = reactionRoundTrips(BOARDS.emu.tiles) * roundTripMs * speed * 1e6; // ms × cycles/ms
-  const scenario = (deadline: number | string) => ({
-    board: 'emu',
-    seed: 1,
-    run: { requests: 3 },
-    tenants: [
-      {
-        name: 'hi',
-        model: 'squeezenet',
-        priority: 9,
-        guaranteed: true,
-        tiles: 4,
-        granule: 'layer',
-        deadline,
-        arrival: { kind: 'periodic', period: '5ms' },
-      },
-    ],
-  });
   const open = (dev: Device) => ({
     device: dev,
     compile: zooCompiler(dev.board),
@@ -222,26 +224,6 @@ test('host launches on a free-running board: admission counts J after every gran
   // runs, boards without staged programs) were admitted on the staged analysis (a granule
   // counts as at least J), and the run above missed that bound. Each granule now counts J
   // longer; the same deterministic slow link meets a deadline set to that bound.
-  const speed = 0.02;
-  const roundTripMs = 0.005;
-  const jitter = reactionRoundTrips(BOARDS.emu.tiles) * roundTripMs * speed * 1e6;
-  const scenario = (deadline: number | string) => ({
-    board: 'emu',
-    seed: 1,
-    run: { requests: 3 },
-    tenants: [
-      {
-        name: 'hi',
-        model: 'squeezenet',
-        priority: 9,
-        guaranteed: true,
-        tiles: 4,
-        granule: 'layer',
-        deadline,
-        arrival: { kind: 'periodic', period: '5ms' },
-      },
-    ],
-  });
   const open = (staging: boolean) => {
     const dev = slowLinkDevice('emu', speed, roundTripMs);
     return { device: dev, compile: zooCompiler(dev.board), layersOf: zooLayers, linkJitter: jitter, staging };
