@@ -2,7 +2,8 @@
 // cameras): the cell's scenario under each policy, every run on a freshly opened device
 // with the same arrivals, reduced to the figures `cotenant eval moca` reports.
 import type { Device } from '../../drivers/device.ts';
-import { runLoaded, type SessionOptions, type SessionResult } from '../executor/session.ts';
+import type { SessionOptions, SessionResult } from '../executor/session.ts';
+import { runFresh } from '../executor/compare.ts';
 import { loadScenario } from '../scenario/resolve.ts';
 import type { PolicyName } from '../scenario/schema.ts';
 import { mocaScenario, type MocaCell, type MocaScenarioOptions } from './moca-protocol.ts';
@@ -71,29 +72,21 @@ export async function runCell(cell: MocaCell, opts: CellOptions): Promise<CellRe
   const policies: Partial<Record<PolicyName, PolicyFigures>> = {};
   const latencies: Partial<Record<PolicyName, number[]>> = {};
   for (const policy of opts.policies) {
-    const device = await opts.open(loaded.scenario.board);
-    try {
-      const r = await runLoaded(loaded, {
-        device,
-        compile: opts.compileFor(device),
-        layersOf: opts.layersOf,
-        policy,
-        // The baselines run every scenario; so does cotenant (admission's verdict is
-        // reported by its guaranteed misses, never by refusing the cell).
-        admission: false,
-      });
-      policies[policy] = figuresOf(r);
-      const lat: number[] = [];
-      for (const rec of r.exec.records) {
-        const t = r.tenants[rec.tenant]!;
-        if (!t.guaranteed) continue;
-        if (rec.outcome === 'completed' || rec.outcome === 'missed')
-          lat.push((rec.end - rec.arrival) / t.deadline);
-      }
-      latencies[policy] = lat.sort((a, b) => a - b);
-    } finally {
-      await device.close();
+    // cotenant's admission verdict shows as its guaranteed misses, never as a refused cell
+    const r = await runFresh(loaded, policy, {
+      open: () => opts.open(loaded.scenario.board),
+      compileFor: opts.compileFor,
+      layersOf: opts.layersOf,
+    });
+    policies[policy] = figuresOf(r);
+    const lat: number[] = [];
+    for (const rec of r.exec.records) {
+      const t = r.tenants[rec.tenant]!;
+      if (!t.guaranteed) continue;
+      if (rec.outcome === 'completed' || rec.outcome === 'missed')
+        lat.push((rec.end - rec.arrival) / t.deadline);
     }
+    latencies[policy] = lat.sort((a, b) => a - b);
   }
   return { cell, policies, guaranteedLatencies: latencies };
 }

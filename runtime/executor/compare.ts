@@ -50,16 +50,43 @@ export interface Comparison {
   readonly lockstep: boolean;
 }
 
-export interface CompareOptions {
+export interface FreshRunOptions {
   /** Opens a fresh device for each policy's run (closed after it). */
   readonly open: () => Promise<Device>;
   readonly compileFor: (device: Device) => SessionOptions['compile'];
   readonly layersOf: SessionOptions['layersOf'];
-  readonly policies: readonly PolicyName[];
-  readonly onPolicy?: (policy: PolicyName, index: number) => void;
   /** Release jitter J for every run (`--link-jitter`, per device's clock); undefined:
    *  measured on a free-running board, 0 on a lockstep one. */
   readonly linkJitter?: (device: Device) => number | undefined;
+}
+
+export interface CompareOptions extends FreshRunOptions {
+  readonly policies: readonly PolicyName[];
+  readonly onPolicy?: (policy: PolicyName, index: number) => void;
+}
+
+/** One policy's run of the scenario on a freshly opened device, closed after it. Admission
+ *  is reported, not enforced: every policy runs the same arrivals (cotenant's verdict shows
+ *  in its row, never as a refused run). */
+export async function runFresh(
+  loaded: LoadedScenario,
+  policy: PolicyName,
+  opts: FreshRunOptions,
+): Promise<SessionResult> {
+  const device = await opts.open();
+  try {
+    const linkJitter = opts.linkJitter?.(device);
+    return await runLoaded(loaded, {
+      device,
+      compile: opts.compileFor(device),
+      layersOf: opts.layersOf,
+      policy,
+      admission: false,
+      ...(linkJitter !== undefined ? { linkJitter } : {}),
+    });
+  } finally {
+    await device.close();
+  }
 }
 
 export function policyRow(r: SessionResult): PolicyRow {
@@ -130,23 +157,10 @@ export async function comparePolicies(loaded: LoadedScenario, opts: CompareOptio
   for (let i = 0; i < opts.policies.length; i++) {
     const policy = opts.policies[i]!;
     opts.onPolicy?.(policy, i);
-    const device = await opts.open();
-    try {
-      const linkJitter = opts.linkJitter?.(device);
-      const r = await runLoaded(loaded, {
-        device,
-        compile: opts.compileFor(device),
-        layersOf: opts.layersOf,
-        policy,
-        admission: false,
-        ...(linkJitter !== undefined ? { linkJitter } : {}),
-      });
-      if (r.admission !== undefined) admissionFeasible = r.admission.feasible;
-      lockstep &&= r.link.lockstep;
-      rows.push(policyRow(r));
-    } finally {
-      await device.close();
-    }
+    const r = await runFresh(loaded, policy, opts);
+    if (r.admission !== undefined) admissionFeasible = r.admission.feasible;
+    lockstep &&= r.link.lockstep;
+    rows.push(policyRow(r));
   }
   const cot = rows.find((r) => r.policy === 'cotenant');
   const moca = rows.find((r) => r.policy === 'moca');

@@ -18,7 +18,14 @@ import type { Device, RegisterWrite } from '../../drivers/device.ts';
 import { writeRegisters } from '../../drivers/register-batch.ts';
 import type { Arrival } from '../scenario/arrivals.ts';
 import type { Outcome, RequestRecord } from '../metrics/metrics.ts';
-import type { Dispatch, Job, Policy, SchedState, TenantView } from '../scheduler/types.ts';
+import {
+  newJob,
+  type Dispatch,
+  type Job,
+  type Policy,
+  type SchedState,
+  type TenantView,
+} from '../scheduler/types.ts';
 import { boardCycle, isLockstep, read64, TileShadow } from './board-io.ts';
 import {
   choiceAtBarrier,
@@ -508,19 +515,7 @@ export async function execute(
 
   /** A request's job as it arrives: nothing run yet, its deadline counted from its arrival. */
   function jobFor(a: Arrival, relativeDeadline: number): Job {
-    return {
-      id: a.id,
-      tenant: a.tenant,
-      arrival: a.cycle,
-      deadline: a.cycle + relativeDeadline,
-      variant: undefined,
-      step: 0,
-      nextLayer: 0,
-      running: false,
-      tiles: [],
-      runCycles: 0,
-      started: undefined,
-    };
+    return newJob(a.id, a.tenant, a.cycle, a.cycle + relativeDeadline);
   }
 
   /** Arrivals the board's time has passed, stamped with their arrival at the host. */

@@ -131,6 +131,26 @@ export interface SessionTenant {
   readonly isolatedCycles: number;
 }
 
+/** A session tenant as the executor runs it, with its pinned variants. */
+function execTenant(
+  t: SessionTenant,
+  index: number,
+  prepared: Map<string, PreparedVariant>,
+  run: Pick<ExecTenant, 'late' | 'queueLimit' | 'instances'>,
+): ExecTenant {
+  return {
+    index,
+    name: t.name,
+    priority: t.priority,
+    guaranteed: t.guaranteed,
+    deadline: t.deadline,
+    isolatedCycles: t.isolatedCycles,
+    variants: new Map([...prepared].map(([k, v]) => [k, v.info])),
+    ...run,
+    prepared,
+  };
+}
+
 export interface Prepared {
   readonly link: LinkTerm;
   readonly tenants: readonly SessionTenant[];
@@ -326,21 +346,14 @@ export async function runLoaded(loaded: LoadedScenario, opts: SessionOptions): P
   for (let i = 0; i < p.tenants.length; i++) {
     const prepared = new Map<string, PreparedVariant>();
     for (const req of requests[i]!) prepared.set(variantKey(req), await p.store.pin(i, req));
-    const t = p.tenants[i]!;
-    const r = p.resolved[i]!;
-    execTenants.push({
-      index: i,
-      name: t.name,
-      priority: t.priority,
-      guaranteed: t.guaranteed,
-      deadline: t.deadline,
-      isolatedCycles: t.isolatedCycles,
-      variants: new Map([...prepared].map(([k, v]) => [k, v.info])),
-      late: r.spec.late,
-      queueLimit: r.spec.queueLimit,
-      instances: r.spec.instances,
-      prepared,
-    });
+    const spec = p.resolved[i]!.spec;
+    execTenants.push(
+      execTenant(p.tenants[i]!, i, prepared, {
+        late: spec.late,
+        queueLimit: spec.queueLimit,
+        instances: spec.instances,
+      }),
+    );
   }
   const rng = createRandom(s.seed);
   const run =
@@ -421,19 +434,9 @@ async function trialRun(
   for (let i = 0; i < p.tenants.length; i++) {
     const req = layout.assignment[i]!.variant;
     const v = await p.store.pin(i, req);
-    const t = p.tenants[i]!;
-    tenants.push({
-      index: i,
-      name: t.name,
-      priority: t.priority,
-      guaranteed: t.guaranteed,
-      deadline: t.deadline,
-      isolatedCycles: t.isolatedCycles,
-      variants: new Map([[variantKey(req), v.info]]),
-      late: 'finish',
-      queueLimit: 1,
-      prepared: new Map([[variantKey(req), v]]),
-    });
+    tenants.push(
+      execTenant(p.tenants[i]!, i, new Map([[variantKey(req), v]]), { late: 'finish', queueLimit: 1 }),
+    );
   }
   const policy = cotenantPolicy(
     { lanes: layout.lanes, assignment: layout.assignment, unregulated: true },

@@ -139,6 +139,23 @@ export function variantKey(v: VariantRequest): string {
   return `t${v.tiles}/${g}`;
 }
 
+/** A request as it arrives: nothing run yet, no variant chosen. */
+export function newJob(id: number, tenant: number, arrival: number, deadline: number): Job {
+  return {
+    id,
+    tenant,
+    arrival,
+    deadline,
+    variant: undefined,
+    step: 0,
+    nextLayer: 0,
+    running: false,
+    tiles: [],
+    runCycles: 0,
+    started: undefined,
+  };
+}
+
 /** The requests of a tenant a policy may run now: among its `instances` oldest (a tenant
  *  runs at most that many at once, in arrival order), those without a step on the board. */
 export function readyJobs(state: SchedState, tenant: number): Job[] {

@@ -3,7 +3,7 @@ import test from 'ava';
 import { planAdmission } from '../../runtime/admission/plan.ts';
 import { bandLevels, queueDeadline, queueUrgency } from '../../runtime/scheduler/urgency.ts';
 import { pickInBand, type BandCandidate } from '../../runtime/scheduler/band-order.ts';
-import type { Job } from '../../runtime/scheduler/types.ts';
+import { newJob, type Job } from '../../runtime/scheduler/types.ts';
 import { fakeCompile } from './fake-device.ts';
 
 test('levels: each guaranteed tenant is its own level between the best-effort bands around it', (t) => {
@@ -31,19 +31,7 @@ test('levels: each guaranteed tenant is its own level between the best-effort ba
 });
 
 test('queue urgency: the deadline of the first request that can still finish after the ones before it', (t) => {
-  const job = (id: number, deadline: number): Job => ({
-    id,
-    tenant: 0,
-    arrival: 0,
-    deadline,
-    variant: undefined,
-    step: 0,
-    nextLayer: 0,
-    running: false,
-    tiles: [],
-    runCycles: 0,
-    started: undefined,
-  });
+  const job = (id: number, deadline: number): Job => newJob(id, 0, 0, deadline);
   const rem = () => 10;
   // now 100: head needs until 110 > 105 (hopeless); the second until 120 ≤ 130.
   t.is(queueDeadline([job(0, 105), job(1, 130)], 100, rem), 130);

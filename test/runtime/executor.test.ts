@@ -96,25 +96,29 @@ test('cotenant: a tile switches tenant only at a granule boundary, then runs the
   );
 });
 
+// The late-request mix of the next three tests: A guaranteed, B best-effort with `late:
+// drop` and a queue of one; B's second request arrives while its first waits.
+const LATE_MIX: T[] = [
+  { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish', guaranteed: true },
+  { name: 'B', model: 'L:5,5', priority: 2, deadline: 12, late: 'drop', queueLimit: 1 },
+];
+const LATE_ARRIVALS: Arrival[] = [
+  { id: 0, tenant: 0, seq: 0, cycle: 0 },
+  { id: 1, tenant: 1, seq: 0, cycle: 0 },
+  { id: 2, tenant: 1, seq: 1, cycle: 2 },
+];
+const latePlan = () => ({
+  lanes: [[0]],
+  assignment: LATE_MIX.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })),
+});
+
 test('late requests: finish → missed, drop → dropped at the next boundary or while waiting; full queue → rejected', async (t) => {
   // A is guaranteed (static place above the best-effort band), so A goes first whatever
   // the deadlines say. The policy's early abandonment is switched off here to exercise the
   // executor's own deadline rule; the next test covers abandonment.
-  const ts: T[] = [
-    { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish', guaranteed: true },
-    { name: 'B', model: 'L:5,5', priority: 2, deadline: 12, late: 'drop', queueLimit: 1 },
-  ];
-  const plan = {
-    lanes: [[0]],
-    assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })),
-  };
-  const arrivals: Arrival[] = [
-    { id: 0, tenant: 0, seq: 0, cycle: 0 },
-    { id: 1, tenant: 1, seq: 0, cycle: 0 },
-    { id: 2, tenant: 1, seq: 1, cycle: 2 },
-  ];
+  const plan = latePlan();
   const { abandon: _unused, ...noAbandon } = cotenantPolicy(plan, 16);
-  const r = await run(ONE_TILE, ts, arrivals, noAbandon);
+  const r = await run(ONE_TILE, LATE_MIX, LATE_ARRIVALS, noAbandon);
   // A runs [0,10] (late: missed). B #1 waits; its deadline 12 passes after its first
   // granule [10,15] → dropped at 15. B #2 arrived with B's queue full → rejected at 2.
   t.deepEqual(
@@ -131,20 +135,8 @@ test('cotenant abandons a waiting best-effort `drop` request as soon as it is pr
   // Same mix with abandonment: at cycle 5 (A's first boundary) B #1 still needs 10 cycles
   // and has 7 left → dropped at 5, so the board never spends [10,15] on it. At cycle 2 it
   // still fitted exactly (2 + 10 = 12 = deadline), so it was kept then.
-  const ts: T[] = [
-    { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish', guaranteed: true },
-    { name: 'B', model: 'L:5,5', priority: 2, deadline: 12, late: 'drop', queueLimit: 1 },
-  ];
-  const plan = {
-    lanes: [[0]],
-    assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })),
-  };
-  const arrivals: Arrival[] = [
-    { id: 0, tenant: 0, seq: 0, cycle: 0 },
-    { id: 1, tenant: 1, seq: 0, cycle: 0 },
-    { id: 2, tenant: 1, seq: 1, cycle: 2 },
-  ];
-  const r = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16));
+  const plan = latePlan();
+  const r = await run(ONE_TILE, LATE_MIX, LATE_ARRIVALS, cotenantPolicy(plan, 16));
   t.deepEqual(
     r.records.map((x) => [x.id, x.outcome, x.end]),
     [
@@ -160,21 +152,8 @@ test('cotenant predicts with admission’s measured costs: measured ÷ estimated
   // The mix above, but admission measured B's request at 5 cycles against the compiler's
   // 10: at cycle 5 B #1 is predicted to need 5 ≤ 7 left, so it is kept; at 10 (A done) it
   // needs 5 > 2 left and is dropped then.
-  const ts: T[] = [
-    { name: 'A', model: 'L:5,5', priority: 3, deadline: 7, late: 'finish', guaranteed: true },
-    { name: 'B', model: 'L:5,5', priority: 2, deadline: 12, late: 'drop', queueLimit: 1 },
-  ];
-  const plan = {
-    lanes: [[0]],
-    assignment: ts.map(() => ({ lane: 0, variant: { tiles: 1, granule: { kind: 'layer' as const } } })),
-    measuredCycles: [10, 5],
-  };
-  const arrivals: Arrival[] = [
-    { id: 0, tenant: 0, seq: 0, cycle: 0 },
-    { id: 1, tenant: 1, seq: 0, cycle: 0 },
-    { id: 2, tenant: 1, seq: 1, cycle: 2 },
-  ];
-  const r = await run(ONE_TILE, ts, arrivals, cotenantPolicy(plan, 16));
+  const plan = { ...latePlan(), measuredCycles: [10, 5] };
+  const r = await run(ONE_TILE, LATE_MIX, LATE_ARRIVALS, cotenantPolicy(plan, 16));
   t.deepEqual(
     r.records.map((x) => [x.id, x.outcome, x.end]),
     [

@@ -3,7 +3,14 @@
 import test from 'ava';
 import { tailStartLayer } from '../../runtime/scheduler/colocation.ts';
 import { partitionPolicy } from '../../runtime/scheduler/partition.ts';
-import type { Job, SchedState, StepInfo, TenantView, VariantInfo } from '../../runtime/scheduler/types.ts';
+import {
+  newJob,
+  type Job,
+  type SchedState,
+  type StepInfo,
+  type TenantView,
+  type VariantInfo,
+} from '../../runtime/scheduler/types.ts';
 
 const step = (index: number, tiles: number, macs = 1000, readBytes = 100): StepInfo => ({
   index,
@@ -62,19 +69,7 @@ const heavy = (nextLayer: number): Job => ({
   runCycles: 0,
   started: 0,
 });
-const light: Job = {
-  id: 2,
-  tenant: 1,
-  arrival: 100,
-  deadline: 1e9,
-  variant: undefined,
-  step: 0,
-  nextLayer: 0,
-  running: false,
-  tiles: [],
-  runCycles: 0,
-  started: undefined,
-};
+const light: Job = newJob(2, 1, 100, 1e9);
 const state = (h: Job): SchedState => ({
   now: 5000,
   tileCount: 2,
